@@ -1,0 +1,1 @@
+"""What the ribbon and the command line do: vendors, the local store, refresh, entry points, the add-in file."""

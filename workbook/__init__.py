@@ -1,0 +1,1 @@
+"""The Lazarus workbook: layout, file writing, headless calculation and the export for colleagues."""
