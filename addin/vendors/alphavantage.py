@@ -1,0 +1,81 @@
+"""Alpha Vantage ``/query?function=TIME_SERIES_DAILY&symbol=…&apikey=…`` (bring-your-own key, 25 requests a
+day).
+
+Every error is HTTP 200 with an ``Information``, ``Note`` or ``Error Message`` key instead of the data. Their
+wording changes from one answer to the next (and one variant echoes the key), so errors are recognised by
+the key and the vendor's text is never shown unscrubbed. The free tier returns the last 100 days
+(``outputsize=compact``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from addin.vendors.common import Observation, Reader, iso_date, parse_number, sniff_body, validate
+from addin.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound, RateLimited
+
+SERIES_KEY = "Time Series (Daily)"
+COMPACT_DAYS = 140  # calendar days safely inside the 100 trading days of a compact answer
+
+
+def parse(symbol: str, text: str) -> list[Observation]:
+    """Parse a TIME_SERIES_DAILY body (newest first) into (date, close)."""
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        raise BadResponse("Alpha Vantage", symbol, "the answer is not JSON.") from None
+    if not isinstance(payload, dict):
+        raise BadResponse("Alpha Vantage", symbol, "the answer is not Alpha Vantage's JSON.")
+    if SERIES_KEY not in payload:
+        if "Error Message" in payload:
+            if "apikey" in str(payload["Error Message"]).lower():
+                raise KeyRejected(
+                    "Alpha Vantage", symbol, "Alpha Vantage says the API key is invalid or missing."
+                )
+            raise NotFound("Alpha Vantage", symbol, "Alpha Vantage rejected the call (unknown symbol?).")
+        if "Information" in payload or "Note" in payload:
+            message = str(payload.get("Information") or payload.get("Note"))
+            if "premium" in message.lower() and "rate limit" not in message.lower():
+                raise BadResponse("Alpha Vantage", symbol, "this request needs a premium Alpha Vantage plan.")
+            raise RateLimited(
+                "Alpha Vantage",
+                symbol,
+                "Alpha Vantage says the key's request quota is used up (25 a day on free keys).",
+            )
+        raise BadResponse("Alpha Vantage", symbol, f"the answer has no {SERIES_KEY!r} section.")
+    rows = []
+    for day, bar in payload[SERIES_KEY].items():
+        try:
+            rows.append((iso_date("Alpha Vantage", symbol, day), parse_number(str(bar["4. close"]))))
+        except (KeyError, TypeError, ValueError):
+            raise BadResponse("Alpha Vantage", symbol, f"the bar for {day} has no close price.") from None
+    rows.sort()  # a JSON object's key order is not a promise; duplicates cannot survive json.loads
+    return validate("Alpha Vantage", symbol, rows)
+
+
+class AlphaVantageReader(Reader):
+    name = "alphavantage"
+    vendor = "Alpha Vantage"
+    default_base_url = "https://www.alphavantage.co"
+    pace_key = "www.alphavantage.co"
+    needs_key = True
+
+    def fetch(
+        self, symbol: str, start: dt.date | None = None, end: dt.date | None = None, *, field: str = "close"
+    ) -> list[Observation]:
+        if not self.key:
+            raise MissingKey(self.vendor, symbol, "Alpha Vantage needs a key (LAZARUS_ALPHAVANTAGE_API_KEY).")
+        recent = start is not None and (dt.date.today() - start).days <= COMPACT_DAYS
+        params = {
+            "function": "TIME_SERIES_DAILY",
+            "symbol": symbol,
+            "outputsize": "compact" if recent else "full",
+            "datatype": "json",
+            "apikey": self.key,
+        }
+        response = self._get(symbol, "/query", params)
+        if response.status != 200:
+            raise HttpStatusError(self.vendor, symbol, f"answered HTTP {response.status}.")
+        observations = parse(symbol, sniff_body(self.vendor, symbol, response, "JSON data"))
+        return [(d, v) for d, v in observations if (not start or d >= start) and (not end or d <= end)]

@@ -1,0 +1,72 @@
+"""FRED's keyed API ``/fred/series/observations`` (JSON; every value is a string; ``"."`` is missing).
+
+Errors come back as HTTP 400 with ``{"error_code":400,"error_message":"Bad Request.  …"}``; the message says
+whether the key is unset, unregistered, or the series does not exist, and each maps to its own error type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from addin.vendors.common import Observation, Reader, iso_date, parse_number, sniff_body, validate
+from addin.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound
+
+
+def parse(series: str, text: str) -> list[Observation]:
+    """Parse an observations JSON body."""
+    try:
+        payload = json.loads(text)
+        observations = payload["observations"]
+    except (ValueError, KeyError, TypeError):
+        raise BadResponse("FRED API", series, "the answer is not FRED's observations JSON.") from None
+    parsed = []
+    for item in observations:
+        try:
+            value = parse_number(str(item["value"]))
+        except (KeyError, ValueError):
+            raise BadResponse(
+                "FRED API", series, f"the value for {item.get('date')} is not a number."
+            ) from None
+        parsed.append((iso_date("FRED API", series, str(item.get("date", ""))), value))
+    return validate("FRED API", series, parsed)
+
+
+def raise_for_error(series: str, status: int, text: str) -> None:
+    """Turn FRED's 400/404 error JSON into the matching typed error."""
+    try:
+        message = str(json.loads(text).get("error_message", ""))
+    except (ValueError, AttributeError):
+        message = ""
+    lowered = message.lower()
+    if "api_key is not set" in lowered:
+        raise MissingKey("FRED API", series, "FRED asks for an API key and none was sent.")
+    if "api_key" in lowered:
+        raise KeyRejected("FRED API", series, "FRED does not accept the configured API key (not registered).")
+    if "does not exist" in lowered or status == 404:
+        raise NotFound("FRED API", series, "FRED says this series does not exist.")
+    detail = f": {message[:120]}" if message else ""
+    raise HttpStatusError("FRED API", series, f"answered HTTP {status}{detail}")
+
+
+class FredApiReader(Reader):
+    name = "fred_api"
+    vendor = "FRED API"
+    default_base_url = "https://api.stlouisfed.org"
+    pace_key = "api.stlouisfed.org"
+    needs_key = True
+
+    def fetch(
+        self, symbol: str, start: dt.date | None = None, end: dt.date | None = None, *, field: str = "close"
+    ) -> list[Observation]:
+        if not self.key:
+            raise MissingKey(self.vendor, symbol, "the FRED API needs a free key (LAZARUS_FRED_API_KEY).")
+        params = {"series_id": symbol, "api_key": self.key, "file_type": "json"}
+        if start:
+            params["observation_start"] = start.isoformat()
+        if end:
+            params["observation_end"] = end.isoformat()
+        response = self._get(symbol, "/fred/series/observations", params)
+        if response.status != 200:
+            raise_for_error(symbol, response.status, response.text)
+        return parse(symbol, sniff_body(self.vendor, symbol, response, "JSON data"))

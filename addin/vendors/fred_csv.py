@@ -1,0 +1,68 @@
+"""FRED's keyless website export ``/graph/fredgraph.csv?id=SERIES&cosd=…&coed=…``.
+
+The header was ``DATE,SERIES`` with ``.`` for missing until about Dec 2024 and is now
+``observation_date,SERIES`` with an empty field; both forms are accepted, and a missing value is skipped,
+never read as 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from addin.vendors.common import Observation, Reader, iso_date, parse_number, sniff_body, validate
+from addin.vendors.errors import BadResponse, HttpStatusError, NotFound
+
+DATE_HEADERS = ("observation_date", "DATE")
+
+
+def parse(series: str, text: str) -> list[Observation]:
+    """Parse a fredgraph.csv body for ``series``; raises BadResponse for anything that is not that series."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or not rows[0]:
+        raise BadResponse("FRED", series, "the CSV file came back empty.")
+    header = [cell.strip() for cell in rows[0]]
+    if len(header) != 2 or header[0] not in DATE_HEADERS or header[1].upper() != series.upper():
+        raise BadResponse(
+            "FRED",
+            series,
+            f"the CSV header changed: expected 'observation_date,{series}' (or 'DATE,{series}'), "
+            f"got {','.join(header)[:80]!r}.",
+        )
+    parsed: list[tuple[dt.date, float | None]] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not row:
+            continue
+        if len(row) != 2:
+            raise BadResponse(
+                "FRED", series, f"line {number} of the CSV is malformed (the file may be cut off)."
+            )
+        try:
+            value = parse_number(row[1])
+        except ValueError:
+            raise BadResponse("FRED", series, f"line {number}: {row[1][:20]!r} is not a number.") from None
+        parsed.append((iso_date("FRED", series, row[0]), value))
+    return validate("FRED", series, parsed)
+
+
+class FredCsvReader(Reader):
+    name = "fred"
+    vendor = "FRED"
+    default_base_url = "https://fred.stlouisfed.org"
+    pace_key = "fred.stlouisfed.org"
+
+    def fetch(
+        self, symbol: str, start: dt.date | None = None, end: dt.date | None = None, *, field: str = "close"
+    ) -> list[Observation]:
+        params = {"id": symbol}
+        if start:
+            params["cosd"] = start.isoformat()
+        if end:
+            params["coed"] = end.isoformat()
+        response = self._get(symbol, "/graph/fredgraph.csv", params)
+        if response.status == 404:
+            raise NotFound(self.vendor, symbol, "FRED has no series with this id (or it was discontinued).")
+        if response.status != 200:
+            raise HttpStatusError(self.vendor, symbol, f"answered HTTP {response.status}.")
+        return parse(symbol, sniff_body(self.vendor, symbol, response, "a CSV file"))

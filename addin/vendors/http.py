@@ -1,0 +1,241 @@
+"""The one HTTP client every vendor reader shares: timeouts, a size cap, retries with backoff, pacing,
+redaction.
+
+Readers never touch `requests` directly; they call :meth:`HttpClient.get` and get back the status, headers
+and the whole body as bytes. Retryable failures (429, 5xx, timeouts, dropped or truncated downloads) are
+retried here and surface as typed :mod:`addin.vendors.errors`; any other status is returned for the reader
+to interpret, because vendors put meaning in their 400/404 bodies.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
+
+import requests
+
+from addin.vendors.errors import (
+    BadResponse,
+    HttpStatusError,
+    RateLimited,
+    VendorUnavailable,
+    register_secret,
+    scrub,
+)
+
+log = logging.getLogger("lazarus.http")
+
+USER_AGENT = "Lazarus/0.1 (Excel add-in) python-requests"
+
+# Minimum seconds between two requests to one vendor host. FRED enforces about 2 requests/s since 2026 and
+# answers bursts with 429, so we stay at 1/s; Yahoo throttles bursty clients hard; Alpha Vantage allows
+# ~1/s on free keys.
+DEFAULT_PACING: dict[str, float] = {
+    "fred.stlouisfed.org": 1.0,
+    "api.stlouisfed.org": 1.0,
+    "home.treasury.gov": 0.5,
+    "query1.finance.yahoo.com": 1.0,
+    "api.tiingo.com": 1.0,
+    "stooq.com": 1.0,
+    "www.alphavantage.co": 1.2,
+}
+
+# Loopback may be plain HTTP: that is how the tests and the benchmark serve recorded bodies.
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Knobs of the shared client; tests shrink the times so fault cases run in milliseconds."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_bytes: int = 64 * 1024 * 1024
+    retries: int = 3  # extra attempts after the first
+    backoff: float = 1.0  # first wait; doubles on every retry
+    max_wait: float = (
+        60.0  # a Retry-After longer than this is not waited for: we report the rate limit instead
+    )
+    pacing: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_PACING))
+    pacing_scale: float = 1.0  # multiplies every pacing interval (0 disables pacing in tests)
+
+
+@dataclass(frozen=True)
+class Response:
+    """A fully read response. ``url`` is already scrubbed of keys."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    url: str
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8-sig", errors="replace")
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "").lower()
+
+
+class _Pacer:
+    """Spaces requests to one pace key (a vendor's real host) at least ``interval`` apart, across threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next: dict[str, float] = {}
+
+    def wait(self, key: str, interval: float) -> None:
+        if interval <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next.get(key, 0.0))
+            self._next[key] = slot + interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds asked for by a Retry-After header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class HttpClient:
+    """Shared, thread-safe GET client. One instance per refresh; it counts the bytes it received."""
+
+    def __init__(self, settings: HttpSettings | None = None) -> None:
+        self.settings = settings or HttpSettings()
+        self._pacer = _Pacer()
+        self._local = threading.local()  # a requests.Session is not guaranteed thread-safe: one per thread
+        self._count_lock = threading.Lock()
+        self.bytes_received = 0
+        self.requests_made = 0
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers["User-Agent"] = USER_AGENT
+            self._local.session = session
+        return session
+
+    def get(
+        self,
+        vendor: str,
+        series: str,
+        url: str,
+        params: Mapping[str, str] | str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        pace_key: str | None = None,
+        secrets: tuple[str | None, ...] = (),
+    ) -> Response:
+        """GET ``url`` with retries; return the response for any status that is not retryable.
+
+        ``params`` may be a pre-encoded query string for vendors whose URLs need bare flags (Treasury's
+        ``&page``).
+        ``secrets`` are keys present in the URL or headers; they are masked in every message and log line.
+        """
+        for secret in secrets:
+            register_secret(secret)
+        query = params if isinstance(params, str) else urlencode(params or {}, safe="|,")
+        full_url = f"{url}?{query}" if query else url
+        self._check_scheme(vendor, series, full_url)
+        shown = scrub(full_url)
+        key = pace_key or (urlsplit(url).hostname or "")
+        interval = self.settings.pacing.get(key, 0.0) * self.settings.pacing_scale
+        attempts = self.settings.retries + 1
+        problem = ""
+        for attempt in range(attempts):
+            self._pacer.wait(key, interval)
+            wait = self.settings.backoff * (2**attempt)
+            try:
+                response = self._fetch(vendor, series, full_url, headers)
+            except requests.Timeout:
+                problem = f"did not answer within {self.settings.read_timeout:g} s"
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                problem = _connection_problem(exc)
+            else:
+                log.info("%s %s -> %s (%d bytes)", vendor, shown, response.status, len(response.body))
+                if response.status == 429 or response.status >= 500:
+                    asked = _retry_after(response.headers.get("Retry-After"))
+                    problem = _status_problem(response.status, asked)
+                    if asked is not None:
+                        if asked > self.settings.max_wait:
+                            raise RateLimited(vendor, series, f"{problem}; that is longer than we wait.")
+                        wait = max(wait, asked)
+                    if attempt + 1 < attempts:
+                        log.warning("%s %s: %s; retrying in %.2f s", vendor, shown, problem, wait)
+                        time.sleep(wait)
+                        continue
+                    error = RateLimited if response.status == 429 else VendorUnavailable
+                    raise error(vendor, series, f"{problem} (tried {attempts} times).")
+                return Response(response.status, response.headers, response.body, shown)
+            if attempt + 1 < attempts:
+                log.warning("%s %s: %s; retrying in %.2f s", vendor, shown, problem, wait)
+                time.sleep(wait)
+        raise VendorUnavailable(vendor, series, f"the server {problem} (tried {attempts} times).")
+
+    def _check_scheme(self, vendor: str, series: str, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOCAL_HOSTS):
+            return
+        raise HttpStatusError(
+            vendor,
+            series,
+            f"refusing to fetch {scrub(url)!r}: only HTTPS is allowed (plain HTTP only on localhost).",
+        )
+
+    def _fetch(self, vendor: str, series: str, url: str, headers: Mapping[str, str] | None) -> Response:
+        """One request, read in full under the size cap. Raises requests' exceptions for network failures."""
+        timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        with self._session().get(url, headers=dict(headers or {}), timeout=timeout, stream=True) as raw:
+            declared = raw.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
+                raise BadResponse(
+                    vendor, series, f"the response is {int(declared):,} bytes, over the size cap."
+                )
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in raw.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > self.settings.max_bytes:
+                    raise BadResponse(
+                        vendor, series, f"the response is over the {self.settings.max_bytes:,}-byte size cap."
+                    )
+                chunks.append(chunk)
+            with self._count_lock:
+                self.bytes_received += size
+                self.requests_made += 1
+            return Response(raw.status_code, dict(raw.headers), b"".join(chunks), scrub(url))
+
+
+def _connection_problem(exc: Exception) -> str:
+    text = str(exc)
+    if "IncompleteRead" in text or "ChunkedEncoding" in type(exc).__name__ or "prematurely" in text:
+        return "cut the download off before the end"
+    if "timed out" in text.lower():
+        return "did not answer in time"
+    return "could not be reached (connection failed)"
+
+
+def _status_problem(status: int, asked: float | None) -> str:
+    what = "answered 429 Too Many Requests" if status == 429 else f"answered HTTP {status} (server error)"
+    if asked is not None:
+        what += f" and asked us to wait {asked:g} s"
+    return what

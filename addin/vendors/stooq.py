@@ -1,0 +1,64 @@
+"""Stooq daily CSV ``/q/d/l/?s=spy.us&i=d&d1=YYYYMMDD&d2=YYYYMMDD&apikey=…`` (bring-your-own key since 2026).
+
+Stooq answers HTTP 200 for everything: the key gate's instructions, ``No data`` for an unknown symbol, and a
+proof-of-work HTML page for some clients. Only a body whose first line is the price header is data. Its prices
+are dividend-adjusted (there is no raw close), whatever ``field`` asks for.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from addin.vendors.common import Observation, Reader, iso_date, parse_number, sniff_body, validate
+from addin.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound
+
+HEADER = ["Date", "Open", "High", "Low", "Close", "Volume"]
+
+
+def parse(symbol: str, text: str) -> list[Observation]:
+    """Parse Stooq's CSV (CRLF, oldest first); plain-text answers become typed errors."""
+    first = text.strip().splitlines()[0].strip() if text.strip() else ""
+    if first.lower().startswith("no data"):
+        raise NotFound("Stooq", symbol, "Stooq answered 'No data' (unknown symbol or no data in the range).")
+    if "apikey" in text.lower() or "api key" in text.lower():
+        raise KeyRejected("Stooq", symbol, "Stooq answered with its API-key instructions instead of data.")
+    rows = list(csv.reader(io.StringIO(text)))
+    header = [cell.strip() for cell in rows[0]] if rows else []
+    if header[:5] != HEADER[:5]:
+        raise BadResponse("Stooq", symbol, f"expected a price CSV, got text starting {first[:60]!r}.")
+    parsed = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not row:
+            continue
+        try:
+            parsed.append((iso_date("Stooq", symbol, row[0]), parse_number(row[4])))
+        except (IndexError, ValueError):
+            raise BadResponse("Stooq", symbol, f"line {number} of the CSV is malformed.") from None
+    return validate("Stooq", symbol, parsed)
+
+
+class StooqReader(Reader):
+    name = "stooq"
+    vendor = "Stooq"
+    default_base_url = "https://stooq.com"
+    pace_key = "stooq.com"
+    needs_key = True
+
+    def fetch(
+        self, symbol: str, start: dt.date | None = None, end: dt.date | None = None, *, field: str = "close"
+    ) -> list[Observation]:
+        if not self.key:
+            raise MissingKey(
+                self.vendor, symbol, "Stooq needs a key (LAZARUS_STOOQ_API_KEY) since March 2026."
+            )
+        params = {"s": symbol.lower(), "i": "d", "apikey": self.key}
+        if start:
+            params["d1"] = start.strftime("%Y%m%d")
+        if end:
+            params["d2"] = end.strftime("%Y%m%d")
+        response = self._get(symbol, "/q/d/l/", params)
+        if response.status != 200:
+            raise HttpStatusError(self.vendor, symbol, f"answered HTTP {response.status}.")
+        return parse(symbol, sniff_body(self.vendor, symbol, response, "a CSV file"))
