@@ -1,0 +1,281 @@
+"""The cell functions of SPEC.md under their SPEC.md names: raw cell values in, a number, a word, a table or a
+`#N/A …` text out. Nothing here raises and nothing here computes: each function cleans its inputs (udfs.inputs)
+and delegates to the statistics modules. The first docstring line is the description Excel's function wizard shows.
+Dates come back as Excel serial numbers (format the cell as a date).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from udfs import curve, macro, market, overbought, rally, reports
+from udfs.errors import CellError, cell_function
+from udfs.inputs import check_positive, dated, omitted, pair, real, series, to_floats, whole
+from udfs.inputs import prices as price_series
+
+Cell = Any
+
+
+def _window(window: Cell) -> int:
+    return whole(window, "window", 6)
+
+
+def _lookback(lookback: Cell) -> int:
+    return whole(lookback, "lookback", 0, minimum=0)
+
+
+def _ratio(numerator: Cell, denominator: Cell) -> np.ndarray:
+    top, bottom = pair(
+        to_floats(numerator, "numerator"), to_floats(denominator, "denominator"), ("numerator", "denominator")
+    )
+    check_positive(top, "numerator")
+    check_positive(bottom, "denominator")
+    return top.values / bottom.values
+
+
+def _prices_and_dates(values: Cell, dates: Cell) -> tuple[np.ndarray, np.ndarray | None]:
+    if omitted(dates):
+        return price_series(values).values, None
+    price_col, date_col = dated(values, dates)
+    return price_col.values, date_col.values
+
+
+def _horizons(value: Cell) -> tuple[int, ...]:
+    """'21,63,126,252', a single number, or a range of numbers."""
+    if omitted(value):
+        return (21, 63, 126, 252)
+    if isinstance(value, str):
+        parts = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        try:
+            numbers: list[Cell] = [float(part) for part in parts]
+        except ValueError:
+            raise CellError(
+                f'horizons must be whole numbers separated by commas, like "21,63", got {value!r}'
+            ) from None
+    else:
+        numbers = [v for v in to_floats(value, "horizons") if not np.isnan(v)]
+    if not numbers:
+        raise CellError('horizons must list at least one whole number of observations, like "21,63,126,252"')
+    return tuple(whole(number, "each horizon", 0) for number in numbers)
+
+
+# --- Rallies -------------------------------------------------------------------------------------------------
+
+
+@cell_function
+def RALLY_RETURN(prices: Cell, window: Cell = 6) -> float:
+    """Return of the last `window` observations: Pₙ / Pₙ₋w − 1 (0.152 = 15.2%)."""
+    return rally.rally_return(price_series(prices).values, _window(window))
+
+
+@cell_function
+def RALLY_SIGMA(prices: Cell, window: Cell = 6, lookback: Cell = 0) -> float:
+    """How many standard deviations today's w-day return is from the mean of every earlier overlapping w-day
+    return: (Rₙ − mean(H)) / stdev(H), sample stdev."""
+    return rally.rally_sigma(price_series(prices).values, _window(window), _lookback(lookback))
+
+
+@cell_function
+def RALLY_PERCENTILE(prices: Cell, window: Cell = 6, lookback: Cell = 0) -> float:
+    """Percentile of today's w-day return among every earlier overlapping w-day return (mean rank, ties ½)."""
+    return rally.rally_percentile(price_series(prices).values, _window(window), _lookback(lookback))
+
+
+@cell_function
+def EVENTS_PER_CENTURY(prices: Cell, window: Cell = 6, threshold: Cell = None, dates: Cell = None) -> float:
+    """How often a w-day move like today's (or beyond `threshold`) happens: non-overlapping episodes per 100 years."""
+    values, serials = _prices_and_dates(prices, dates)
+    return rally.events_per_century(values, _window(window), real(threshold, "threshold", None), serials)
+
+
+@cell_function
+def UP_STREAK(prices: Cell, threshold: Cell = 0.01) -> int:
+    """Number of consecutive latest daily returns above `threshold` (0 if today's is not)."""
+    return rally.up_streak(price_series(prices).values, real(threshold, "threshold", 0.01))
+
+
+@cell_function
+def UP_DAYS(prices: Cell, window: Cell = 6, threshold: Cell = 0.01) -> int:
+    """How many of the last `window` daily returns are above `threshold` ("five >1% days in a six-day rally")."""
+    return rally.up_days(price_series(prices).values, _window(window), real(threshold, "threshold", 0.01))
+
+
+@cell_function
+def MAX_DAILY_GAIN(prices: Cell, window: Cell = 6) -> float:
+    """The largest of the last `window` daily returns."""
+    return rally.max_daily_gain(price_series(prices).values, _window(window))
+
+
+# --- Relative strength ---------------------------------------------------------------------------------------
+
+
+@cell_function
+def RATIO_CHANGE(numerator: Cell, denominator: Cell, window: Cell = 6) -> float:
+    """Change of the ratio numerator/denominator over `window` observations: Qₙ / Qₙ₋w − 1."""
+    return rally.rally_return(_ratio(numerator, denominator), _window(window), "ratio values")
+
+
+@cell_function
+def RATIO_SIGMA(numerator: Cell, denominator: Cell, window: Cell = 6, lookback: Cell = 0) -> float:
+    """RALLY_SIGMA of the ratio numerator/denominator: how unusual today's w-day change of the ratio is, in sigmas."""
+    return rally.rally_sigma(_ratio(numerator, denominator), _window(window), _lookback(lookback), "ratio values")
+
+
+@cell_function
+def RATIO_PERCENTILE(numerator: Cell, denominator: Cell, window: Cell = 6, lookback: Cell = 0) -> float:
+    """RALLY_PERCENTILE of the ratio numerator/denominator: percentile of today's w-day change of the ratio."""
+    return rally.rally_percentile(_ratio(numerator, denominator), _window(window), _lookback(lookback), "ratio values")
+
+
+# --- Overbought, drawdown, bear market -----------------------------------------------------------------------
+
+
+@cell_function
+def RSI(prices: Cell, period: Cell = 14) -> float:
+    """Wilder's relative strength index (0-100) of the last price, exactly as TA-Lib computes it."""
+    return overbought.rsi(price_series(prices).values, whole(period, "period", 14))
+
+
+@cell_function
+def MA_SIGMA(prices: Cell, period: Cell = 50) -> float:
+    """Distance of the last price from its `period`-day moving average in population standard deviations."""
+    return overbought.ma_sigma(price_series(prices).values, whole(period, "period", 50))
+
+
+@cell_function
+def OVERBOUGHT_PERCENTILE(prices: Cell, period: Cell = 50) -> float:
+    """Percentile of today's MA_SIGMA among every earlier day's (1 = never this overbought)."""
+    return overbought.overbought_percentile(price_series(prices).values, whole(period, "period", 50))
+
+
+@cell_function
+def DRAWDOWN(prices: Cell) -> float:
+    """Distance of the last price below the highest price: Pₙ / max(P) − 1 (0 at a new high)."""
+    return market.drawdown(price_series(prices).values)
+
+
+@cell_function
+def BEAR_LINE(prices: Cell, threshold: Cell = 0.2) -> float:
+    """The price that marks bear-market territory: max(P) · (1 − threshold)."""
+    return market.bear_line(price_series(prices).values, real(threshold, "threshold", 0.2))
+
+
+@cell_function
+def MARKET_STATE(prices: Cell) -> str:
+    """NEW HIGH, BULL (drawdown under 10%), CORRECTION (10% to 20%) or BEAR (20% or more)."""
+    return market.market_state(price_series(prices).values)
+
+
+# --- Yield curve ---------------------------------------------------------------------------------------------
+
+
+def _curve(spread: Cell, dates: Cell) -> tuple[np.ndarray, np.ndarray]:
+    values, serials = dated(spread, dates, name="spread", positive=False)
+    if not len(values):
+        raise CellError("spread has no numbers with a date")
+    return values.values, serials.values
+
+
+@cell_function
+def CURVE_STATE(spread: Cell, dates: Cell, persist: Cell = 5, memory_days: Cell = 365) -> str:
+    """INVERTED, UN-INVERTING, DIS-INVERTED or NORMAL: the yield curve's state on the last day."""
+    values, serials = _curve(spread, dates)
+    return curve.curve_state(
+        values, serials, whole(persist, "persist", 5), whole(memory_days, "memory_days", 365, minimum=0)
+    ).state
+
+
+@cell_function
+def CURVE_SINCE(spread: Cell, dates: Cell, persist: Cell = 5, memory_days: Cell = 365) -> float:
+    """The date the curve's current state began (format the cell as a date)."""
+    values, serials = _curve(spread, dates)
+    return curve.curve_state(
+        values, serials, whole(persist, "persist", 5), whole(memory_days, "memory_days", 365, minimum=0)
+    ).since
+
+
+@cell_function
+def CURVE_EPISODES(spread: Cell, dates: Cell, persist: Cell = 5) -> list[list[float | str]]:
+    """Spills one row per inversion episode: start, end (blank while open), calendar days, minimum spread, its date."""
+    values, serials = _curve(spread, dates)
+    persist_days = whole(persist, "persist", 5)
+    rows = curve.episode_table(values, serials, persist_days)
+    if not rows:
+        raise CellError(f"no inversion of {persist_days} or more days in a row in the data")
+    return [["Start", "End", "Days", "Min spread", "Min date"], *rows]
+
+
+# --- Macro ---------------------------------------------------------------------------------------------------
+
+
+@cell_function
+def SAHM_RULE(unemployment: Cell) -> float:
+    """Sahm recession rule, in percentage points: 3-month average unemployment minus its low of the prior 12 months."""
+    rates = to_floats(unemployment, "unemployment")
+    present = np.flatnonzero(~np.isnan(rates))
+    # Unlike other series, an interior blank is a missing month and must keep its place.
+    trimmed = rates[present[0] : present[-1] + 1] if present.size else rates[:0]
+    return macro.sahm_rule(trimmed)
+
+
+@cell_function
+def PERCENTILE_RANK(values: Cell, value: Cell = None) -> float:
+    """Percentile of `value` among `values` (default: the latest value among all earlier ones), ties count ½."""
+    return macro.percentile_rank(series(values, "values").values, real(value, "value", None))
+
+
+# --- Tables --------------------------------------------------------------------------------------------------
+
+
+@cell_function
+def RALLY_REPORT(prices: Cell, dates: Cell = None, window: Cell = 6, lookback: Cell = 0) -> list[list[float | str]]:
+    """Spills a method card of today's w-day move: move, sigma, percentile, normal percentile, episodes per century,
+    windows used, dates, method."""
+    values, serials = _prices_and_dates(prices, dates)
+    return reports.rally_report(values, serials, _window(window), _lookback(lookback))
+
+
+@cell_function
+def RALLY_ANALOGS(
+    prices: Cell, dates: Cell, window: Cell = 6, threshold: Cell = None, horizons: Cell = "21,63,126,252"
+) -> list[list[float | str]]:
+    """Spills every earlier move like today's with what followed over each horizon, then the median and share up:
+    did the rally have legs?"""
+    price_col, date_col = dated(prices, dates)
+    return reports.rally_analogs(
+        price_col.values,
+        date_col.values,
+        _window(window),
+        real(threshold, "threshold", None),
+        _horizons(horizons),
+    )
+
+
+# Every cell function, in SPEC.md order; the Excel layer and the tests iterate over this.
+ALL = (
+    RALLY_RETURN,
+    RALLY_SIGMA,
+    RALLY_PERCENTILE,
+    EVENTS_PER_CENTURY,
+    UP_STREAK,
+    UP_DAYS,
+    MAX_DAILY_GAIN,
+    RATIO_CHANGE,
+    RATIO_SIGMA,
+    RATIO_PERCENTILE,
+    RSI,
+    MA_SIGMA,
+    OVERBOUGHT_PERCENTILE,
+    DRAWDOWN,
+    BEAR_LINE,
+    MARKET_STATE,
+    CURVE_STATE,
+    CURVE_SINCE,
+    CURVE_EPISODES,
+    SAHM_RULE,
+    PERCENTILE_RANK,
+    RALLY_REPORT,
+    RALLY_ANALOGS,
+)

@@ -1,0 +1,53 @@
+"""The one way a cell function fails: a short `#N/A …` text, never an exception.
+
+xlwings cannot return a real `#N/A` error value (xlwings issue #776) and shows a Python exception as a traceback in
+the cell, so every cell function returns `#N/A NAME: what is wrong and what would fix it` instead (SPEC.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any
+
+NA_PREFIX = "#N/A "
+
+
+class CellError(ValueError):
+    """Bad input or an undefined result; the message is what the user reads after `#N/A NAME: `."""
+
+
+def is_na(value: object) -> bool:
+    """True for a cell function's `#N/A …` text."""
+    return isinstance(value, str) and value.startswith(NA_PREFIX)
+
+
+def _plain(value: Any, name: str) -> Any:
+    """NumPy scalars become Python numbers (xlwings and formula engines expect those); non-finite is an error."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, name) for v in value]
+    if isinstance(value, str) or value is None:
+        return value
+    number = float(value)
+    if not math.isfinite(number):
+        raise CellError("the result is not a finite number; check the input for extreme values")
+    if isinstance(value, (int,)) and not isinstance(value, bool):
+        return int(value)
+    return number
+
+
+def cell_function(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn every failure of `func` into `#N/A FUNC_NAME: message`, so nothing ever raises into a cell."""
+    name = func.__name__
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return _plain(func(*args, **kwargs), name)
+        except CellError as exc:
+            return f"{NA_PREFIX}{name}: {exc}"
+        except Exception as exc:  # the last line of defence: a cell must show text, not a traceback
+            return f"{NA_PREFIX}{name}: unexpected {type(exc).__name__}: {exc}"[:255]
+
+    return wrapper

@@ -1,0 +1,108 @@
+"""How stretched is the price: Wilder's RSI and the distance from the moving average in standard deviations."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from udfs.errors import CellError
+from udfs.inputs import need
+from udfs.rally import MIN_HISTORY
+
+# TA-Lib's TA_IS_ZERO: it reports RSI 0 when avgGain + avgLoss is within 1e-8 of zero.
+_TALIB_ZERO = 1e-8
+# Two MA_SIGMA values closer than this are ties: the rolling sums are accurate to ~1e-11 (see rolling_sums).
+_TIE = 1e-9
+
+
+def rsi(prices: np.ndarray, period: int = 14) -> float:
+    """Wilder's RSI of the last price, exactly as TA-Lib's RSI computes it.
+
+    dₜ = Pₜ − Pₜ₋₁; gains gₜ = max(dₜ, 0), losses lₜ = max(−dₜ, 0). The first averages are the simple means of the
+    first `period` gains and losses; after that avg = (prev·(period − 1) + current) / period. RSI = 100·avgGain /
+    (avgGain + avgLoss), and 0 when that sum is (within 1e-8 of) 0, as TA-Lib does. Needs n > period.
+
+    The recursion is evaluated in closed form, avg_K = a^K·avg₀ + (1/period)·Σ a^(K−j)·x_j with a = (period−1)/period,
+    so it is one vectorised pass instead of a Python loop.
+    """
+    need(len(prices), period + 1, f"period {period}", "prices")
+    changes = np.diff(prices)
+    gains = np.where(changes > 0, changes, 0.0)
+    losses = np.where(changes < 0, -changes, 0.0)
+    avg_gain = float(np.mean(gains[:period]))
+    avg_loss = float(np.mean(losses[:period]))
+    later = len(changes) - period
+    if later:
+        decay = (period - 1) / period
+        weights = decay ** np.arange(later - 1, -1, -1, dtype=float) / period
+        start = decay**later
+        avg_gain = start * avg_gain + float(weights @ gains[period:])
+        avg_loss = start * avg_loss + float(weights @ losses[period:])
+    total = avg_gain + avg_loss
+    if abs(total) < _TALIB_ZERO:
+        return 0.0
+    return 100.0 * avg_gain / total
+
+
+def _flat(std: np.ndarray | float, mean: np.ndarray | float) -> np.ndarray | bool:
+    # A window whose stdev is below a trillionth of its level is a run of equal prices up to rounding.
+    return ~(std > 1e-12 * np.abs(mean))
+
+
+def ma_sigma(prices: np.ndarray, period: int = 50) -> float:
+    """(Pₙ − mean(Pₙ₋period+1 … Pₙ)) / pstdev(same prices), population stdev (ddof = 0) as Bollinger bands use."""
+    need(len(prices), period, f"period {period}", "prices")
+    window = prices[-period:]
+    mean = float(np.mean(window))
+    std = float(np.std(window))
+    if _flat(std, mean):
+        raise CellError(f"the last {period} prices are all equal, so their standard deviation is 0")
+    return (float(prices[-1]) - mean) / std
+
+
+def rolling_sums(values: np.ndarray, period: int) -> np.ndarray:
+    """Σ values[i : i + period] for every full window, in O(n) and accurate to the window's own scale.
+
+    A single cumulative sum over the whole series would carry the rounding error of the largest prefix into every
+    window; here the series is cut into blocks of `period` and each window is a suffix of one block plus a prefix of
+    the next, so every sum adds at most 2·period terms of its neighbourhood.
+    """
+    n = len(values)
+    blocks = -(-n // period) + 1
+    padded = np.zeros(blocks * period)
+    padded[:n] = values
+    grid = padded.reshape(blocks, period)
+    prefix = np.cumsum(grid, axis=1).ravel()
+    suffix = np.cumsum(grid[:, ::-1], axis=1)[:, ::-1].ravel()
+    starts = np.arange(n - period + 1)
+    offset = starts % period
+    tail = np.where(offset > 0, prefix[starts + period - 1], 0.0)
+    return suffix[starts] + tail
+
+
+def ma_sigma_history(prices: np.ndarray, period: int) -> np.ndarray:
+    """MA_SIGMA of every day with a full period (days period…n), NaN where the window is flat."""
+    sums = rolling_sums(prices, period)
+    squares = rolling_sums(prices * prices, period)
+    mean = sums / period
+    variance = np.maximum(squares / period - mean * mean, 0.0)
+    std = np.sqrt(variance)
+    result = np.full(len(mean), np.nan)
+    ok = ~_flat(std, mean)
+    result[ok] = (prices[period - 1 :][ok] - mean[ok]) / std[ok]
+    return result
+
+
+def overbought_percentile(prices: np.ndarray, period: int = 50) -> float:
+    """Mean rank of today's MA_SIGMA among the MA_SIGMA of every earlier day with a full period.
+
+    1 means "never this overbought". Earlier days whose window is flat (stdev 0) have no MA_SIGMA and are left out;
+    at least 20 earlier values are needed. Values within 1e-9 of today's count as ties (half).
+    """
+    need(len(prices), period + MIN_HISTORY, f"period {period}", "prices")
+    today = ma_sigma(prices, period)
+    history = ma_sigma_history(prices[:-1], period)
+    history = history[~np.isnan(history)]
+    need(len(history), MIN_HISTORY, "OVERBOUGHT_PERCENTILE", "earlier days with a non-flat window")
+    below = np.count_nonzero(history < today - _TIE)
+    equal = np.count_nonzero(np.abs(history - today) <= _TIE)
+    return (below + 0.5 * equal) / len(history)

@@ -1,0 +1,96 @@
+"""Tables no peer gives in one cell: the method card of a rally and its historical analogs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from udfs.errors import CellError
+from udfs.rally import (
+    declustered_events,
+    events_per_century,
+    mean_rank,
+    rally_history,
+    sigma,
+    window_returns,
+)
+
+Table = list[list[float | str]]
+
+
+def normal_cdf(x: float) -> float:
+    """Φ(x) = ½·erfc(−x/√2): the percentile a normal distribution would give a move of x sigma."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def rally_report(prices: np.ndarray, dates: np.ndarray | None, window: int = 6, lookback: int = 0) -> Table:
+    """Two columns, label and value: move Rₙ(w), sigma, empirical percentile (mean rank in H), Φ(sigma), episodes
+    per century, |H|, the first and last date the statistics use, and the method in words."""
+    today, history = rally_history(prices, window, lookback)
+    move_sigma = sigma(today, history)
+    first_price = len(prices) - 1 - window - len(history)
+    no_dates = "(no dates given)"
+    return [
+        [f"Move over {window} observations", today],
+        ["Sigma", move_sigma],
+        ["Percentile (empirical)", mean_rank(today, history)],
+        ["Percentile if normal, Φ(sigma)", normal_cdf(move_sigma)],
+        ["Episodes per century", events_per_century(prices, window, None, dates)],
+        ["Windows in history", len(history)],
+        ["First date", float(dates[first_price]) if dates is not None else no_dates],
+        ["Last date", float(dates[-1]) if dates is not None else no_dates],
+        [
+            "Method",
+            f"simple returns over {window} observations; overlapping windows"
+            + (f" ending in the last {lookback} observations" if lookback else "")
+            + "; sample stdev (ddof 1); percentile = mean rank, ties count ½",
+        ],
+    ]
+
+
+def _median_and_share(column: list[float]) -> tuple[float | str, float | str]:
+    if not column:
+        return "", ""
+    values = np.array(column)
+    return float(np.median(values)), float(np.count_nonzero(values > 0) / len(values))
+
+
+def rally_analogs(
+    prices: np.ndarray,
+    dates: np.ndarray,
+    window: int = 6,
+    threshold: float | None = None,
+    horizons: tuple[int, ...] = (21, 63, 126, 252),
+) -> Table:
+    """Every earlier declustered episode (as EVENTS_PER_CENTURY counts them, today's excluded) with its end date,
+    its move Rₜ(w) and the return P_{t+h} / Pₜ − 1 over each horizon h after it ("" where the data ends sooner),
+    then a median row and a share-positive row (both over the episodes that have a value)."""
+    returns = window_returns(prices, window)
+    if len(returns) == 0:
+        raise CellError(f"window {window} needs at least {window + 1} prices, got {len(prices)}")
+    limit = float(returns[-1]) if threshold is None else threshold
+    last = len(prices) - 1
+    ends = [int(k) + window for k in declustered_events(returns, window, limit) if int(k) + window < last]
+    if not ends:
+        sign = "≥" if limit >= 0 else "≤"
+        raise CellError(f"no earlier {window}-observation move {sign} {limit:.1%} in the data")
+    header: list[float | str] = ["End date", "Move", *[f"After {h}" for h in horizons]]
+    rows: Table = [header]
+    columns: list[list[float]] = [[] for _ in range(len(horizons) + 1)]
+    for end in ends:
+        move = float(returns[end - window])
+        row: list[float | str] = [float(dates[end]), move]
+        columns[0].append(move)
+        for i, h in enumerate(horizons, start=1):
+            if end + h <= last:
+                after = float(prices[end + h] / prices[end] - 1.0)
+                row.append(after)
+                columns[i].append(after)
+            else:
+                row.append("")
+        rows.append(row)
+    summary = [_median_and_share(column) for column in columns]
+    rows.append(["Median", *[median for median, _ in summary]])
+    rows.append(["Share positive", *[share for _, share in summary]])
+    return rows
