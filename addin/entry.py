@@ -1,0 +1,177 @@
+"""The Python entry points the Lazarus ribbon calls through `RunPython`.
+
+Each entry point takes the calling workbook (`xw.Book.caller()` unless a test hands one in), calls logic
+that lives and is tested elsewhere, and ends with a message box. Any exception becomes a short message in
+that box, never a traceback: the person clicking the button cannot act on a traceback.
+
+The seams to the rest of Lazarus are imported inside the functions, so this module imports (and the ribbon
+tests run) before those modules exist:
+- `addin.refresh.refresh_book(writer, sheet=None)` returns an object whose `str()` is the summary to show.
+- `workbook.export.export_for_colleagues(source, target)` writes the colleague's copy of the saved file.
+- `addin.config.ensure_config_file()` returns the user's config file path, creating it if it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from addin.excel_writer import ExcelWriter
+
+TITLE = "Lazarus"
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+class EntryError(Exception):
+    """A failure whose message already says what the user can do; shown as is."""
+
+
+def _caller(book: Any) -> Any:
+    if book is not None:
+        return book
+    import xlwings as xw
+
+    return xw.Book.caller()
+
+
+def _readable(exc: BaseException) -> str:
+    """One paragraph a user can act on, whatever was raised."""
+    if isinstance(exc, EntryError):
+        return str(exc)
+    if isinstance(exc, ImportError | AttributeError):
+        return (
+            f"This Lazarus installation is incomplete ({exc}). Reinstall it with `pip install lazarus-xl` "
+            "in the Python that Excel uses, then `lazarus addin install`."
+        )
+    text = str(exc).strip() or "no details were given"
+    return f"{type(exc).__name__}: {text}"
+
+
+def _run(action: str, book: Any, work: Callable[[Any], str]) -> str:
+    """Run `work(book)`, keep Excel's status bar honest, and end with one message box either way."""
+    book = _caller(book)
+    app = book.app
+    try:
+        app.status_bar = f"Lazarus: {action}…"
+        message = work(book)
+        title = TITLE
+    except Exception as exc:  # the ribbon must never show a Python traceback
+        message = f"{action} did not finish.\n\n{_readable(exc)}"
+        title = f"{TITLE}: {action} failed"
+    finally:
+        app.status_bar = False
+    if message:
+        app.alert(message, title=title)
+    return message
+
+
+def _saved_path(book: Any) -> Path:
+    path = Path(book.fullname)
+    if not path.parent.name or not path.is_file():
+        raise EntryError("Save the workbook first: Lazarus works from the saved file next to it.")
+    return path
+
+
+def _open_with_system(path: Path) -> None:
+    """Open a file in the user's default application (a text editor for the config file)."""
+    if sys.platform.startswith("win"):
+        os.startfile(path)  # type: ignore[attr-defined]  # Windows only, by design
+    elif sys.platform == "darwin":
+        subprocess.run(["open", "-t", str(path)], check=True)
+    else:
+        subprocess.run(["xdg-open", str(path)], check=True)
+
+
+# --- the refresh, the export and the settings: thin calls into tested logic -----------------------------
+
+
+def _refresh(book: Any, sheet: str | None) -> str:
+    from addin import refresh
+
+    return str(refresh.refresh_book(ExcelWriter(book), sheet=sheet))
+
+
+def refresh_all(book: Any = None) -> str:
+    """Ribbon "Refresh data": every series on the Sources sheet."""
+    return _run("Refresh", book, lambda b: _refresh(b, sheet=None))
+
+
+def refresh_sheet(book: Any = None) -> str:
+    """Ribbon "Refresh this sheet": only the series that land on the active sheet."""
+    return _run("Refresh this sheet", book, lambda b: _refresh(b, sheet=b.sheets.active.name))
+
+
+def main(book: Any = None) -> str:
+    """The xlwings template's RunMain (`import lazarus; lazarus.main()`) refreshes everything."""
+    return refresh_all(book)
+
+
+def _export(book: Any) -> str:
+    from workbook import export
+
+    source = _saved_path(book)
+    target = source.with_name(f"{source.stem} (for colleagues).xlsx")
+    written = export.export_for_colleagues(source, target)
+    return f"Exported the last saved version for colleagues:\n{written or target}"
+
+
+def export_for_colleagues(book: Any = None) -> str:
+    """Ribbon "Export for colleagues": a copy of the saved workbook without VBA, keys or config."""
+    return _run("Export", book, _export)
+
+
+# --- the log, the settings and help ---------------------------------------------------------------------
+
+
+def _open_log(book: Any) -> str:
+    names = [sheet.name for sheet in book.sheets]
+    if "Log" not in names:
+        raise EntryError("This workbook has no Log sheet. Workbooks built with `lazarus build` have one.")
+    book.sheets["Log"].activate()
+    return ""
+
+
+def open_log(book: Any = None) -> str:
+    """Ribbon "Open log": show the workbook's Log sheet."""
+    return _run("Open log", book, _open_log)
+
+
+def _settings(book: Any) -> str:
+    from addin import config
+
+    path = Path(config.ensure_config_file())
+    _open_with_system(path)
+    return (
+        f"Your Lazarus settings are in\n{path}\n\nAPI keys and the data folder go there. "
+        "They stay on this computer and are never written into a workbook."
+    )
+
+
+def settings(book: Any = None) -> str:
+    """Ribbon "Settings": open (and create if missing) the user's config file, never a sheet."""
+    return _run("Settings", book, _settings)
+
+
+def function_names() -> list[str]:
+    """The cell functions `udfs.excel` declares (upper-case names, as Excel shows them)."""
+    try:
+        import udfs.excel as cells
+    except ImportError:
+        return []
+    return sorted(n for n in dir(cells) if n.isupper() and callable(getattr(cells, n)))
+
+
+def _help(book: Any) -> str:
+    names = function_names()
+    listing = "\n".join(f"  ={n}(…)" for n in names) or "  (the cell functions are not installed)"
+    readme = str(README) if README.is_file() else "README.md in the Lazarus project"
+    return f"Lazarus cell functions:\n{listing}\n\nInsert Function (fx) shows each one's arguments.\nREADME: {readme}"
+
+
+def show_help(book: Any = None) -> str:
+    """Ribbon "Help": the function list and where the README is."""
+    return _run("Help", book, _help)
