@@ -30,9 +30,7 @@ def parse(symbol: str, text: str) -> list[Observation]:
     if SERIES_KEY not in payload:
         if "Error Message" in payload:
             if "apikey" in str(payload["Error Message"]).lower():
-                raise KeyRejected(
-                    "Alpha Vantage", symbol, "Alpha Vantage says the API key is invalid or missing."
-                )
+                raise KeyRejected("Alpha Vantage", symbol, "Alpha Vantage says the API key is invalid or missing.")
             raise NotFound("Alpha Vantage", symbol, "Alpha Vantage rejected the call (unknown symbol?).")
         if "Information" in payload or "Note" in payload:
             message = str(payload.get("Information") or payload.get("Note"))

@@ -105,9 +105,7 @@ class Reader:
         range)."""
         raise NotImplementedError
 
-    def _get(
-        self, symbol: str, path: str, params: Mapping[str, str] | str | None = None, **kw: Any
-    ) -> Response:
+    def _get(self, symbol: str, path: str, params: Mapping[str, str] | str | None = None, **kw: Any) -> Response:
         return self.client.get(
             self.vendor,
             symbol,

@@ -25,9 +25,7 @@ def parse(series: str, text: str) -> list[Observation]:
         try:
             value = parse_number(str(item["value"]))
         except (KeyError, ValueError):
-            raise BadResponse(
-                "FRED API", series, f"the value for {item.get('date')} is not a number."
-            ) from None
+            raise BadResponse("FRED API", series, f"the value for {item.get('date')} is not a number.") from None
         parsed.append((iso_date("FRED API", series, str(item.get("date", ""))), value))
     return validate("FRED API", series, parsed)
 

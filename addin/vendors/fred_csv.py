@@ -35,9 +35,7 @@ def parse(series: str, text: str) -> list[Observation]:
         if not row:
             continue
         if len(row) != 2:
-            raise BadResponse(
-                "FRED", series, f"line {number} of the CSV is malformed (the file may be cut off)."
-            )
+            raise BadResponse("FRED", series, f"line {number} of the CSV is malformed (the file may be cut off).")
         try:
             value = parse_number(row[1])
         except ValueError:

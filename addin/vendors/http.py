@@ -58,9 +58,7 @@ class HttpSettings:
     max_bytes: int = 64 * 1024 * 1024
     retries: int = 3  # extra attempts after the first
     backoff: float = 1.0  # first wait; doubles on every retry
-    max_wait: float = (
-        60.0  # a Retry-After longer than this is not waited for: we report the rate limit instead
-    )
+    max_wait: float = 60.0  # a Retry-After longer than this is not waited for: we report the rate limit instead
     pacing: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_PACING))
     pacing_scale: float = 1.0  # multiplies every pacing interval (0 disables pacing in tests)
 
@@ -207,9 +205,7 @@ class HttpClient:
         with self._session().get(url, headers=dict(headers or {}), timeout=timeout, stream=True) as raw:
             declared = raw.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
-                raise BadResponse(
-                    vendor, series, f"the response is {int(declared):,} bytes, over the size cap."
-                )
+                raise BadResponse(vendor, series, f"the response is {int(declared):,} bytes, over the size cap.")
             chunks: list[bytes] = []
             size = 0
             for chunk in raw.iter_content(64 * 1024):

@@ -50,9 +50,7 @@ class StooqReader(Reader):
         self, symbol: str, start: dt.date | None = None, end: dt.date | None = None, *, field: str = "close"
     ) -> list[Observation]:
         if not self.key:
-            raise MissingKey(
-                self.vendor, symbol, "Stooq needs a key (LAZARUS_STOOQ_API_KEY) since March 2026."
-            )
+            raise MissingKey(self.vendor, symbol, "Stooq needs a key (LAZARUS_STOOQ_API_KEY) since March 2026.")
         params = {"s": symbol.lower(), "i": "d", "apikey": self.key}
         if start:
             params["d1"] = start.strftime("%Y%m%d")

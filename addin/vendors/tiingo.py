@@ -30,9 +30,7 @@ def parse(symbol: str, text: str, field: str = "close") -> list[Observation]:
     for bar in bars:
         try:
             value = bar[name]
-            rows.append(
-                (iso_date("Tiingo", symbol, str(bar["date"])), None if value is None else float(value))
-            )
+            rows.append((iso_date("Tiingo", symbol, str(bar["date"])), None if value is None else float(value)))
         except (KeyError, TypeError, ValueError):
             raise BadResponse("Tiingo", symbol, f"a price bar lacks a date or a {name!r} number.") from None
     return validate("Tiingo", symbol, rows)

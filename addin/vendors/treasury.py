@@ -104,11 +104,7 @@ class TreasuryReader(Reader):
             if not year_rows:
                 continue
             validate_order = [(day, 0.0) for day, _ in year_rows]
-            validate(
-                self.vendor, symbol, validate_order, newest_first=True
-            )  # raises if not strictly newest first
+            validate(self.vendor, symbol, validate_order, newest_first=True)  # raises if not strictly newest first
             rows.extend(reversed(year_rows))
-        rows = [
-            (day, value) for day, value in rows if (not start or day >= start) and (not end or day <= end)
-        ]
+        rows = [(day, value) for day, value in rows if (not start or day >= start) and (not end or day <= end)]
         return validate(self.vendor, symbol, rows)

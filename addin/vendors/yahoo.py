@@ -52,10 +52,7 @@ def parse(symbol: str, text: str, field: str = "close") -> list[Observation]:
     stamps = result.get("timestamp") or []
     indicators = result.get("indicators") or {}
     try:
-        if field == "adjclose":
-            values = indicators["adjclose"][0]["adjclose"]
-        else:
-            values = indicators["quote"][0]["close"]
+        values = indicators["adjclose"][0]["adjclose"] if field == "adjclose" else indicators["quote"][0]["close"]
     except (KeyError, IndexError, TypeError):
         raise BadResponse("Yahoo", symbol, f"the chart has no {field} prices.") from None
     if len(values) != len(stamps):

@@ -1,0 +1,289 @@
+"""Refresh: bring every source's series in the store up to date, vendor by vendor, falling back on failure.
+
+Each vendor gets one worker thread, so vendors run concurrently while the sources of one vendor go one after
+the other at that vendor's pace (the shared client enforces it). A source starts at the first vendor of its
+chain; when that vendor fails (or has no key configured) the source moves to the next vendor's queue. Each
+vendor is asked only for what is new: from the last stored date minus a short overlap, so revisions of recent
+values are picked up. The result is one :class:`SourceStatus` per source, plain data for the Log sheet.
+
+``lazarus refresh`` (``add_arguments``/``run``) is the command-line shell around :func:`refresh`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from addin.config import Config, load_config
+from addin.sources import DEFAULT_SOURCES, Source, load_sources
+from addin.store import Store, StoreBusy
+from addin.vendors import KEY_NAMES, READERS, HttpClient, HttpSettings, Reader, VendorError
+from addin.vendors.errors import scrub
+
+__all__ = ["RefreshReport", "SourceStatus", "add_arguments", "refresh", "run", "summary_rows"]
+
+DEFAULT_OVERLAP_DAYS = 31  # re-fetch a month: picks up revisions of daily, weekly and last month's values
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """The outcome of one source in one refresh (one row of the Log sheet)."""
+
+    source_id: str
+    ok: bool
+    rows_added: int
+    rows_revised: int
+    last_date: dt.date | None  # newest stored date after the refresh (also when the refresh failed)
+    vendor: str | None  # the vendor whose data was stored, None when every vendor failed
+    error: str  # "" when ok; else what each vendor tried said, first vendor first
+    attempts: tuple[str, ...]  # one line per vendor tried that failed or was skipped
+    started_at: dt.datetime
+    seconds: float
+    sheet: str = ""
+    column: str = ""
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """All statuses of a refresh, in the order of the source list, and what it cost."""
+
+    statuses: list[SourceStatus]
+    seconds: float
+    bytes_received: int
+    requests: int
+
+    @property
+    def ok(self) -> bool:
+        return all(status.ok for status in self.statuses)
+
+
+@dataclass
+class _Job:
+    source: Source
+    index: int  # position in the source's chain
+    started: float
+    started_at: dt.datetime
+    attempts: list[str] = field(default_factory=list)
+
+
+def _make_readers(sources: Sequence[Source], config: Config, client: HttpClient) -> dict[str, Reader]:
+    vendors = {link.vendor for source in sources for link in source.chain}
+    readers = {}
+    for vendor in sorted(vendors & READERS.keys()):
+        key_name = KEY_NAMES.get(vendor)
+        key = config.key(key_name) if key_name else None
+        readers[vendor] = READERS[vendor](client, base_url=config.base_url(vendor), key=key)
+    return readers
+
+
+def refresh(
+    sources: Sequence[Source] | None = None,
+    store: Store | None = None,
+    config: Config | None = None,
+    *,
+    client: HttpClient | None = None,
+    overlap_days: int = DEFAULT_OVERLAP_DAYS,
+    full: bool = False,
+    today: dt.date | None = None,
+    on_status: Callable[[SourceStatus, int, int], None] | None = None,
+) -> RefreshReport:
+    """Refresh ``sources`` (default: the newsletter's list) into ``store`` and return a status per source.
+
+    ``full`` ignores stored dates and asks for whole histories. ``on_status(status, done, total)`` is called
+    from the calling thread as each source finishes (for a progress bar or Excel's status bar). Never raises
+    for a vendor failure: that is a status with ``ok=False``, and the series' stored rows are untouched.
+    """
+    sources = list(DEFAULT_SOURCES if sources is None else sources)
+    config = config or load_config()
+    store = store or Store(config.store_path)
+    client = client or HttpClient()
+    today = today or dt.date.today()
+    readers = _make_readers(sources, config, client)
+    began = time.monotonic()
+    bytes_before, requests_before = client.bytes_received, client.requests_made
+    finished: queue.Queue[SourceStatus] = queue.Queue()
+    inboxes: dict[str, queue.Queue[_Job | None]] = {vendor: queue.Queue() for vendor in readers}
+
+    def finish(job: _Job, ok: bool, vendor: str | None, added: int = 0, revised: int = 0) -> None:
+        error = "" if ok else " | ".join(job.attempts) or "no vendor is configured for this source"
+        finished.put(
+            SourceStatus(
+                source_id=job.source.id,
+                ok=ok,
+                rows_added=added,
+                rows_revised=revised,
+                last_date=store.last_date(job.source.id),
+                vendor=vendor,
+                error=error,
+                attempts=tuple(job.attempts),
+                started_at=job.started_at,
+                seconds=round(time.monotonic() - job.started, 3),
+                sheet=job.source.sheet,
+                column=job.source.column,
+            )
+        )
+
+    def route(job: _Job) -> None:
+        """Send ``job`` to the first usable vendor from its current chain position, or finish it as failed."""
+        while job.index < len(job.source.chain):
+            link = job.source.chain[job.index]
+            reader = readers.get(link.vendor)
+            if reader is None:
+                job.attempts.append(f"{link.vendor}: unknown vendor id")
+            elif reader.needs_key and not reader.key:
+                job.attempts.append(f"{reader.vendor}: skipped (no API key configured)")
+            else:
+                inboxes[link.vendor].put(job)
+                return
+            job.index += 1
+        finish(job, False, None)
+
+    def work(vendor: str) -> None:
+        reader = readers[vendor]
+        while (job := inboxes[vendor].get()) is not None:
+            link = job.source.chain[job.index]
+            last = None if full else store.last_date(job.source.id)
+            start = last - dt.timedelta(days=overlap_days) if last else None
+            try:
+                observations = reader.fetch(link.symbol, start, today, field=job.source.field)
+                result = store.write_series(job.source.id, vendor, observations)
+            except VendorError as exc:
+                job.attempts.append(str(exc))
+            except StoreBusy as exc:
+                job.attempts.append(str(exc))
+                finish(job, False, None)  # another vendor would hit the same locked store
+                continue
+            except Exception as exc:  # a reader bug must not stop the other sources
+                job.attempts.append(f"{reader.vendor}, {link.symbol}: unexpected {type(exc).__name__}: {exc}")
+            else:
+                finish(job, True, vendor, result.rows_added, result.rows_revised)
+                continue
+            job.index += 1
+            route(job)
+
+    workers = [threading.Thread(target=work, args=(v,), name=f"refresh-{v}", daemon=True) for v in readers]
+    for worker in workers:
+        worker.start()
+    for source in sources:
+        route(_Job(source, 0, time.monotonic(), dt.datetime.now(dt.UTC)))
+    by_id: dict[str, SourceStatus] = {}
+    while len(by_id) < len(sources):
+        status = finished.get()
+        by_id[status.source_id] = status
+        if on_status:
+            on_status(status, len(by_id), len(sources))
+    for inbox in inboxes.values():
+        inbox.put(None)
+    for worker in workers:
+        worker.join()
+    statuses = [by_id[source.id] for source in sources]
+    statuses = [
+        SourceStatus(**{**s.__dict__, "error": scrub(s.error), "attempts": tuple(map(scrub, s.attempts))})
+        for s in statuses
+    ]
+    return RefreshReport(
+        statuses=statuses,
+        seconds=round(time.monotonic() - began, 3),
+        bytes_received=client.bytes_received - bytes_before,
+        requests=client.requests_made - requests_before,
+    )
+
+
+def summary_rows(report: RefreshReport) -> list[list[str]]:
+    """The summary table (with a header row) that the command line prints and the Log sheet can show."""
+    rows = [["source", "status", "added", "revised", "last date", "vendor", "error"]]
+    for s in report.statuses:
+        rows.append(
+            [
+                s.source_id,
+                "ok" if s.ok else "FAILED",
+                str(s.rows_added),
+                str(s.rows_revised),
+                s.last_date.isoformat() if s.last_date else "-",
+                s.vendor or "-",
+                s.error,
+            ]
+        )
+    return rows
+
+
+# --- command line -------------------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``lazarus refresh``."""
+    parser.add_argument("--store", type=Path, help="SQLite store path (default: lazarus.sqlite in the data folder)")
+    parser.add_argument("--sources", type=Path, help="CSV or JSON list of sources (default: the newsletter's)")
+    parser.add_argument("--only", action="append", metavar="ID", help="refresh only this source id (repeatable)")
+    parser.add_argument("--full", action="store_true", help="ignore stored dates and fetch whole histories")
+    parser.add_argument("--overlap-days", type=int, default=DEFAULT_OVERLAP_DAYS, help="days re-fetched")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.epilog = (
+        "Keys: LAZARUS_FRED_API_KEY, LAZARUS_TIINGO_API_KEY, LAZARUS_STOOQ_API_KEY, "
+        "LAZARUS_ALPHAVANTAGE_API_KEY "
+        "or the [keys] table of config.toml in the user's config folder (LAZARUS_CONFIG overrides its path). "
+        "Base URLs: LAZARUS_<VENDOR>_BASE_URL, e.g. LAZARUS_YAHOO_BASE_URL."
+    )
+
+
+def _progress(stream) -> Callable[[SourceStatus, int, int], None]:
+    def show(status: SourceStatus, done: int, total: int) -> None:
+        width = 24
+        filled = width * done // total
+        mark = "ok" if status.ok else "FAILED"
+        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {status.source_id} {mark}"
+        stream.write(f"{line:<72}")
+        if done == total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def _table(rows: list[list[str]], max_error: int = 90) -> str:
+    rows = [[*row[:-1], row[-1][:max_error] + ("…" if len(row[-1]) > max_error else "")] for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
+    """Run ``lazarus refresh``: 0 when every source refreshed, 1 when any failed, 2 for a bad source list."""
+    config = load_config()
+    try:
+        sources = load_sources(args.sources) if args.sources else list(DEFAULT_SOURCES)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"lazarus refresh: cannot read the sources list: {exc}", file=sys.stderr)
+        return 2
+    if args.only:
+        wanted = set(args.only)
+        sources = [source for source in sources if source.id in wanted]
+    store = Store(args.store or config.store_path)
+    report = refresh(
+        sources,
+        store,
+        config,
+        client=HttpClient(settings),
+        overlap_days=args.overlap_days,
+        full=args.full,
+        on_status=None if args.no_progress else _progress(sys.stderr),
+    )
+    print(_table(summary_rows(report)))
+    failed = sum(not s.ok for s in report.statuses)
+    print(
+        f"\n{len(report.statuses) - failed} of {len(report.statuses)} sources refreshed"
+        f" in {report.seconds:.1f} s"
+        f" ({report.requests} requests, {report.bytes_received:,} bytes); store: {store.path}"
+    )
+    for status in report.statuses:
+        if not status.ok:
+            print(f"{status.source_id}: {status.error}", file=sys.stderr)
+    return 1 if failed else 0

@@ -1,0 +1,197 @@
+"""The local history store: every observation ever fetched, per series, in one SQLite file.
+
+One row per (series, date) holds the current value, the vendor it came from and when it was fetched; a value
+that a later fetch revises is overwritten and the old one kept in ``revisions``. Every fetch is logged in
+``fetches``. A series is written in one transaction, so a failed refresh leaves the old rows exactly as they
+were. WAL mode plus a busy timeout lets two refreshes run at once: one waits for the other's short write, and
+if it waits too long it fails with :class:`StoreBusy` without touching anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Store", "StoreBusy", "WriteResult", "default_store_path", "read_series"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS observations (
+    series TEXT NOT NULL,
+    date TEXT NOT NULL,          -- ISO yyyy-mm-dd
+    value REAL NOT NULL,
+    vendor TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,    -- ISO UTC timestamp
+    PRIMARY KEY (series, date)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS revisions (
+    series TEXT NOT NULL,
+    date TEXT NOT NULL,
+    old_value REAL NOT NULL,
+    old_vendor TEXT NOT NULL,
+    old_fetched_at TEXT NOT NULL,
+    new_value REAL NOT NULL,
+    vendor TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fetches (
+    id INTEGER PRIMARY KEY,
+    series TEXT NOT NULL,
+    vendor TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    rows_received INTEGER NOT NULL,
+    rows_added INTEGER NOT NULL,
+    rows_revised INTEGER NOT NULL
+);
+"""
+
+
+class StoreBusy(RuntimeError):
+    """Another refresh held the store for longer than the busy timeout; nothing was written."""
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What one :meth:`Store.write_series` changed."""
+
+    rows_received: int
+    rows_added: int
+    rows_revised: int
+    last_date: dt.date | None
+
+
+def default_store_path() -> Path:
+    """``lazarus.sqlite`` in the user's data folder (``LAZARUS_DATA_DIR`` overrides)."""
+    from addin.config import load_config  # a sibling module, imported late to keep this module light
+
+    return load_config().store_path
+
+
+class Store:
+    """A SQLite history store. Cheap to create; every call opens its own connection, so threads may share
+    it."""
+
+    def __init__(self, path: str | Path | None = None, *, busy_timeout: float = 30.0) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+        self.busy_timeout = busy_timeout
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        con = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        try:
+            con.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+            yield con
+        finally:
+            con.close()
+
+    def last_date(self, series: str) -> dt.date | None:
+        """The newest stored date of ``series``, or None if nothing is stored."""
+        with self._connect() as con:
+            (value,) = con.execute("SELECT max(date) FROM observations WHERE series=?", (series,)).fetchone()
+        return dt.date.fromisoformat(value) if value else None
+
+    def read_series(self, series: str) -> list[tuple[dt.date, float]]:
+        """All stored observations of ``series``, oldest first."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT date, value FROM observations WHERE series=? ORDER BY date", (series,)
+            ).fetchall()
+        return [(dt.date.fromisoformat(day), value) for day, value in rows]
+
+    def read_rows(self, series: str) -> list[tuple[dt.date, float, str, str]]:
+        """Stored observations with provenance: (date, value, vendor, fetched_at), oldest first."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT date, value, vendor, fetched_at FROM observations WHERE series=? ORDER BY date",
+                (series,),
+            ).fetchall()
+        return [(dt.date.fromisoformat(day), value, vendor, at) for day, value, vendor, at in rows]
+
+    def series_ids(self) -> list[str]:
+        """Every series with at least one stored observation."""
+        with self._connect() as con:
+            return [row[0] for row in con.execute("SELECT DISTINCT series FROM observations ORDER BY series")]
+
+    def revisions(self, series: str) -> list[tuple[dt.date, float, float, str]]:
+        """Revised values of ``series``: (date, old value, new value, fetched_at of the new value)."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT date, old_value, new_value, fetched_at FROM revisions WHERE series=? ORDER BY rowid",
+                (series,),
+            ).fetchall()
+        return [(dt.date.fromisoformat(day), old, new, at) for day, old, new, at in rows]
+
+    def write_series(
+        self,
+        series: str,
+        vendor: str,
+        observations: Iterable[tuple[dt.date, float]],
+        fetched_at: dt.datetime | None = None,
+    ) -> WriteResult:
+        """Upsert ``observations`` of ``series`` in one transaction; all or nothing.
+
+        New dates are added, changed values are revised (the old value goes to ``revisions``), equal values
+        are left alone. Stored dates absent from ``observations`` are kept: a vendor that drops old history
+        (FRED keeps only ~3 years of the ICE spread) never shortens ours. Raises ValueError for a non-finite
+        value or dates not strictly increasing, StoreBusy if another writer holds the store too long.
+        """
+        rows = list(observations)
+        for (previous, _), (day, _) in itertools.pairwise(rows):
+            if day <= previous:
+                raise ValueError(f"{series}: dates must be strictly increasing ({day} after {previous})")
+        if any(not math.isfinite(value) for _, value in rows):
+            raise ValueError(f"{series}: refusing to store a value that is not a finite number")
+        stamp = (fetched_at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
+        added = revised = 0
+        with self._connect() as con:
+            try:
+                # IMMEDIATE takes the write lock now, so two refreshes serialise here instead of failing
+                # later.
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreBusy(f"the store {self.path} is busy (another refresh is writing): {exc}") from None
+            try:
+                for day, value in rows:
+                    key = day.isoformat()
+                    old = con.execute(
+                        "SELECT value, vendor, fetched_at FROM observations WHERE series=? AND date=?",
+                        (series, key),
+                    ).fetchone()
+                    if old is None:
+                        added += 1
+                    elif old[0] != value:
+                        revised += 1
+                        con.execute(
+                            "INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            (series, key, old[0], old[1], old[2], value, vendor, stamp),
+                        )
+                    else:
+                        continue
+                    con.execute(
+                        "INSERT OR REPLACE INTO observations VALUES (?, ?, ?, ?, ?)",
+                        (series, key, float(value), vendor, stamp),
+                    )
+                con.execute(
+                    "INSERT INTO fetches (series, vendor, fetched_at, rows_received, rows_added,"
+                    " rows_revised) VALUES (?, ?, ?, ?, ?, ?)",
+                    (series, vendor, stamp, len(rows), added, revised),
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return WriteResult(len(rows), added, revised, self.last_date(series))
+
+
+def read_series(series: str, path: str | Path | None = None) -> list[tuple[dt.date, float]]:
+    """All stored observations of ``series`` (oldest first) from the store at ``path`` (default location)."""
+    return Store(path).read_series(series)
