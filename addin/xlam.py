@@ -14,6 +14,7 @@ wrappers go in at install time on Windows, through Excel's VBA project object mo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import subprocess
 import sys
@@ -214,10 +215,8 @@ def _install_windows() -> int:  # pragma: no cover - needs Windows and Excel
 
     target = Path(get_addin_dir()) / XLAM_NAME
     for app in xw.apps:
-        try:
+        with contextlib.suppress(KeyError):
             app.books[XLAM_NAME].close()
-        except KeyError:
-            pass
     build(target, interpreter_win=sys.executable, pythonpath=str(FOLDER))
     print(f"Copied the add-in to Excel's startup folder: {target}")
     started = not xw.apps
