@@ -8,7 +8,7 @@ The seams to the rest of Lazarus are imported inside the functions, so this modu
 tests run) before those modules exist:
 - `addin.refresh.refresh_book(writer, sheet=None)` returns an object whose `str()` is the summary to show.
 - `workbook.export.export_for_colleagues(source, target)` writes the colleague's copy of the saved file.
-- `addin.config.ensure_config_file()` returns the user's config file path, creating it if it is missing.
+- `addin.config.user_config_file()` is the user's config file (created here from a keyless template).
 """
 
 from __future__ import annotations
@@ -140,10 +140,28 @@ def open_log(book: Any = None) -> str:
     return _run("Open log", book, _open_log)
 
 
+CONFIG_TEMPLATE = """\
+# Lazarus settings (TOML). This file stays on your computer; Lazarus never copies it into a workbook.
+# Remove the leading "# " of a line to use it. Environment variables such as FRED_API_KEY win over this file.
+
+[keys]
+# fred = "your FRED API key"
+# tiingo = "your Tiingo token"
+# stooq = "your Stooq key"
+# alphavantage = "your Alpha Vantage key"
+
+[paths]
+# data_dir = "D:/lazarus-data"   # where the local store of every fetched observation lives
+"""
+
+
 def _settings(book: Any) -> str:
     from addin import config
 
-    path = Path(config.ensure_config_file())
+    path = Path(config.user_config_file())
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(CONFIG_TEMPLATE, encoding="utf-8")
     _open_with_system(path)
     return (
         f"Your Lazarus settings are in\n{path}\n\nAPI keys and the data folder go there. "

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from addin import entry
+from addin.config import load_config
 from addin.excel_writer import ExcelWriter, TableNotFoundError
 
 
@@ -176,14 +177,20 @@ def test_open_log_without_a_log_sheet_says_so():
     assert "no Log sheet" in entry.open_log(book)
 
 
-def test_settings_opens_the_users_config_file_not_a_sheet(fake_module, monkeypatch, tmp_path):
-    config = tmp_path / "lazarus.toml"
+def test_settings_opens_the_users_config_file_not_a_sheet(monkeypatch, tmp_path):
+    config = tmp_path / "lazarus" / "config.toml"
     opened = []
-    fake_module("addin.config", ensure_config_file=lambda: config)
+    monkeypatch.setenv("LAZARUS_CONFIG", str(config))  # addin.config's own override of the file's place
     monkeypatch.setattr(entry, "_open_with_system", opened.append)
-    message = entry.settings(_book())
+    book = _book()
+    message = entry.settings(book)
     assert opened == [config]
     assert str(config) in message and "never written into a workbook" in message
+    # A first visit creates a file the real config loader reads, with no key in it.
+    assert load_config(env={}, config_file=config).keys == {}
+    config.write_text(config.read_text().replace("# fred = ", "fred = "))
+    assert entry.settings(book) == message  # an existing file is opened, never overwritten
+    assert 'fred = "your FRED API key"' in config.read_text()
 
 
 def test_help_lists_the_cell_functions(fake_module):
