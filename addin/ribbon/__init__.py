@@ -1,0 +1,1 @@
+"""The ribbon definition (customUI.xml) and its VBA callbacks (LazarusRibbon.bas), shipped as data."""
