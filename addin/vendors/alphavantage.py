@@ -34,7 +34,7 @@ def parse(symbol: str, text: str) -> list[Observation]:
             raise NotFound("Alpha Vantage", symbol, "Alpha Vantage rejected the call (unknown symbol?).")
         if "Information" in payload or "Note" in payload:
             message = str(payload.get("Information") or payload.get("Note"))
-            if "premium" in message.lower() and "rate limit" not in message.lower():
+            if "premium endpoint" in message.lower():
                 raise BadResponse("Alpha Vantage", symbol, "this request needs a premium Alpha Vantage plan.")
             raise RateLimited(
                 "Alpha Vantage",

@@ -1,0 +1,401 @@
+"""A real HTTP server on 127.0.0.1 that answers at each vendor's real paths, with injectable faults.
+
+Bodies are either recorded vendor responses from ``tests/fixtures`` served verbatim, or vendor-format bodies
+generated from real data (``tests/data``) that honour the request's date range (``cosd``/``coed`` for FRED,
+``period1``/``period2`` for Yahoo), so an incremental refresh really moves fewer bytes.
+
+Faults are queued per route (``"yahoo:IWM"``, ``"fred:T10Y2Y"``, ``"treasury:2024"``…) and consumed one per
+request: a status with a body and headers (429 + Retry-After, 500, an HTML page with 200), a stall longer than
+the client's timeout, or a body cut off half-way. Every request is recorded with the bytes sent.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DATA = Path(__file__).parent / "data"
+TREASURY_PREFIX = "/resource-center/data-chart-center/interest-rates/daily-treasury-rates.csv/"
+
+# The HTML page Yahoo shows during outages (yfinance keys off "Will be right back"); not a recording.
+YAHOO_OUTAGE_HTML = (
+    b"<!DOCTYPE html><html><head><title>Yahoo</title></head><body><h1>Will be right back...</h1>"
+    b"<p>Thank you for your patience. Our engineers are working quickly to resolve the issue.</p></body></html>"
+)
+# Stooq's key gate: no recording exists in the fixtures (see fixtures/SOURCES.md); this paraphrases the
+# documented behaviour (HTTP 200, plain-text instructions pointing at get_apikey).
+STOOQ_GATE_TEXT = (
+    b"Access to this service requires an API key. Get your free apikey at "
+    b"https://stooq.com/q/d/?s=spy.us&get_apikey and add &apikey=... to the request.\r\n"
+)
+
+
+def fixture(relative: str) -> bytes:
+    return (FIXTURES / relative).read_bytes()
+
+
+@dataclass
+class Fault:
+    """One injected answer. ``body=None`` keeps the normal body (useful with ``stall`` or ``truncate``)."""
+
+    status: int = 200
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "text/plain"
+    stall: float = 0.0  # seconds to wait before answering (longer than the client's read timeout = a stall)
+    truncate: bool = False  # announce the full Content-Length, send half, close the connection
+
+
+@dataclass
+class Bar:
+    """One daily price bar (None fields make a Yahoo null bar)."""
+
+    day: dt.date
+    open: float | None
+    high: float | None
+    low: float | None
+    close: float | None
+    adjclose: float | None
+    volume: int | None
+
+
+@dataclass(frozen=True)
+class Hit:
+    route: str
+    path: str
+    query: dict[str, str]
+    status: int
+    bytes_sent: int
+    at: float
+    headers: dict[str, str]
+
+
+# --- loading real data --------------------------------------------------------------------------------------
+
+
+def load_fred_csv(path: Path) -> list[tuple[dt.date, float | None]]:
+    """A fredgraph-style CSV (either header) as (date, value or None)."""
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    out = []
+    for row in rows[1:]:
+        if row:
+            value = row[1].strip()
+            out.append((dt.date.fromisoformat(row[0]), None if value in ("", ".") else float(value)))
+    return out
+
+
+def load_price_csv(path: Path) -> list[Bar]:
+    """A Yahoo-download-style price CSV (Date,Open,High,Low,Close,Adj Close,Volume or the lower-case form)."""
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        out = []
+        for row in reader:
+            row = {key.strip().lower().replace(" ", "_"): value for key, value in row.items()}
+            out.append(
+                Bar(
+                    dt.date.fromisoformat(row["date"]),
+                    float(row["open"]),
+                    float(row["high"]),
+                    float(row["low"]),
+                    float(row["close"]),
+                    float(row["adj_close"]),
+                    int(float(row["volume"])),
+                )
+            )
+    return out
+
+
+# --- vendor-format bodies -----------------------------------------------------------------------------------
+
+
+def fredgraph_body(
+    series: str,
+    rows: list[tuple[dt.date, float | None]],
+    start: str | None,
+    end: str | None,
+    header: str = "observation_date",
+    missing: str = "",
+) -> bytes:
+    lines = [f"{header},{series}"]
+    for day, value in rows:
+        iso = day.isoformat()
+        if (start and iso < start) or (end and iso > end):
+            continue
+        lines.append(f"{iso},{missing if value is None else format(value, '.10g')}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def fred_api_body(series: str, rows: list[tuple[dt.date, float | None]], start: str | None, end: str | None) -> bytes:
+    observations = [
+        {
+            "realtime_start": "2026-11-24",
+            "realtime_end": "2026-11-24",
+            "date": d.isoformat(),
+            "value": format(v, ".10g"),
+        }
+        if v is not None
+        else {"realtime_start": "2026-11-24", "realtime_end": "2026-11-24", "date": d.isoformat(), "value": "."}
+        for d, v in rows
+        if (not start or d.isoformat() >= start) and (not end or d.isoformat() <= end)
+    ]
+    payload = {"file_type": "json", "count": len(observations), "observations": observations}
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def _epoch(day: dt.date, hour: int = 14, minute: int = 30) -> int:
+    return calendar.timegm(dt.datetime(day.year, day.month, day.day, hour, minute).timetuple())
+
+
+def yahoo_chart_body(symbol: str, bars: list[Bar], period1: int, period2: int) -> bytes:
+    """A v8 chart body in Yahoo's shape; bars stamped at 14:30 UTC (the New York open in winter)."""
+    chosen = [bar for bar in bars if period1 <= _epoch(bar.day, 0, 0) < period2]
+    meta = {
+        "currency": "USD",
+        "symbol": symbol,
+        "instrumentType": "ETF",
+        "gmtoffset": -18000,
+        "timezone": "EST",
+        "exchangeTimezoneName": "America/New_York",
+        "regularMarketPrice": bars[-1].close if bars else None,
+        "dataGranularity": "1d",
+    }
+    result = {
+        "meta": meta,
+        "timestamp": [_epoch(bar.day) for bar in chosen],
+        "indicators": {
+            "quote": [
+                {
+                    "open": [bar.open for bar in chosen],
+                    "high": [bar.high for bar in chosen],
+                    "low": [bar.low for bar in chosen],
+                    "close": [bar.close for bar in chosen],
+                    "volume": [bar.volume for bar in chosen],
+                }
+            ],
+            "adjclose": [{"adjclose": [bar.adjclose for bar in chosen]}],
+        },
+    }
+    return json.dumps({"chart": {"result": [result], "error": None}}, separators=(",", ":")).encode()
+
+
+# --- the server ---------------------------------------------------------------------------------------------
+
+
+class VendorServer:
+    """Start with ``with VendorServer() as server:``; ``server.url`` is the base URL for every vendor."""
+
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency
+        self.fred: dict[str, list[tuple[dt.date, float | None]]] = {}
+        self.fred_header = "observation_date"
+        self.fred_missing = ""
+        self.yahoo: dict[str, list[Bar]] = {}
+        self.treasury: dict[int, bytes] = {}
+        self.static: dict[str, tuple[int, bytes, str]] = {}  # route -> (status, body, content type)
+        self.keys: dict[str, str] = {}  # vendor -> the only key it accepts
+        self.faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self.hits: list[Hit] = []
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+
+    # setup helpers
+    def fault(self, route: str, *faults: Fault) -> None:
+        with self._lock:
+            self.faults[route].extend(faults)
+
+    def serve(self, route: str, body: bytes, status: int = 200, content_type: str = "text/plain") -> None:
+        self.static[route] = (status, body, content_type)
+
+    def hits_for(self, route: str) -> list[Hit]:
+        return [hit for hit in self.hits if hit.route == route]
+
+    @property
+    def bytes_sent(self) -> int:
+        return sum(hit.bytes_sent for hit in self.hits)
+
+    def base_urls(self) -> dict[str, str]:
+        return dict.fromkeys(("fred", "fred_api", "treasury", "yahoo", "tiingo", "stooq", "alphavantage"), self.url)
+
+    # lifecycle
+    def __enter__(self) -> VendorServer:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                server._handle(self)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._httpd is not None
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    @property
+    def url(self) -> str:
+        assert self._httpd is not None
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    # request handling
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(request.path)
+        query = {key: values[0] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
+        route, answer = self._answer(parts.path, query, {k: v for k, v in request.headers.items()})
+        with self._lock:
+            fault = self.faults[route].popleft() if self.faults.get(route) else None
+        status, body, content_type = answer
+        extra: dict[str, str] = {}
+        if fault:
+            status = fault.status
+            if fault.body is not None:
+                body, content_type = fault.body, fault.content_type
+            extra = fault.headers
+            time.sleep(fault.stall)
+        time.sleep(self.latency)
+        sent = len(body) // 2 if fault and fault.truncate else len(body)
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", content_type)
+            request.send_header("Content-Length", str(len(body)))
+            for name, value in extra.items():
+                request.send_header(name, value)
+            if fault and fault.truncate:
+                request.send_header("Connection", "close")
+                request.close_connection = True
+            request.end_headers()
+            request.wfile.write(body[:sent])
+            request.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a stall past its timeout)
+        with self._lock:
+            self.hits.append(Hit(route, parts.path, query, status, sent, time.monotonic(), dict(request.headers)))
+
+    def _answer(self, path: str, q: dict[str, str], headers: dict[str, str]) -> tuple[str, tuple[int, bytes, str]]:
+        """(route, (status, body, content type)) of the normal, fault-free answer."""
+        if path == "/graph/fredgraph.csv":
+            series = q.get("id", "")
+            route = f"fred:{series}"
+            if route in self.static:
+                return route, self.static[route]
+            if series in self.fred:
+                body = fredgraph_body(
+                    series, self.fred[series], q.get("cosd"), q.get("coed"), self.fred_header, self.fred_missing
+                )
+                return route, (200, body, "text/csv")
+            return route, (404, b"<html><body>Series not found</body></html>", "text/html")
+        if path == "/fred/series/observations":
+            series = q.get("series_id", "")
+            route = f"fred_api:{series}"
+            if not q.get("api_key"):
+                return route, (400, fixture("fred/fred_api_error_400_api_key_not_set.json"), "application/json")
+            if q["api_key"] != self.keys.get("fred"):
+                return route, (
+                    400,
+                    fixture("fred/fred_api_error_400_api_key_not_registered.json"),
+                    "application/json",
+                )
+            if route in self.static:
+                return route, self.static[route]
+            if series in self.fred:
+                body = fred_api_body(series, self.fred[series], q.get("observation_start"), q.get("observation_end"))
+                return route, (200, body, "application/json; charset=UTF-8")
+            return route, (400, fixture("fred/fred_api_error_400_series_does_not_exist.json"), "application/json")
+        if path.startswith(TREASURY_PREFIX):
+            year = path[len(TREASURY_PREFIX) :].split("/")[0]
+            route = f"treasury:{year}"
+            body = self.treasury.get(int(year), b"") if year.isdigit() else b""
+            return route, (200, body, "text/csv")
+        if path.startswith("/v8/finance/chart/"):
+            symbol = unquote(path.rsplit("/", 1)[1])
+            route = f"yahoo:{symbol}"
+            if route in self.static:
+                return route, self.static[route]
+            if symbol in self.yahoo:
+                body = yahoo_chart_body(symbol, self.yahoo[symbol], int(q["period1"]), int(q["period2"]))
+                return route, (200, body, "application/json;charset=utf-8")
+            return route, (404, fixture("yahoo/yahoo_chart_error_404_not_found.json"), "application/json")
+        if path.startswith("/tiingo/daily/"):
+            symbol = path.split("/")[3].upper()
+            route = f"tiingo:{symbol}"
+            if headers.get("Authorization") != f"Token {self.keys.get('tiingo')}":
+                return route, (401, b'{"detail":"Invalid token."}', "application/json")
+            return route, self.static.get(route, (404, b'{"detail":"Not found."}', "application/json"))
+        if path == "/q/d/l/":
+            symbol = q.get("s", "")
+            route = f"stooq:{symbol}"
+            if q.get("apikey") != self.keys.get("stooq"):
+                return route, (200, STOOQ_GATE_TEXT, "text/plain")
+            return route, self.static.get(route, (200, fixture("stooq/stooq_no_data_body.txt"), "text/plain"))
+        if path == "/query":
+            symbol = q.get("symbol", "")
+            route = f"alphavantage:{symbol}"
+            return route, self.static.get(
+                route, (200, fixture("alphavantage/av_error_invalid_api_call.json"), "application/json")
+            )
+        return "unknown", (404, b"not found", "text/plain")
+
+
+# --- the newsletter's 13 sources from real data -------------------------------------------------------------
+
+
+def load_newsletter_data(server: VendorServer) -> None:
+    """Fill ``server`` with real histories for the 13 default sources (see tests/data/SOURCES.md).
+
+    ^RUT and ^GSPC have no real history in the repo, so the independent legacy IWM and SPY downloads
+    (xjcarter/data, 2000–2022) stand in for them: real bars of realistic size, under the index symbols.
+    T10Y3M comes from the recorded FRED API body (2023-01..06) and BAMLH0A0HYM2 from its fredgraph excerpt.
+    """
+    prices = DATA / "prices"
+    server.yahoo["IWM"] = load_price_csv(prices / "IWM_chenc319-Silverlight.csv")
+    server.yahoo["SPY"] = load_price_csv(prices / "SPY_chenc319-Silverlight.csv")
+    server.yahoo["IWC"] = load_price_csv(prices / "IWC_2024_alm0421.csv")
+    server.yahoo["MDY"] = load_price_csv(prices / "legacy_2000_2022" / "MDY_xjcarter-data.csv")
+    server.yahoo["^RUT"] = load_price_csv(prices / "legacy_2000_2022" / "IWM_xjcarter-data.csv")
+    server.yahoo["^GSPC"] = load_price_csv(prices / "legacy_2000_2022" / "SPY_xjcarter-data.csv")
+    fred = DATA / "fred"
+    server.fred["T10Y2Y"] = load_fred_csv(fred / "T10Y2Y_qie2003.csv")
+    server.fred["DGS10"] = load_fred_csv(fred / "DGS10_qie2003.csv")
+    server.fred["DGS2"] = load_fred_csv(fred / "DGS2_matemadrigal.csv")
+    server.fred["UNRATE"] = load_fred_csv(fred / "UNRATE_granite-tsfm.csv")
+    server.fred["ICSA"] = load_fred_csv(fred / "ICSA_rellethy.csv")
+    server.fred["BAMLH0A0HYM2"] = load_fred_csv(FIXTURES / "fred" / "fredgraph_BAMLH0A0HYM2_modern_2024-07-01_10.csv")
+    api = json.loads(fixture("fred/fred_api_series_observations_T10Y3M_2023-01-01_2023-06-06.json"))
+    server.fred["T10Y3M"] = [
+        (dt.date.fromisoformat(o["date"]), None if o["value"] == "." else float(o["value"]))
+        for o in api["observations"]
+    ]
+
+
+def fast_settings(**overrides: object):
+    """Client settings for tests: tiny timeouts and backoff, no pacing unless a test asks for it."""
+    from addin.vendors.http import HttpSettings
+
+    values: dict = {
+        "connect_timeout": 1.0,
+        "read_timeout": 0.3,
+        "retries": 2,
+        "backoff": 0.01,
+        "max_wait": 1.0,
+        "pacing_scale": 0.0,
+    }
+    values.update(overrides)
+    return HttpSettings(**values)
