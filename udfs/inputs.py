@@ -25,6 +25,7 @@ from udfs.errors import CellError
 # Excel's day zero for serials after 1900-02-28 (Excel counts the non-existent 1900-02-29).
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _EPOCH64 = np.datetime64("1899-12-30T00:00:00", "us")
+_EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
 _LAST_SERIAL = 2958465.0  # 9999-12-31, Excel's last date
 _FAST_TYPES = {float, int, type(None), np.float64}
 _MAX_WHOLE = 10**9
@@ -72,57 +73,77 @@ def _number(value: Any) -> float:
         return math.nan
 
 
+def _first(flat: Sequence[Any], kinds: tuple[type, ...]) -> int:
+    """Index of the first cell of one of `kinds` (not bool): the headers above it are skipped one by one."""
+    for i, value in enumerate(flat):
+        if isinstance(value, kinds) and not isinstance(value, bool):
+            return i
+    return len(flat)
+
+
+def _converted(flat: Sequence[Any], kinds: tuple[type, ...], fast: set[type] | None, convert, one) -> np.ndarray:
+    """Cells as floats: headers skipped, then the body in one C-level conversion when its cell types allow it.
+
+    A Python loop over 25,000 cells costs ~10 ms, more than every statistic; so only the leading header cells are
+    inspected one by one, and the body goes through NumPy unless it mixes in text or other odd cells. With `fast`
+    None, `convert` itself refuses (TypeError) any cell it cannot take, so the type scan is skipped.
+    """
+    if isinstance(flat, np.ndarray):
+        flat = flat.tolist()
+    start = _first(flat, kinds)
+    out = np.full(len(flat), np.nan)
+    body = flat[start:] if start else flat
+    if fast is None or set(map(type, body)) <= fast:
+        try:
+            out[start:] = convert(body)
+            return out
+        except (TypeError, ValueError, OverflowError):
+            pass
+    out[start:] = [one(v) for v in body]
+    return out
+
+
 def to_floats(values: Any, name: str = "values") -> np.ndarray:
     """Every cell as a float, NaN where the cell is not a finite number (text, blank, error, TRUE/FALSE, ±inf)."""
     flat = _flatten(values, name)
     if isinstance(flat, np.ndarray) and flat.dtype.kind in "fiu":
         out = flat.astype(float)
     else:
-        # Fast path: a plain list of numbers and blanks (the common case) converts in C.
-        if set(map(type, flat)) <= _FAST_TYPES:
-            try:
-                out = np.array(flat, dtype=float)
-            except OverflowError:
-                out = np.array([_number(v) for v in flat], dtype=float)
-        else:
-            out = np.array([_number(v) for v in flat], dtype=float)
-    if out.ndim != 1:
-        out = out.ravel()
+        out = _converted(flat, (Real,), _FAST_TYPES, lambda body: np.array(body, dtype=float), _number)
     out[~np.isfinite(out)] = np.nan
     return out
 
 
 def _serial(value: Any) -> float:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.replace(tzinfo=None)
-        return (value - EXCEL_EPOCH).total_seconds() / 86400.0
+    """A date cell's Excel serial: its calendar day (the time of day is ignored; every statistic counts days)."""
     if isinstance(value, dt.date):
-        return float((value - EXCEL_EPOCH.date()).days)
+        return float(value.toordinal() - _EPOCH_ORDINAL)
     if isinstance(value, np.datetime64):
-        return float((value.astype("datetime64[us]") - _EPOCH64) / np.timedelta64(1, "D"))
+        return float((value.astype("datetime64[D]") - _EPOCH64.astype("datetime64[D]")) / np.timedelta64(1, "D"))
     return _number(value)
+
+
+def _days_to_serials(body: list[Any]) -> np.ndarray:
+    # date.toordinal through map runs in C: ~1 ms for 25,000 dates, where NumPy's datetime parsing takes ~30 ms.
+    return np.fromiter(map(dt.date.toordinal, body), float, len(body)) - _EPOCH_ORDINAL
 
 
 def to_serials(values: Any, name: str = "dates") -> np.ndarray:
     """Dates as Excel serial day numbers (floats), NaN for cells that are not dates or numbers."""
     flat = _flatten(values, name)
     if isinstance(flat, np.ndarray) and flat.dtype.kind == "M":
-        out = (flat.astype("datetime64[us]") - _EPOCH64) / np.timedelta64(1, "D")
+        out = (flat.astype("datetime64[D]") - _EPOCH64.astype("datetime64[D]")) / np.timedelta64(1, "D")
     elif isinstance(flat, np.ndarray) and flat.dtype.kind in "fiu":
         out = flat.astype(float)
     else:
-        kinds = set(map(type, flat))
-        if kinds and kinds <= {dt.datetime}:
-            # Vectorised: numpy parses naive datetimes in C, ~20x faster than a Python loop on 25,000 dates.
-            try:
-                out = (np.array(flat, dtype="datetime64[us]") - _EPOCH64) / np.timedelta64(1, "D")
-            except (TypeError, ValueError):
-                out = np.array([_serial(v) for v in flat], dtype=float)
-        elif kinds <= _FAST_TYPES:
-            out = to_floats(flat, name)
+        kinds = (dt.date, np.datetime64, Real)
+        cells = flat.tolist() if isinstance(flat, np.ndarray) else flat
+        start = _first(cells, kinds)
+        if start < len(cells) and isinstance(cells[start], dt.date):
+            # date.toordinal refuses anything that is not a date, so it is its own type check.
+            out = _converted(cells, kinds, None, _days_to_serials, _serial)
         else:
-            out = np.array([_serial(v) for v in flat], dtype=float)
+            out = _converted(cells, kinds, _FAST_TYPES, lambda body: np.array(body, dtype=float), _serial)
     out = np.asarray(out, dtype=float).ravel()
     out[~np.isfinite(out)] = np.nan
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from udfs.errors import CellError
@@ -25,18 +27,25 @@ def rsi(prices: np.ndarray, period: int = 14) -> float:
     so it is one vectorised pass instead of a Python loop.
     """
     need(len(prices), period + 1, f"period {period}", "prices")
-    changes = np.diff(prices)
-    gains = np.where(changes > 0, changes, 0.0)
-    losses = np.where(changes < 0, -changes, 0.0)
-    avg_gain = float(np.mean(gains[:period]))
-    avg_loss = float(np.mean(losses[:period]))
-    later = len(changes) - period
-    if later:
-        decay = (period - 1) / period
-        weights = decay ** np.arange(later - 1, -1, -1, dtype=float) / period
-        start = decay**later
-        avg_gain = start * avg_gain + float(weights @ gains[period:])
-        avg_loss = start * avg_loss + float(weights @ losses[period:])
+    decay = (period - 1) / period
+    later = len(prices) - 1 - period
+    # Changes older than `horizon` weigh less than 1e-30 of the newest one, far below double precision of the
+    # result, so only that tail is summed: O(period) work however long the history.
+    horizon = math.ceil(69.1 / -math.log(decay)) if decay > 0 else 1
+    if later > horizon:
+        changes = np.diff(prices[-horizon - 1 :])
+        avg_gain = avg_loss = 0.0
+        recent = changes
+    else:
+        changes = np.diff(prices)
+        avg_gain = float(np.mean(np.maximum(changes[:period], 0.0)))
+        avg_loss = float(np.mean(np.maximum(-changes[:period], 0.0)))
+        recent = changes[period:]
+    if len(recent):
+        weights = decay ** np.arange(len(recent) - 1, -1, -1, dtype=float) / period
+        start = decay ** len(recent) if later <= horizon else 0.0
+        avg_gain = start * avg_gain + float(weights @ np.maximum(recent, 0.0))
+        avg_loss = start * avg_loss + float(weights @ np.maximum(-recent, 0.0))
     total = avg_gain + avg_loss
     if abs(total) < _TALIB_ZERO:
         return 0.0

@@ -1,0 +1,29 @@
+"""The bundled real data for offline use: one `date,value` CSV per series, provenance in SOURCES.md beside it."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+FOLDER = Path(__file__).parent
+SERIES = ("IWM", "SPY", "IWC", "MDY", "T10Y2Y", "DGS10", "DGS2", "UNRATE", "ICSA")
+
+
+def load(series_id: str, until: dt.date | None = None) -> tuple[list[dt.date], list[float | None]]:
+    """Dates and values of one bundled series, oldest first; an empty field (a holiday, a missing month) is None.
+
+    With `until`, the series stops at that date, as if it were today.
+    """
+    if series_id not in SERIES:
+        raise KeyError(f"no bundled sample for {series_id!r}; there is {', '.join(SERIES)}")
+    dates: list[dt.date] = []
+    values: list[float | None] = []
+    with open(FOLDER / f"{series_id}.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            day = dt.date.fromisoformat(row["date"])
+            if until is not None and day > until:
+                break
+            dates.append(day)
+            values.append(float(row["value"]) if row["value"] else None)
+    return dates, values

@@ -1,0 +1,51 @@
+"""Read the verbatim real data in tests/data with the standard library only (independent of the package code)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+
+def read(relative: str, value_column: str, date_column: str | None = None) -> tuple[list[dt.date], list[float | None]]:
+    """Dates and values of one CSV in tests/data; FRED's '.' and empty fields become None."""
+    with open(DATA / relative, newline="") as handle:
+        reader = csv.DictReader(handle)
+        date_column = date_column or reader.fieldnames[0]
+        rows = list(reader)
+    dates = [dt.date.fromisoformat(row[date_column][:10]) for row in rows]
+    values = [None if row[value_column].strip() in ("", ".") else float(row[value_column]) for row in rows]
+    return dates, values
+
+
+def iwm() -> tuple[list[dt.date], list[float]]:
+    return read("prices/IWM_chenc319-Silverlight.csv", "Close")
+
+
+def spy() -> tuple[list[dt.date], list[float]]:
+    return read("prices/SPY_chenc319-Silverlight.csv", "Close")
+
+
+def iwc() -> tuple[list[dt.date], list[float]]:
+    return read("prices/IWC_2024_alm0421.csv", "close")
+
+
+def t10y2y() -> tuple[list[dt.date], list[float | None]]:
+    return read("fred/T10Y2Y_qie2003.csv", "T10Y2Y")
+
+
+def unrate() -> tuple[list[dt.date], list[float | None]]:
+    return read("fred/UNRATE_granite-tsfm.csv", "UNRATE")
+
+
+def until(dates: list[dt.date], values: list, day: dt.date) -> tuple[list[dt.date], list]:
+    """The series cut after `day` (inclusive), as if today were `day`."""
+    end = dates.index(day) + 1
+    return dates[:end], values[:end]
+
+
+def serial(day: dt.date) -> float:
+    """Excel serial of a date, computed independently of udfs.inputs."""
+    return float((day - dt.date(1899, 12, 30)).days)
