@@ -20,6 +20,7 @@ import inspect
 import operator
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ _FIRST_ERROR, _LAST_ERROR = -2146826288, -2146826238
 _BLOCK = 4096  # rows per C-level count while looking for the end of the data
 _EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()  # Excel serial 0
 _MIDNIGHT = dt.time()
+_PLAIN = {float, np.float64, type(None)}  # cells NumPy turns into floats (None into NaN) without help
 _toordinal = dt.date.toordinal
 _time_of_day = dt.datetime.time
 
@@ -46,16 +48,21 @@ _time_of_day = dt.datetime.time
 
 
 def _data_end(seq: Sequence[Any], blanks: tuple[Any, ...]) -> int:
-    """len(seq) without its trailing blank cells.
+    """len(seq) without its trailing blank cells (`blanks`: the empty cell first, then empty text).
 
     A whole-column reference is 1,048,576 rows of which the last million are blank: counting blanks block by block
     (in C) from the end finds the data in a few ms, where a Python loop over the rows takes ~50 ms.
     """
+    empty, *others = blanks
     end = len(seq)
     while end:
         start = max(0, end - _BLOCK)
         block = seq[start:end]
-        if sum(block.count(blank) for blank in blanks) != end - start:
+        found = block.count(empty)
+        # Comparing None with "" is slow in C too, so only look for empty text when a block is not all empty.
+        for other in others if found != end - start else ():
+            found += block.count(other)
+        if found != end - start:
             break
         end = start
     while end and seq[end - 1] in blanks:
@@ -80,7 +87,7 @@ def _flat_cells(value: Cell) -> Sequence[Any] | None:
         rows = value[: _data_end(value, ((None,), ("",)))]
         if set(map(len, rows)) - {1}:
             return None
-        return [row[0] for row in rows]
+        return list(chain.from_iterable(rows))
     return value[: _data_end(value, (None, ""))]
 
 
@@ -99,30 +106,38 @@ def _number(value: Any) -> float:
 def _floats(flat: Sequence[Any]) -> np.ndarray:
     if isinstance(flat, np.ndarray) and flat.dtype.kind in "fiu":
         return flat.astype(float)
-    if set(map(type, flat)) <= {float, type(None)}:
+    if set(map(type, flat)) <= _PLAIN:
         return np.array(flat, dtype=float)  # None becomes NaN, in C
-    return np.array([_number(v) for v in flat], dtype=float)
+    # Numbers inline, the rare other cell (header, blank, error code, Currency) through _number.
+    return np.array([v if v.__class__ is float else _number(v) for v in flat], dtype=float)
 
 
 def _date_serials(values: Sequence[dt.date]) -> np.ndarray:
     """Date cells as Excel serials. pywin32 hands them over as timezone-aware datetimes (wall time labelled UTC):
-    whole days go through C-level `toordinal`; a time of day takes the slower exact path."""
+    whole days go through C-level `toordinal`; only a column with times of day takes the slower exact path."""
     serials = np.fromiter(map(_toordinal, values), dtype=float, count=len(values)) - _EPOCH_ORDINAL
-    with_time = [i for i, v in enumerate(values) if isinstance(v, dt.datetime) and _time_of_day(v) != _MIDNIGHT]
-    for i in with_time:
-        v = values[i]
-        serials[i] += (v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6) / 86400
+    if set(map(type, values)) == {dt.date}:
+        return serials
+    if set(map(_time_of_day, (v for v in values if isinstance(v, dt.datetime)))) <= {_MIDNIGHT}:
+        return serials
+    for i, v in enumerate(values):
+        if isinstance(v, dt.datetime):
+            serials[i] += (v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6) / 86400
     return serials
 
 
 def _serials(flat: Sequence[Any]) -> np.ndarray:
-    out = _floats(flat)
     if isinstance(flat, np.ndarray) and flat.dtype.kind != "O":
-        return out
-    where = [i for i, v in enumerate(flat) if isinstance(v, dt.date)]
-    if where:
-        picked = operator.itemgetter(*where)(flat) if len(where) > 1 else (flat[where[0]],)
-        out[where] = _date_serials(picked)
+        return _floats(flat)
+    kinds = set(map(type, flat))
+    date_kinds = {kind for kind in kinds if issubclass(kind, dt.date)}
+    if not date_kinds:
+        return _floats(flat)
+    # Serial numbers mixed with date cells are rare; only then pay for reading the numbers as well.
+    out = _floats(flat) if kinds - date_kinds - {str, type(None)} else np.full(len(flat), np.nan)
+    where = [i for i, kind in enumerate(map(type, flat)) if kind in date_kinds]
+    picked = operator.itemgetter(*where)(flat) if len(where) > 1 else (flat[where[0]],)
+    out[where] = _date_serials(picked)
     return out
 
 
