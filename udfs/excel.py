@@ -116,10 +116,12 @@ def _date_serials(values: Sequence[dt.date]) -> np.ndarray:
     """Date cells as Excel serials. pywin32 hands them over as timezone-aware datetimes (wall time labelled UTC):
     whole days go through C-level `toordinal`; only a column with times of day takes the slower exact path."""
     serials = np.fromiter(map(_toordinal, values), dtype=float, count=len(values)) - _EPOCH_ORDINAL
-    if set(map(type, values)) == {dt.date}:
-        return serials
-    if set(map(_time_of_day, (v for v in values if isinstance(v, dt.datetime)))) <= {_MIDNIGHT}:
-        return serials
+    kinds = set(map(type, values))
+    if all(issubclass(kind, dt.datetime) for kind in kinds):
+        if set(map(_time_of_day, values)) == {_MIDNIGHT}:
+            return serials
+    elif not any(issubclass(kind, dt.datetime) for kind in kinds):
+        return serials  # plain dates have no time of day
     for i, v in enumerate(values):
         if isinstance(v, dt.datetime):
             serials[i] += (v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6) / 86400
