@@ -35,7 +35,7 @@ def fetch(server: VendorServer, **settings: object) -> list:
 
 
 def gaps(server: VendorServer) -> list[float]:
-    times = [hit.at for hit in server.hits]
+    times = sorted(hit.at for hit in server.hits)
     return [b - a for a, b in itertools.pairwise(times)]
 
 

@@ -76,7 +76,7 @@ class Hit:
     query: dict[str, str]
     status: int
     bytes_sent: int
-    at: float
+    at: float  # when the request arrived (monotonic clock)
     headers: dict[str, str]
 
 
@@ -257,6 +257,7 @@ class VendorServer:
 
     # request handling
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        arrived = time.monotonic()
         parts = urlsplit(request.path)
         query = {key: values[0] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
         route, answer = self._answer(parts.path, query, {k: v for k, v in request.headers.items()})
@@ -287,7 +288,7 @@ class VendorServer:
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a stall past its timeout)
         with self._lock:
-            self.hits.append(Hit(route, parts.path, query, status, sent, time.monotonic(), dict(request.headers)))
+            self.hits.append(Hit(route, parts.path, query, status, sent, arrived, dict(request.headers)))
 
     def _answer(self, path: str, q: dict[str, str], headers: dict[str, str]) -> tuple[str, tuple[int, bytes, str]]:
         """(route, (status, body, content type)) of the normal, fault-free answer."""

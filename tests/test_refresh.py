@@ -1,0 +1,258 @@
+"""Refresh end to end against the local vendor server: the 13 newsletter sources from real data, incremental
+requests, fallbacks, failures that keep old data, concurrency, config and the `lazarus refresh` command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from addin.cli import main
+from addin.config import Config, load_config
+from addin.refresh import refresh, summary_rows
+from addin.sources import DEFAULT_SOURCES, Source, VendorSymbol, load_sources, source_rows
+from addin.store import Store
+from addin.vendors import HttpClient
+from tests.vendor_server import (
+    DATA,
+    YAHOO_OUTAGE_HTML,
+    Fault,
+    VendorServer,
+    fast_settings,
+    fixture,
+    load_fred_csv,
+    load_newsletter_data,
+    load_price_csv,
+)
+
+D = dt.date
+TODAY = D(2026, 11, 24)
+STOOQ_KEY = "stooqKEY7f3a9c2e"
+
+
+@pytest.fixture
+def server():
+    with VendorServer() as running:
+        load_newsletter_data(running)
+        yield running
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(tmp_path / "lazarus.sqlite")
+
+
+def config_for(server: VendorServer, tmp_path: Path, **keys: str) -> Config:
+    return Config(data_dir=tmp_path, keys=keys, base_urls=server.base_urls())
+
+
+def run_refresh(server, store, tmp_path, sources=None, settings=None, **keys):
+    return refresh(
+        sources,
+        store,
+        config_for(server, tmp_path, **keys),
+        client=HttpClient(settings or fast_settings()),
+        today=TODAY,
+    )
+
+
+def by_id(report):
+    return {status.source_id: status for status in report.statuses}
+
+
+def test_first_refresh_fills_the_store_with_every_newsletter_series(server, store, tmp_path):
+    report = run_refresh(server, store, tmp_path)
+    assert report.ok, summary_rows(report)
+    status = by_id(report)
+    assert [s.source_id for s in report.statuses] == [s.id for s in DEFAULT_SOURCES]
+    assert {s.vendor for s in report.statuses if s.sheet == "Prices"} == {"yahoo"}
+    assert {s.vendor for s in report.statuses if s.sheet != "Prices"} == {"fred"}
+    # Stored values are the real files' values, independently read here.
+    iwm = dict(store.read_series("IWM"))
+    assert iwm[D(2024, 7, 8)] == 202.279999 and iwm[D(2024, 7, 16)] == 224.600006
+    assert len(iwm) == len(load_price_csv(DATA / "prices" / "IWM_chenc319-Silverlight.csv")) == status["IWM"].rows_added
+    t10y2y = dict(store.read_series("T10Y2Y"))
+    assert D(2024, 7, 4) not in t10y2y and t10y2y[D(2024, 8, 27)] == 0.0 and t10y2y[D(2024, 9, 5)] == -0.02
+    real = load_fred_csv(DATA / "fred" / "T10Y2Y_qie2003.csv")
+    assert len(t10y2y) == sum(value is not None for _, value in real)
+    unrate = dict(store.read_series("UNRATE"))
+    assert D(2025, 10, 1) not in unrate and unrate[D(2024, 7, 1)] == 4.2  # shutdown month missing, not 0
+    assert status["IWM"].last_date == D(2025, 9, 26) and status["T10Y2Y"].last_date == D(2026, 7, 31)
+    assert status["ICSA"].rows_added == 3043 and status["BAMLH0A0HYM2"].last_date == D(2024, 7, 10)
+
+
+def test_second_refresh_asks_only_for_the_last_month_and_moves_under_5_percent_of_the_bytes(server, store, tmp_path):
+    first = run_refresh(server, store, tmp_path)
+    first_hits = len(server.hits)
+    second = run_refresh(server, store, tmp_path)
+    assert second.ok and all(s.rows_added == 0 and s.rows_revised == 0 for s in second.statuses)
+    assert second.bytes_received < 0.05 * first.bytes_received
+    later = server.hits[first_hits:]
+    fred = next(h for h in later if h.route == "fred:T10Y2Y")
+    assert fred.query == {"id": "T10Y2Y", "cosd": "2026-06-30", "coed": "2026-11-24"}  # 2026-07-31 minus 31 days
+    yahoo = next(h for h in later if h.route == "yahoo:IWM")
+    assert yahoo.query["period1"] == str(int(dt.datetime(2025, 8, 26, tzinfo=dt.UTC).timestamp()))
+
+
+def test_overlap_picks_up_a_revised_value_and_a_new_day(server, store, tmp_path):
+    run_refresh(server, store, tmp_path)
+    server.fred["UNRATE"] = [*server.fred["UNRATE"][:-1], (D(2026, 3, 1), 4.4), (D(2026, 4, 1), 4.5)]
+    report = run_refresh(server, store, tmp_path)
+    status = by_id(report)["UNRATE"]
+    assert (status.rows_added, status.rows_revised, status.last_date) == (1, 1, D(2026, 4, 1))
+    assert store.revisions("UNRATE")[0][:3] == (D(2026, 3, 1), 4.3, 4.4)
+
+
+def test_a_failed_series_keeps_all_its_old_rows_and_says_why(server, store, tmp_path):
+    run_refresh(server, store, tmp_path)
+    before = store.read_rows("UNRATE")
+    server.serve("fred:UNRATE", b"observation_date,UNRATE_NSA\n2026-04-01,4.5\n")  # a renamed column
+    report = run_refresh(server, store, tmp_path)
+    status = by_id(report)["UNRATE"]
+    assert not status.ok and not report.ok and status.vendor is None and status.rows_added == 0
+    assert status.error == (
+        "FRED, UNRATE: the CSV header changed: expected 'observation_date,UNRATE' (or 'DATE,UNRATE'), got "
+        "'observation_date,UNRATE_NSA'. The data was not used; the stored copy is unchanged. | "
+        "FRED API: skipped (no API key configured)"
+    )
+    assert status.last_date == D(2026, 3, 1)
+    assert store.read_rows("UNRATE") == before
+    assert all(s.ok for s in report.statuses if s.source_id != "UNRATE")
+
+
+def test_fred_outage_falls_back_to_treasury_with_identical_numbers(server, store, tmp_path):
+    server.treasury[2024] = fixture("treasury/treasury_par_yield_2024-09_10_readme_sample.csv")
+    sources = [s for s in DEFAULT_SOURCES if s.id in ("T10Y2Y", "DGS10")]
+    for series in ("T10Y2Y", "DGS10"):
+        # FRED has history up to mid-September 2024, then shows an outage page.
+        server.fred[series] = [(d, v) for d, v in server.fred[series] if d <= D(2024, 9, 13)]
+    assert run_refresh(server, store, tmp_path, sources).ok
+    server.fault("fred:T10Y2Y", Fault(200, b"<html><body>Service Unavailable</body></html>", content_type="text/html"))
+    server.fault("fred:DGS10", *[Fault(500, b"Internal Server Error")] * 3)
+    report = run_refresh(server, store, tmp_path, sources)
+    status = by_id(report)
+    assert report.ok and status["T10Y2Y"].vendor == status["DGS10"].vendor == "treasury"
+    assert "FRED, T10Y2Y: returned a web page" in status["T10Y2Y"].attempts[0]
+    assert status["T10Y2Y"].rows_added == status["DGS10"].rows_added == 16
+    real = dict(load_fred_csv(DATA / "fred" / "T10Y2Y_qie2003.csv"))
+    stored = dict(store.read_series("T10Y2Y"))
+    assert all(stored[day] == real[day] for day in stored if day >= D(2024, 9, 16))
+    assert store.read_rows("T10Y2Y")[-1][2] == "treasury"
+
+
+def test_yahoo_failure_skips_keyless_fallbacks_and_uses_stooq_when_its_key_exists(server, store, tmp_path):
+    server.keys["stooq"] = STOOQ_KEY
+    server.serve("stooq:spy.us", fixture("stooq/stooq_spy_us_d_2024-07-01_19.csv"))
+    server.fault("yahoo:SPY", *[Fault(503, b"down")] * 3)
+    spy = next(s for s in DEFAULT_SOURCES if s.id == "SPY")
+    status = run_refresh(server, store, tmp_path, [spy], stooq=STOOQ_KEY).statuses[0]
+    assert status.ok and status.vendor == "stooq" and status.rows_added == 14
+    assert status.attempts == (
+        "Yahoo, SPY: answered HTTP 503 (server error) (tried 3 times). The vendor seems to be down or slow; try "
+        "again later.",
+        "Tiingo: skipped (no API key configured)",
+    )
+    assert store.read_series("SPY")[0] == (D(2024, 7, 1), 540.225)
+
+
+def test_yahoo_429_with_retry_after_is_retried_inside_the_refresh(server, store, tmp_path):
+    server.fault(
+        "yahoo:IWC", Fault(429, fixture("yahoo/yahoo_429_too_many_requests.txt"), headers={"Retry-After": "0"})
+    )
+    iwc = next(s for s in DEFAULT_SOURCES if s.id == "IWC")
+    status = run_refresh(server, store, tmp_path, [iwc]).statuses[0]
+    assert status.ok and status.rows_added == 251
+    assert [h.status for h in server.hits] == [429, 200]
+
+
+def test_html_outage_then_good_answer_does_not_blank_anything(server, store, tmp_path):
+    iwm = next(s for s in DEFAULT_SOURCES if s.id == "IWM")
+    run_refresh(server, store, tmp_path, [iwm])
+    before = store.read_rows("IWM")
+    server.fault("yahoo:IWM", Fault(200, YAHOO_OUTAGE_HTML, content_type="text/html"))
+    status = run_refresh(server, store, tmp_path, [iwm]).statuses[0]
+    assert not status.ok and "outage page" in status.error and store.read_rows("IWM") == before
+
+
+def test_vendors_run_concurrently_while_each_vendor_keeps_its_pace(server, store, tmp_path):
+    server.latency = 0.05
+    settings = fast_settings(pacing_scale=0.1, read_timeout=2.0)  # FRED and Yahoo paced at 0.1 s
+    report = run_refresh(server, store, tmp_path, settings=settings)
+    assert report.ok
+    fred = sorted(h.at for h in server.hits if h.route.startswith("fred:"))
+    yahoo = [h.at for h in server.hits if h.route.startswith("yahoo:")]
+    assert min(fred) < max(yahoo) and min(yahoo) < max(fred)  # the two chains overlap in time
+    assert all(b - a >= 0.095 for a, b in itertools.pairwise(fred))
+
+
+def test_sources_load_from_csv_and_json_in_the_sources_sheet_shape(tmp_path):
+    rows = source_rows(DEFAULT_SOURCES)
+    assert rows[0] == ["id", "sheet", "column", "field", "vendors"]
+    assert rows[1] == ["IWM", "Prices", "IWM", "close", "yahoo:IWM|tiingo:IWM|stooq:iwm.us|alphavantage:IWM"]
+    csv_file = tmp_path / "sources.csv"
+    csv_file.write_text("\n".join(",".join(row) for row in rows) + "\n")
+    assert load_sources(csv_file) == list(DEFAULT_SOURCES)
+    json_file = tmp_path / "sources.json"
+    json_file.write_text(
+        json.dumps([{"id": "DGS2", "sheet": "Rates", "chain": [{"vendor": "fred", "symbol": "DGS2"}]}])
+    )
+    assert load_sources(json_file) == [Source("DGS2", (VendorSymbol("fred", "DGS2"),), "Rates", "DGS2")]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,sheet,column,field,vendors\nIWM,Prices,IWM,close,yahoo\n")
+    with pytest.raises(ValueError, match="should look like 'yahoo:IWM'"):
+        load_sources(bad)
+
+
+def test_config_reads_keys_from_env_before_the_config_file_and_never_shows_them(tmp_path):
+    file = tmp_path / "config.toml"
+    file.write_text('[keys]\nfred = "filekey-0123456789abcdef0123456789"\ntiingo = "tiingo-file-key-123456"\n'
+                    '[base_urls]\nyahoo = "https://query2.finance.yahoo.com"\n')  # fmt: skip
+    env = {"LAZARUS_CONFIG": str(file), "FRED_API_KEY": "envkey-0123456789abcdef012345678", "LAZARUS_DATA_DIR": "/x"}
+    config = load_config(env)
+    assert config.key("fred") == "envkey-0123456789abcdef012345678"
+    assert config.key("tiingo") == "tiingo-file-key-123456" and config.key("stooq") is None
+    assert config.base_url("yahoo") == "https://query2.finance.yahoo.com" and config.base_url("fred") is None
+    assert config.store_path == Path("/x/lazarus.sqlite")
+    assert "envkey" not in repr(config) and "tiingo-file" not in repr(config)
+    assert config.describe_keys()["fred"] == "****5678 (32 characters)"
+    env["LAZARUS_FRED_BASE_URL"] = "http://127.0.0.1:9"
+    assert load_config(env).base_url("fred") == "http://127.0.0.1:9"
+
+
+@pytest.fixture
+def cli_env(server, tmp_path, monkeypatch):
+    for name in ("FRED_API_KEY", "TIINGO_API_KEY", "STOOQ_API_KEY", "ALPHAVANTAGE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(f"LAZARUS_{name}", raising=False)
+    monkeypatch.setenv("LAZARUS_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("LAZARUS_DATA_DIR", str(tmp_path / "data"))
+    for vendor, url in server.base_urls().items():
+        monkeypatch.setenv(f"LAZARUS_{vendor.upper()}_BASE_URL", url)
+    return tmp_path
+
+
+def test_lazarus_refresh_command_shows_progress_and_a_summary_and_exits_0(server, cli_env, capsys):
+    code = main(["refresh", "--only", "IWM", "--only", "T10Y2Y"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "[########################] 2/2" in err
+    assert out.splitlines()[0].split() == ["source", "status", "added", "revised", "last", "date", "vendor", "error"]
+    table = {line.split()[0]: line.split() for line in out.splitlines()[2:4]}
+    t10y2y = sum(value is not None for _, value in load_fred_csv(DATA / "fred" / "T10Y2Y_qie2003.csv"))
+    assert table["IWM"] == ["IWM", "ok", "6372", "0", "2025-09-26", "yahoo"]
+    assert table["T10Y2Y"] == ["T10Y2Y", "ok", str(t10y2y), "0", "2026-07-31", "fred"]
+    assert "2 of 2 sources refreshed" in out
+    assert Store(cli_env / "data" / "lazarus.sqlite").last_date("T10Y2Y") == D(2026, 7, 31)
+
+
+def test_lazarus_refresh_exits_1_when_a_source_fails(server, cli_env, capsys):
+    sources = cli_env / "sources.csv"
+    sources.write_text("id,sheet,column,field,vendors\nZZZZ,Prices,ZZZZ,close,yahoo:ZZZZ|tiingo:ZZZZ\n")
+    code = main(["refresh", "--sources", str(sources), "--store", str(cli_env / "s.sqlite"), "--no-progress"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert out.splitlines()[2].split()[:2] == ["ZZZZ", "FAILED"] and "0 of 1 sources refreshed" in out
+    assert "ZZZZ: Yahoo, ZZZZ: Yahoo says: No data found, symbol may be delisted." in err

@@ -1,0 +1,126 @@
+"""The SQLite history store: incremental upserts with revisions, all-or-nothing writes, concurrent refreshes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sqlite3
+import threading
+
+import pytest
+
+from addin.store import Store, StoreBusy, read_series
+
+D = dt.date
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(tmp_path / "lazarus.sqlite", busy_timeout=2.0)
+
+
+def test_write_then_read_back_dates_and_values_oldest_first(store):
+    result = store.write_series("T10Y2Y", "fred", [(D(2024, 7, 3), -0.35), (D(2024, 7, 5), -0.32)])
+    assert (result.rows_received, result.rows_added, result.rows_revised) == (2, 2, 0)
+    assert result.last_date == D(2024, 7, 5) == store.last_date("T10Y2Y")
+    assert store.read_series("T10Y2Y") == [(D(2024, 7, 3), -0.35), (D(2024, 7, 5), -0.32)]
+    assert read_series("T10Y2Y", store.path) == store.read_series("T10Y2Y")
+    assert store.last_date("NOPE") is None and store.read_series("NOPE") == []
+    assert store.series_ids() == ["T10Y2Y"]
+
+
+def test_overlap_adds_only_new_dates_and_revises_changed_values_keeping_history(store):
+    store.write_series("UNRATE", "fred", [(D(2024, 6, 1), 4.1), (D(2024, 7, 1), 4.3)])
+    # The July 2024 print was later revised from 4.3 to 4.2 (VENDORS.md); August is new.
+    result = store.write_series("UNRATE", "fred", [(D(2024, 6, 1), 4.1), (D(2024, 7, 1), 4.2), (D(2024, 8, 1), 4.2)])
+    assert (result.rows_added, result.rows_revised) == (1, 1)
+    assert store.read_series("UNRATE") == [(D(2024, 6, 1), 4.1), (D(2024, 7, 1), 4.2), (D(2024, 8, 1), 4.2)]
+    [(day, old, new, _)] = store.revisions("UNRATE")
+    assert (day, old, new) == (D(2024, 7, 1), 4.3, 4.2)
+
+
+def test_dates_a_vendor_no_longer_serves_are_kept(store):
+    store.write_series("BAMLH0A0HYM2", "fred", [(D(2020, 1, 2), 3.5), (D(2024, 7, 1), 3.21)])
+    store.write_series("BAMLH0A0HYM2", "fred", [(D(2024, 7, 1), 3.21), (D(2024, 7, 2), 3.23)])
+    assert [day for day, _ in store.read_series("BAMLH0A0HYM2")] == [D(2020, 1, 2), D(2024, 7, 1), D(2024, 7, 2)]
+
+
+def test_provenance_is_kept_per_observation(store):
+    stamp = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC)
+    store.write_series("DGS10", "fred", [(D(2024, 9, 16), 3.63)], fetched_at=stamp)
+    store.write_series("DGS10", "treasury", [(D(2024, 9, 17), 3.65)], fetched_at=stamp)
+    assert store.read_rows("DGS10") == [
+        (D(2024, 9, 16), 3.63, "fred", "2026-11-24T08:00:00+00:00"),
+        (D(2024, 9, 17), 3.65, "treasury", "2026-11-24T08:00:00+00:00"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [(D(2024, 7, 2), 1.0), (D(2024, 7, 1), 2.0)],
+        [(D(2024, 7, 2), 1.0), (D(2024, 7, 2), 2.0)],
+        [(D(2024, 7, 2), 1.0), (D(2024, 7, 3), math.nan)],
+    ],
+    ids=["out-of-order", "duplicate", "nan"],
+)
+def test_a_rejected_write_leaves_every_old_row_untouched(store, bad):
+    store.write_series("IWM", "yahoo", [(D(2024, 7, 1), 200.0), (D(2024, 7, 2), 201.0)])
+    before = store.read_rows("IWM")
+    with pytest.raises(ValueError):
+        store.write_series("IWM", "yahoo", bad)
+    assert store.read_rows("IWM") == before
+
+
+def test_a_failure_inside_the_transaction_rolls_back_the_whole_series(store, tmp_path):
+    store.write_series("SPY", "yahoo", [(D(2024, 7, 1), 545.34)])
+    # Make the bookkeeping insert fail after the observations were written: nothing may remain of that write.
+    con = sqlite3.connect(store.path)
+    con.execute(
+        "CREATE TRIGGER boom BEFORE INSERT ON fetches WHEN NEW.vendor = 'broken' BEGIN SELECT RAISE(ABORT, 'x'); END"
+    )
+    con.commit()
+    con.close()
+    with pytest.raises(sqlite3.IntegrityError):
+        store.write_series("SPY", "broken", [(D(2024, 7, 1), 999.0), (D(2024, 7, 2), 998.0)])
+    assert store.read_series("SPY") == [(D(2024, 7, 1), 545.34)]
+    assert store.revisions("SPY") == []
+
+
+def test_two_refreshes_writing_at_once_both_land_completely(tmp_path):
+    path = tmp_path / "shared.sqlite"
+    days = [D(2000, 1, 1) + dt.timedelta(days=i) for i in range(2000)]
+    errors: list[BaseException] = []
+
+    def writer(name: str, offset: float) -> None:
+        try:
+            own = Store(path, busy_timeout=10.0)
+            for n in range(5):
+                own.write_series(f"{name}{n}", name, [(day, i + offset) for i, day in enumerate(days)])
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(name, k)) for k, name in enumerate(("a", "b"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    store = Store(path)
+    assert len(store.series_ids()) == 10
+    assert all(len(store.read_series(series)) == 2000 for series in store.series_ids())
+    assert store.read_series("b3")[5] == (days[5], 6.0)
+
+
+def test_a_writer_that_cannot_get_the_lock_in_time_fails_cleanly(tmp_path):
+    path = tmp_path / "busy.sqlite"
+    Store(path).write_series("IWM", "yahoo", [(D(2024, 7, 1), 200.0)])
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another refresh in the middle of its write
+    try:
+        with pytest.raises(StoreBusy, match="busy"):
+            Store(path, busy_timeout=0.2).write_series("IWM", "yahoo", [(D(2024, 7, 2), 201.0)])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert Store(path).read_series("IWM") == [(D(2024, 7, 1), 200.0)]
