@@ -256,3 +256,45 @@ def test_lazarus_refresh_exits_1_when_a_source_fails(server, cli_env, capsys):
     assert code == 1
     assert out.splitlines()[2].split()[:2] == ["ZZZZ", "FAILED"] and "0 of 1 sources refreshed" in out
     assert "ZZZZ: Yahoo, ZZZZ: Yahoo says: No data found, symbol may be delisted." in err
+
+
+def test_every_vendors_recorded_format_lands_in_the_store(server, store, tmp_path):
+    keys = {"fred": "0123456789abcdef0123456789abcdef", "tiingo": "tiingo-key-0123456789", "stooq": STOOQ_KEY}
+    keys["alphavantage"] = "AVKEY9Z8Y7X6W5V4"
+    server.keys.update(keys)
+    server.serve("fred:T10Y2Y", fixture("fred/fredgraph_T10Y2Y_legacy_DATE_dot_2022-06-28_2022-07-08.csv"))
+    server.serve("fred_api:T10Y3M", fixture("fred/fred_api_series_observations_T10Y3M_2023-01-01_2023-06-06.json"))
+    server.treasury[2023] = fixture("treasury/treasury_par_yield_2023_download_head.csv")
+    server.serve("yahoo:AAPL", fixture("yahoo/yahoo_chart_v8_AAPL_2020-08-31_to_2020-11-07_split_dividend.body.json"))
+    server.serve("tiingo:GOOGL", fixture("tiingo/tiingo_daily_prices_GOOGL_2015-01-01_05.body.json"))
+    server.serve("stooq:spy.us", fixture("stooq/stooq_spy_us_d_2024-07-01_19.csv"))
+    server.serve("alphavantage:IBM", fixture("alphavantage/av_TIME_SERIES_DAILY_IBM_compact_2024-06-18.json"))
+    sources = [
+        Source("T10Y2Y", (VendorSymbol("fred", "T10Y2Y"),), "Rates", "T10Y2Y"),
+        Source("T10Y3M", (VendorSymbol("fred_api", "T10Y3M"),), "Rates", "T10Y3M"),
+        Source("DGS10", (VendorSymbol("treasury", "DGS10"),), "Rates", "DGS10"),
+        Source("AAPL", (VendorSymbol("yahoo", "AAPL"),), "Prices", "AAPL"),
+        Source("GOOGL", (VendorSymbol("tiingo", "GOOGL"),), "Prices", "GOOGL"),
+        Source("SPY", (VendorSymbol("stooq", "spy.us"),), "Prices", "SPY"),
+        Source("IBM", (VendorSymbol("alphavantage", "IBM"),), "Prices", "IBM"),
+    ]
+    report = refresh(
+        sources,
+        store,
+        config_for(server, tmp_path, **keys),
+        client=HttpClient(fast_settings()),
+        today=D(2024, 12, 31),
+    )
+    assert report.ok, summary_rows(report)
+    added = {s.source_id: (s.vendor, s.rows_added, s.last_date) for s in report.statuses}
+    assert added == {
+        "T10Y2Y": ("fred", 8, D(2022, 7, 8)),
+        "T10Y3M": ("fred_api", 108, D(2023, 6, 6)),
+        "DGS10": ("treasury", 10, D(2023, 9, 1)),
+        "AAPL": ("yahoo", 49, D(2020, 11, 6)),
+        "GOOGL": ("tiingo", 2, D(2015, 1, 5)),
+        "SPY": ("stooq", 14, D(2024, 7, 19)),
+        "IBM": ("alphavantage", 100, D(2024, 6, 18)),
+    }
+    assert dict(store.read_series("DGS10"))[D(2023, 9, 1)] == 4.18
+    assert all(keys["fred"] not in str(s) for s in report.statuses)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from addin.vendors.common import Observation, Reader, iso_date, parse_number, sniff_body, validate
+from addin.vendors.common import Observation, Reader, iso_date, parse_number, sniff_body, validate, within
 from addin.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound, RateLimited
 
 SERIES_KEY = "Time Series (Daily)"
@@ -76,4 +76,4 @@ class AlphaVantageReader(Reader):
         if response.status != 200:
             raise HttpStatusError(self.vendor, symbol, f"answered HTTP {response.status}.")
         observations = parse(symbol, sniff_body(self.vendor, symbol, response, "JSON data"))
-        return [(d, v) for d, v in observations if (not start or d >= start) and (not end or d <= end)]
+        return within(self.vendor, symbol, observations, start, end)

@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from addin.vendors.errors import BadResponse
+from addin.vendors.errors import BadResponse, NotFound
 from addin.vendors.http import HttpClient, Response
 
 Observation = tuple[dt.date, float]
@@ -68,6 +68,16 @@ def validate(
         kept.append((day, float(value)))
     if not kept:
         raise BadResponse(vendor, series, "the response holds no observations.", advice="")
+    return kept
+
+
+def within(
+    vendor: str, series: str, rows: list[Observation], start: dt.date | None, end: dt.date | None
+) -> list[Observation]:
+    """Keep the rows from ``start`` to ``end`` (vendors that ignore the range send more); none left is an error."""
+    kept = [(day, value) for day, value in rows if (not start or day >= start) and (not end or day <= end)]
+    if not kept:
+        raise NotFound(vendor, series, "the vendor has no observations in the requested date range.", advice="")
     return kept
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from addin.vendors.common import Observation, Reader, sniff_body, validate
+from addin.vendors.common import Observation, Reader, sniff_body, validate, within
 from addin.vendors.errors import BadResponse, HttpStatusError, NotFound
 
 # Yahoo accepts negative epochs; 1900 is before any series it carries (^GSPC starts in 1927).
@@ -92,4 +92,4 @@ class YahooReader(Reader):
         if response.status != 200:
             raise HttpStatusError(self.vendor, symbol, f"answered HTTP {response.status}.")
         observations = parse(symbol, sniff_body(self.vendor, symbol, response, "chart data"), field)
-        return [(day, value) for day, value in observations if (not start or day >= start) and day <= last]
+        return within(self.vendor, symbol, observations, start, last)
