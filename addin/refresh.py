@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import queue
+import sqlite3
 import sys
 import threading
 import time
@@ -101,6 +102,9 @@ def refresh(
     for a vendor failure: that is a status with ``ok=False``, and the series' stored rows are untouched.
     """
     sources = list(DEFAULT_SOURCES if sources is None else sources)
+    duplicates = sorted({s.id for s in sources if sum(t.id == s.id for t in sources) > 1})
+    if duplicates:
+        raise ValueError(f"each source id may appear once; repeated: {', '.join(duplicates)}")
     config = config or load_config()
     store = store or Store(config.store_path)
     client = client or HttpClient()
@@ -113,13 +117,17 @@ def refresh(
 
     def finish(job: _Job, ok: bool, vendor: str | None, added: int = 0, revised: int = 0) -> None:
         error = "" if ok else " | ".join(job.attempts) or "no vendor is configured for this source"
+        try:
+            last_date = store.last_date(job.source.id)
+        except sqlite3.Error:  # the status must still be delivered, or the refresh would wait forever
+            last_date = None
         finished.put(
             SourceStatus(
                 source_id=job.source.id,
                 ok=ok,
                 rows_added=added,
                 rows_revised=revised,
-                last_date=store.last_date(job.source.id),
+                last_date=last_date,
                 vendor=vendor,
                 error=error,
                 attempts=tuple(job.attempts),
@@ -149,15 +157,15 @@ def refresh(
         reader = readers[vendor]
         while (job := inboxes[vendor].get()) is not None:
             link = job.source.chain[job.index]
-            last = None if full else store.last_date(job.source.id)
-            start = last - dt.timedelta(days=overlap_days) if last else None
             try:
+                last = None if full else store.last_date(job.source.id)
+                start = last - dt.timedelta(days=overlap_days) if last else None
                 observations = reader.fetch(link.symbol, start, today, field=job.source.field)
                 result = store.write_series(job.source.id, vendor, observations)
             except VendorError as exc:
                 job.attempts.append(str(exc))
-            except StoreBusy as exc:
-                job.attempts.append(str(exc))
+            except (StoreBusy, sqlite3.Error) as exc:
+                job.attempts.append(f"the local store failed: {exc}")
                 finish(job, False, None)  # another vendor would hit the same locked store
                 continue
             except Exception as exc:  # a reader bug must not stop the other sources
@@ -266,6 +274,9 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
     if args.only:
         wanted = set(args.only)
         sources = [source for source in sources if source.id in wanted]
+    if len({source.id for source in sources}) != len(sources):
+        print("lazarus refresh: the sources list names a source id twice", file=sys.stderr)
+        return 2
     store = Store(args.store or config.store_path)
     report = refresh(
         sources,

@@ -298,3 +298,22 @@ def test_every_vendors_recorded_format_lands_in_the_store(server, store, tmp_pat
     }
     assert dict(store.read_series("DGS10"))[D(2023, 9, 1)] == 4.18
     assert all(keys["fred"] not in str(s) for s in report.statuses)
+
+
+def test_a_source_listed_twice_is_refused_before_any_request(server, store, tmp_path):
+    iwm = DEFAULT_SOURCES[0]
+    with pytest.raises(ValueError, match="repeated: IWM"):
+        run_refresh(server, store, tmp_path, [iwm, iwm])
+    assert server.hits == []
+
+
+def test_vendor_readers_import_nothing_from_the_workbook_or_the_cell_functions():
+    import ast
+
+    for module in Path(__file__).parents[1].joinpath("addin", "vendors").glob("*.py"):
+        tree = ast.parse(module.read_text())
+        names = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        names += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        assert not [
+            n for n in names if n.split(".")[0] in ("udfs", "workbook") or n in ("addin.refresh", "addin.store")
+        ]
