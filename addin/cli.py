@@ -10,6 +10,8 @@ import sys
 # (say, the add-in builder) never stops `lazarus demo`.
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("addin.demo", "offline demo: the newsletter's statistics on the bundled real data (no key, no network)"),
+    "build": ("addin.build", "write the Lazarus workbook from the local store (or --offline from the bundled sample)"),
+    "export": ("addin.export", "write the copy for colleagues: values, charts, formats; no add-in needed"),
     "refresh": ("addin.refresh", "fetch new data from the vendors into the local store (keys optional)"),
     "addin": ("addin.xlam", "build the Excel add-in lazarus.xlam (any OS) or install it into Excel (Windows, macOS)"),
 }

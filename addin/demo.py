@@ -1,159 +1,110 @@
-"""`lazarus demo`: the newsletter's questions answered on the bundled real data, offline, no key."""
+"""`lazarus demo`: the main job, offline and keyless.
+
+Builds the Lazarus workbook on the bundled real data as of the newsletter's day (2024-07-16), computes it without
+Excel, exports the copy for colleagues, then replays the latest day, and prints the dashboard's answers for both:
+what the terminal shows is what the workbook's formulas compute.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
 
-from addin import sample
-from udfs import cells
+from addin.books import offline_inputs
 from udfs.inputs import serial_to_date
+from workbook import engine
+from workbook.dashboard import ANALOGS_SHOWN, SECTIONS, SHEET
+from workbook.export import export_book, shown
+from workbook.layout import build_book
+from workbook.model import Book
+from workbook.xlsx import write_book
 
 NEWSLETTER_DAY = dt.date(2024, 7, 16)
 
-Answer = tuple[str, str]
+
+def formatted(value: Any, number_format: str) -> str:
+    """A computed value as the cell's number format shows it (the subset of formats the dashboard uses)."""
+    value = shown(value)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if "yy" in number_format:
+        return serial_to_date(value).isoformat()
+    if number_format.endswith("%"):
+        decimals = len(number_format.split(".")[1]) - 1 if "." in number_format else 0
+        return f"{value:.{decimals}%}"
+    if "σ" in number_format:
+        return f"{value:.2f}σ"
+    decimals = len(number_format.split(".")[1]) if "." in number_format else 0
+    return f"{value:,.{decimals}f}"
 
 
-def _pct(value: object) -> str:
-    return f"{value:.2%}" if isinstance(value, float) else str(value)
+def _value(results: Mapping[str, Mapping[tuple[int, int], Any]], book: Book, key: str) -> Any:
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    sheet, ref = book.answers[key]
+    column, row = coordinate_from_string(ref)
+    position = (row, column_index_from_string(column))
+    if position in results.get(sheet, {}):
+        return results[sheet][position]
+    value = book.sheet(sheet).cells[position].value  # a typed-in value, such as a fixed as-of date
+    return float((value - dt.date(1899, 12, 30)).days) if isinstance(value, dt.date) else value
 
 
-def _sigma(value: object) -> str:
-    return f"{value:.2f}σ" if isinstance(value, float) else str(value)
-
-
-def _num(value: object, digits: int = 2) -> str:
-    return f"{value:,.{digits}f}" if isinstance(value, (int, float)) else str(value)
-
-
-def _date(value: object) -> str:
-    return serial_to_date(value).isoformat() if isinstance(value, float) else str(value)
-
-
-def _aligned(first: str, second: str, until: dt.date | None) -> tuple[list[float | None], list[float | None]]:
-    """Two price series on the dates they share (the sheets hold them side by side on one Date column)."""
-    dates_a, values_a = sample.load(first, until)
-    dates_b, values_b = sample.load(second, until)
-    by_date = dict(zip(dates_b, values_b, strict=True))
-    pairs = [(a, by_date[d]) for d, a in zip(dates_a, values_a, strict=True) if d in by_date]
-    return [a for a, _ in pairs], [b for _, b in pairs]
-
-
-def answers(until: dt.date | None) -> list[tuple[str, list[Answer]]]:
-    """The newsletter's questions, grouped, each with its answer text, computed with the cell functions."""
-    groups: list[tuple[str, list[Answer]]] = []
-    for ticker in ("IWM", "IWC"):
-        dates, closes = sample.load(ticker, until)
-        groups.append(
-            (
-                f"{ticker} six-day rally (to {dates[-1]})",
-                [
-                    ("return", _pct(cells.RALLY_RETURN(closes, 6))),
-                    ("sigma", _sigma(cells.RALLY_SIGMA(closes, 6))),
-                    ("percentile", _pct(cells.RALLY_PERCENTILE(closes, 6))),
-                    ("episodes per century", _num(cells.EVENTS_PER_CENTURY(closes, 6, None, dates), 1)),
-                    ("up days > 1%", _num(cells.UP_DAYS(closes, 6, 0.01), 0)),
-                    ("biggest day", _pct(cells.MAX_DAILY_GAIN(closes, 6))),
-                ],
-            )
-        )
-    iwm, spy = _aligned("IWM", "SPY", until)
-    groups.append(
-        (
-            "IWM/SPY relative strength",
-            [
-                ("6-day ratio change", _pct(cells.RATIO_CHANGE(iwm, spy, 6))),
-                ("sigma", _sigma(cells.RATIO_SIGMA(iwm, spy, 6))),
-                ("percentile", _pct(cells.RATIO_PERCENTILE(iwm, spy, 6))),
-                (
-                    "episodes per century",
-                    _num(cells.EVENTS_PER_CENTURY([a / b for a, b in zip(iwm, spy, strict=True)], 6), 1),
-                ),
-            ],
-        )
-    )
-    _, closes = sample.load("IWM", until)
-    groups.append(
-        (
-            "IWM overbought",
-            [
-                ("RSI(14)", _num(cells.RSI(closes, 14), 1)),
-                ("MA sigma (50)", _sigma(cells.MA_SIGMA(closes, 50))),
-                ("overbought percentile", _pct(cells.OVERBOUGHT_PERCENTILE(closes, 50))),
-            ],
-        )
-    )
-    for ticker in ("IWC", "MDY", "IWM"):
-        dates, closes = sample.load(ticker, until)
-        groups.append(
-            (
-                f"{ticker} bear market watch (to {dates[-1]})",
-                [
-                    ("drawdown", _pct(cells.DRAWDOWN(closes))),
-                    ("bear line (−20%)", _num(cells.BEAR_LINE(closes, 0.2))),
-                    ("last close", _num(closes[-1])),
-                    ("state", str(cells.MARKET_STATE(closes))),
-                ],
-            )
-        )
-    dates, spread = sample.load("T10Y2Y", until)
-    groups.append(
-        (
-            f"10y−2y curve (to {dates[-1]})",
-            [
-                ("spread", _num(spread[-1] if spread[-1] is not None else "blank")),
-                ("state", str(cells.CURVE_STATE(spread, dates))),
-                ("since", _date(cells.CURVE_SINCE(spread, dates))),
-            ],
-        )
-    )
-    dates, rates = sample.load("UNRATE", until)
-    groups.append((f"Sahm rule (to {dates[-1]:%Y-%m})", [("reading", _num(cells.SAHM_RULE(rates)))]))
-    return groups
-
-
-def analogs(until: dt.date | None) -> list[list[float | str]] | str:
-    dates, closes = sample.load("IWM", until)
-    return cells.RALLY_ANALOGS(closes, dates, 6)
-
-
-def _print_groups(title: str, groups: list[tuple[str, list[Answer]]], write: Callable[[str], None]) -> None:
-    write(f"\n== {title} ==")
-    for heading, rows in groups:
+def print_answers(book: Book, results: Mapping, write: Callable[[str], None] = print) -> None:
+    as_of = _value(results, book, "as_of")
+    write(f"\n=== Dashboard as of {formatted(as_of, 'yyyy-mm-dd')} ===")
+    for section in SECTIONS:
+        tickers = [t for t in section.tickers if t]
+        heading = f"{section.title}" + (f"  ({' | '.join(tickers)})" if len(tickers) > 1 else "")
         write(f"\n{heading}")
-        for label, text in rows:
-            write(f"  {label:<24} {text}")
-
-
-def _print_analogs(table: list[list[float | str]] | str, write: Callable[[str], None], shown: int = 12) -> None:
+        for answer in section.answers:
+            cells = []
+            for ticker in section.tickers:
+                key = f"{ticker.lower()}_{answer.key}" if ticker else answer.key
+                cells.append(formatted(_value(results, book, key), answer.number_format))
+            write(f"  {answer.label:<46} {' | '.join(cells)}")
     write("\nIWM: after six-day moves like this one, did the rally have legs?")
-    if isinstance(table, str):
-        write(f"  {table}")
-        return
-    episodes = table[1:-2]
-    if len(episodes) > shown:
-        write(f"  ({len(episodes)} earlier episodes; the latest {shown} are shown, the summary covers all)")
-    write("  " + "".join(f"{h!s:>12}" for h in table[0]))
-    for row in episodes[-shown:] + table[-2:]:
-        first = _date(row[0]) if isinstance(row[0], float) else str(row[0])
-        write("  " + f"{first:>12}" + "".join(f"{_pct(v) if v != '' else '':>12}" for v in row[1:]))
+    write(f"  earlier episodes: {formatted(_value(results, book, 'analog_count'), '0')}")
+    header = ["End date", "Move", "After 21", "After 63", "After 126", "After 252"]
+    write("  " + "".join(f"{h:>12}" for h in header))
+    _, ref = book.answers["analog_1"]
+    first_row = int(ref[1:])
+    for k in range(ANALOGS_SHOWN + 2):
+        row = [results[SHEET].get((first_row + k, column)) for column in range(1, 7)]
+        if all(shown(v) in (None, "") for v in row):
+            continue
+        first = formatted(row[0], "yyyy-mm-dd") if k < ANALOGS_SHOWN else str(row[0])
+        write("  " + f"{first:>12}" + "".join(f"{formatted(v, '0.0%'):>12}" for v in row[1:]))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=Path("lazarus-demo"), help="folder for the two workbooks")
     parser.add_argument(
         "--as-of",
         type=dt.date.fromisoformat,
-        default=None,
-        help=f"replay one day only (YYYY-MM-DD); default: the newsletter's day {NEWSLETTER_DAY} and the latest data",
+        default=NEWSLETTER_DAY,
+        help=f"the day to replay and export (default: the newsletter's day, {NEWSLETTER_DAY})",
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    days = [args.as_of] if args.as_of else [NEWSLETTER_DAY, None]
-    for day in days:
-        title = f"as of {day}" if day else "latest data in the bundled sample"
-        _print_groups(title, answers(day), print)
-        _print_analogs(analogs(day), print)
-    print("\nData: bundled sample (addin/sample/SOURCES.md). Prices: Yahoo Finance (personal use); rates: FRED.")
+    began = time.perf_counter()
+    inputs = offline_inputs()
+    book = build_book(inputs.data, args.as_of, inputs.source_rows, inputs.log_rows, inputs.provenance)
+    workbook_path = write_book(book, args.out / "lazarus.xlsx")
+    results = engine.calculate(book)
+    export_path = export_book(book, args.out / "lazarus (for colleagues).xlsx", results)
+    print_answers(book, results)
+    latest = build_book(inputs.data, None, inputs.source_rows, inputs.log_rows, inputs.provenance)
+    print_answers(latest, engine.calculate(latest))
+    print(f"\nWorkbook (formulas; open in Excel with the Lazarus add-in): {workbook_path}")
+    print(f"Copy for colleagues (values, charts; opens anywhere):      {export_path}")
+    print("Data: the bundled sample (addin/sample/SOURCES.md): Yahoo Finance prices (personal use), FRED series.")
+    print(f"Done in {time.perf_counter() - began:.1f} s.")
     return 0

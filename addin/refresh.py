@@ -196,6 +196,11 @@ def refresh(
         SourceStatus(**{**s.__dict__, "error": scrub(s.error), "attempts": tuple(map(scrub, s.attempts))})
         for s in statuses
     ]
+    # The Log sheet shows every refresh, failures included; the store is where that history lives.
+    store.append_log(
+        (s.started_at, s.source_id, s.vendor or "", s.rows_added, s.last_date, "ok" if s.ok else s.error)
+        for s in statuses
+    )
     return RefreshReport(
         statuses=statuses,
         seconds=round(time.monotonic() - began, 3),

@@ -39,6 +39,15 @@ CREATE TABLE IF NOT EXISTS revisions (
     vendor TEXT NOT NULL,
     fetched_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS refresh_log (
+    id INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,          -- ISO UTC timestamp of the refresh's start for that source
+    source TEXT NOT NULL,
+    vendor TEXT NOT NULL,        -- "" when every vendor failed
+    rows_added INTEGER NOT NULL,
+    last_date TEXT,              -- newest stored date after the refresh
+    status TEXT NOT NULL         -- "ok" or what went wrong, in words
+);
 CREATE TABLE IF NOT EXISTS fetches (
     id INTEGER PRIMARY KEY,
     series TEXT NOT NULL,
@@ -115,6 +124,31 @@ class Store:
                 (series,),
             ).fetchall()
         return [(dt.date.fromisoformat(day), value, vendor, at) for day, value, vendor, at in rows]
+
+    def append_log(self, rows: Iterable[tuple[dt.datetime, str, str, int, dt.date | None, str]]) -> None:
+        """Record one refresh: (time, source, vendor, rows added, last date, status) per source, in one transaction."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            con.executemany(
+                "INSERT INTO refresh_log(time, source, vendor, rows_added, last_date, status) VALUES (?,?,?,?,?,?)",
+                [
+                    (t.isoformat(timespec="seconds"), src, vendor, added, day.isoformat() if day else None, status)
+                    for t, src, vendor, added, day, status in rows
+                ],
+            )
+            con.execute("COMMIT")
+
+    def read_log(self, limit: int = 1000) -> list[tuple[dt.datetime, str, str, int, dt.date | None, str]]:
+        """The newest `limit` log rows, oldest first (the workbook's Log sheet)."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT time, source, vendor, rows_added, last_date, status FROM refresh_log ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            (dt.datetime.fromisoformat(t), src, vendor, added, dt.date.fromisoformat(day) if day else None, status)
+            for t, src, vendor, added, day, status in reversed(rows)
+        ]
 
     def series_ids(self) -> list[str]:
         """Every series with at least one stored observation."""

@@ -124,7 +124,7 @@ def test_sahm_rule_keeps_a_missing_month_in_place():
 
 
 def test_sahm_rule_needs_history():
-    assert SAHM_RULE([4.0, 4.1, 4.2]) == "#N/A SAHM_RULE: SAHM_RULE needs at least 4 monthly rates, got 3"
+    assert SAHM_RULE([4.0, 4.1, 4.2]) == "#N/A SAHM_RULE: the rule needs at least 4 monthly rates, got 3"
 
 
 def test_percentile_rank_latest_against_earlier_and_given_value():

@@ -66,7 +66,7 @@ def curve_state(spread: np.ndarray, dates: np.ndarray, persist: int = 5, memory_
     DIS-INVERTED: the last episode ended less than `memory_days` calendar days before the last date, since its end.
     NORMAL: otherwise, since the last episode's end + `memory_days` (or the first date if there was none).
     """
-    need(len(spread), 1, "CURVE_STATE", "spread values")
+    need(len(spread), 1, "the curve", "spread value with a date")
     found = episodes(spread, persist)
     if not found:
         return CurveState(NORMAL, float(dates[0]))

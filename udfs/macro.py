@@ -35,7 +35,7 @@ def sahm_rule(rates: np.ndarray) -> float:
     `rates` is one value per month, oldest first, with NaN for a missing month (it stays in place: FRED's UNRATE
     has no October 2025). A reading ≥ 0.50 signals a recession.
     """
-    need(int(np.count_nonzero(~np.isnan(rates))), 4, "SAHM_RULE", "monthly rates")
+    need(int(np.count_nonzero(~np.isnan(rates))), 4, "the rule", "monthly rates")
     means = three_month_means(rates)
     defined = np.flatnonzero(~np.isnan(means))
     if defined.size == 0:
@@ -55,7 +55,7 @@ def percentile_rank(values: np.ndarray, value: float | None = None) -> float:
     spread sits in its history).
     """
     if value is None:
-        need(len(values), 2, "PERCENTILE_RANK", "values (the latest and at least one earlier)")
+        need(len(values), 2, "a rank of the latest value", "values")
         return mean_rank(float(values[-1]), values[:-1])
-    need(len(values), 1, "PERCENTILE_RANK", "value")
+    need(len(values), 1, "a rank", "value")
     return mean_rank(value, values)

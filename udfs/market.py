@@ -13,13 +13,13 @@ BEAR = 0.8  # P / max ≤ 0.8: a drawdown of 20% or more
 
 def drawdown(prices: np.ndarray) -> float:
     """Pₙ / max(P₁…Pₙ) − 1: 0 at a new high, −0.25 a quarter below it."""
-    need(len(prices), 1, "DRAWDOWN", "price")
+    need(len(prices), 1, "a drawdown", "price")
     return float(prices[-1] / np.max(prices) - 1.0)
 
 
 def bear_line(prices: np.ndarray, threshold: float = 0.2) -> float:
     """max(P₁…Pₙ) · (1 − threshold): the price that marks bear-market territory."""
-    need(len(prices), 1, "BEAR_LINE", "price")
+    need(len(prices), 1, "a bear line", "price")
     if not 0 < threshold < 1:
         raise CellError(f"threshold must be a fraction between 0 and 1 (0.2 for 20%), got {threshold:g}")
     return float(np.max(prices) * (1.0 - threshold))
@@ -32,7 +32,7 @@ def market_state(prices: np.ndarray) -> str:
     The boundaries are tested on the ratio Pₙ / max, which is exact at 0.8 and 0.9 where D = ratio − 1 is not
     (80 / 100 − 1 is −0.19999999999999996 in floating point).
     """
-    need(len(prices), 1, "MARKET_STATE", "price")
+    need(len(prices), 1, "a market state", "price")
     high = float(np.max(prices))
     last = float(prices[-1])
     if last >= high:

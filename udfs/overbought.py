@@ -111,7 +111,7 @@ def overbought_percentile(prices: np.ndarray, period: int = 50) -> float:
     today = ma_sigma(prices, period)
     history = ma_sigma_history(prices[:-1], period)
     history = history[~np.isnan(history)]
-    need(len(history), MIN_HISTORY, "OVERBOUGHT_PERCENTILE", "earlier days with a non-flat window")
+    need(len(history), MIN_HISTORY, "a percentile", "earlier days with a non-flat window")
     below = np.count_nonzero(history < today - _TIE)
     equal = np.count_nonzero(np.abs(history - today) <= _TIE)
     return (below + 0.5 * equal) / len(history)

@@ -127,7 +127,7 @@ def daily_returns(prices: np.ndarray) -> np.ndarray:
 
 def up_streak(prices: np.ndarray, threshold: float) -> int:
     """Number of consecutive latest daily returns rₜ > threshold (0 if today's is not)."""
-    need(len(prices), 2, "UP_STREAK", "prices")
+    need(len(prices), 2, "a daily return", "prices")
     not_up = np.flatnonzero(~(daily_returns(prices) > threshold))
     total = len(prices) - 1
     return total if not_up.size == 0 else total - 1 - int(not_up[-1])

@@ -1,0 +1,176 @@
+"""The data sheets (Prices, Rates, Macro) as Excel tables, and the defined names the dashboard's formulas use.
+
+Every table is Date + one column per source. For each column there are two names:
+- `ALL_<name>`: the whole column (an exact range, rewritten whenever the table grows);
+- `<name>`: the column up to the as-of date, `INDEX(ALL_x,1):INDEX(ALL_x,<TABLE>_ROW)` with
+  `<TABLE>_ROW = MATCH(AS_OF, ALL_<dates>, 1)`, so one as-of cell replays the whole dashboard on a past day.
+Plain ranges and INDEX:INDEX are understood by Excel, LibreOffice and the headless engine alike (structured
+references `Table[Column]` and OFFSET are not), and INDEX:INDEX is not volatile in Excel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from openpyxl.utils import get_column_letter
+
+from workbook.model import Book, Sheet, Table
+
+Series = tuple[list[dt.date], list[float | None]]
+
+DATE_FORMAT = "yyyy-mm-dd"
+AS_OF_NAME = "AS_OF"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One source in a data table: its series id (store and Sources sheet), header, and defined name."""
+
+    series_id: str
+    header: str
+    name: str
+    number_format: str = "0.00"
+
+
+@dataclass(frozen=True)
+class DataTable:
+    sheet: str
+    table: str
+    dates_name: str  # defined name of the date column as of the as-of date
+    row_name: str  # defined name of the as-of row
+    columns: tuple[Column, ...]
+    first_column: int = 1  # where the Date column sits on its sheet (1 = A)
+    date_header: str = "Date"
+
+
+DATA_TABLES: tuple[DataTable, ...] = (
+    DataTable(
+        "Prices",
+        "PricesTable",
+        "PRICE_DATES",
+        "PRICE_ROW",
+        (
+            Column("IWM", "IWM", "IWM"),
+            Column("SPY", "SPY", "SPY"),
+            Column("IWC", "IWC", "IWC"),
+            Column("MDY", "MDY", "MDY"),
+            Column("^RUT", "RUT", "RUT"),
+            Column("^GSPC", "GSPC", "GSPC"),
+        ),
+    ),
+    DataTable(
+        "Rates",
+        "RatesTable",
+        "RATE_DATES",
+        "RATE_ROW",
+        (
+            Column("T10Y2Y", "T10Y2Y", "T10Y2Y"),
+            Column("T10Y3M", "T10Y3M", "T10Y3M"),
+            # DGS10 and DGS2 are cell addresses in Excel (column DGS), so their names carry a suffix.
+            Column("DGS10", "DGS10", "DGS10_"),
+            Column("DGS2", "DGS2", "DGS2_"),
+        ),
+    ),
+    # Different frequencies live in separate tables: a monthly series interleaved with weekly dates would show
+    # blanks that SAHM_RULE must read as missing months.
+    DataTable("Macro", "MonthlyTable", "MONTH_DATES", "MONTH_ROW", (Column("UNRATE", "UNRATE", "UNRATE", "0.0"),)),
+    DataTable(
+        "Macro", "WeeklyTable", "WEEK_DATES", "WEEK_ROW", (Column("ICSA", "ICSA", "ICSA", "#,##0"),), first_column=4
+    ),
+    DataTable(
+        "Macro",
+        "SpreadTable",
+        "SPREAD_DATES",
+        "SPREAD_ROW",
+        (Column("BAMLH0A0HYM2", "BAMLH0A0HYM2", "HY_SPREAD"),),
+        first_column=7,
+    ),
+)
+
+
+def series_ids() -> list[str]:
+    return [column.series_id for table in DATA_TABLES for column in table.columns]
+
+
+def table_rows(table: DataTable, data: Mapping[str, Series]) -> list[list[dt.date | float | None]]:
+    """Date + one value per column on the union of the columns' dates, oldest first; None where a series has none."""
+    by_date: dict[dt.date, list[float | None]] = {}
+    width = len(table.columns)
+    for index, column in enumerate(table.columns):
+        dates, values = data.get(column.series_id, ([], []))
+        for day, value in zip(dates, values, strict=True):
+            by_date.setdefault(day, [None] * width)[index] = value
+    return [[day, *by_date[day]] for day in sorted(by_date)]
+
+
+def _absolute(sheet: str, column: int, first_row: int, last_row: int) -> str:
+    letter = get_column_letter(column)
+    return f"{sheet}!${letter}${first_row}:${letter}${last_row}"
+
+
+def add_data_sheets(book: Book, data: Mapping[str, Series]) -> None:
+    """Write every data table onto its sheet and define its ALL_/as-of names."""
+    sheets: dict[str, Sheet] = {}
+    for table in DATA_TABLES:
+        sheet = sheets.get(table.sheet)
+        if sheet is None:
+            sheet = sheets[table.sheet] = Sheet(table.sheet, freeze="A2")
+            book.sheets.append(sheet)
+        rows = table_rows(table, data)
+        first = table.first_column
+        sheet.put_row(1, [table.date_header, *[c.header for c in table.columns]], first, style="header")
+        for offset, row in enumerate(rows, start=2):
+            sheet.put(offset, first, row[0], DATE_FORMAT)
+            for index, column in enumerate(table.columns, start=1):
+                if row[index] is not None:
+                    sheet.put(offset, first + index, row[index], column.number_format)
+        # An Excel table needs at least one data row; an empty source keeps one blank row.
+        last_row = max(2, len(rows) + 1)
+        last_column = first + len(table.columns)
+        sheet.tables.append(
+            Table(table.table, f"{get_column_letter(first)}1:{get_column_letter(last_column)}{last_row}")
+        )
+        sheet.widths[get_column_letter(first)] = 12
+        for index in range(1, len(table.columns) + 1):
+            sheet.widths[get_column_letter(first + index)] = max(10, len(table.columns[index - 1].header) + 2)
+        all_dates = f"ALL_{table.dates_name}"
+        book.names[all_dates] = _absolute(table.sheet, first, 2, last_row)
+        book.names[table.row_name] = f"MATCH({AS_OF_NAME},{all_dates},1)"
+        book.names[table.dates_name] = f"INDEX({all_dates},1):INDEX({all_dates},{table.row_name})"
+        for index, column in enumerate(table.columns, start=1):
+            whole = f"ALL_{column.name}"
+            book.names[whole] = _absolute(table.sheet, first + index, 2, last_row)
+            book.names[column.name] = f"INDEX({whole},1):INDEX({whole},{table.row_name})"
+
+
+def read_tables(sheets: Mapping[str, list[list[object]]]) -> dict[str, Series]:
+    """The series held in the data tables of a workbook's sheets (cell grids, row 1 = headers), by series id.
+
+    The inverse of `add_data_sheets`, used to export a workbook that Excel or refresh has changed.
+    """
+    data: dict[str, Series] = {}
+    for table in DATA_TABLES:
+        grid = sheets.get(table.sheet)
+        if not grid:
+            continue
+        first = table.first_column - 1
+        header = [str(v).strip() if v is not None else "" for v in grid[0][first : first + 1 + len(table.columns)]]
+        for index, column in enumerate(table.columns, start=1):
+            if index >= len(header) or header[index] != column.header:
+                continue
+            dates: list[dt.date] = []
+            values: list[float | None] = []
+            for row in grid[1:]:
+                day = row[first] if first < len(row) else None
+                if isinstance(day, dt.datetime):
+                    day = day.date()
+                if not isinstance(day, dt.date):
+                    continue
+                value = row[first + index] if first + index < len(row) else None
+                dates.append(day)
+                # A blank keeps its date: a missing month must stay a missing month.
+                values.append(float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None)
+            data[column.series_id] = (dates, values)
+    return data

@@ -1,0 +1,31 @@
+"""The whole workbook, defined in code: data in (series, sources, log, provenance), a `Book` out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from workbook.dashboard import add_dashboard
+from workbook.data_sheets import Series, add_data_sheets
+from workbook.info_sheets import add_info_sheets, default_source_rows
+from workbook.model import Book
+
+SHEET_ORDER = ("Dashboard", "Prices", "Rates", "Macro", "Sources", "Log", "Methods")
+
+
+def build_book(
+    data: Mapping[str, Series],
+    as_of: dt.date | None = None,
+    source_rows: Sequence[Sequence[object]] | None = None,
+    log_rows: Sequence[Sequence[object]] = (),
+    provenance: Sequence[str] = (),
+) -> Book:
+    """The Lazarus workbook for `data` (series id -> dates, values); `as_of` None follows the latest price date."""
+    book = Book(sheets=[])
+    add_data_sheets(book, data)
+    add_dashboard(book, as_of)
+    add_info_sheets(
+        book, source_rows if source_rows is not None else default_source_rows(), log_rows, provenance, as_of
+    )
+    book.sheets.sort(key=lambda sheet: SHEET_ORDER.index(sheet.name))
+    return book

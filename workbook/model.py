@@ -1,0 +1,94 @@
+"""The workbook as plain data: sheets of cells, tables, defined names and charts.
+
+The layout builds a `Book`, the xlsx writer turns it into a file, the engine computes its formulas, and the export
+writes the same `Book` with values in place of formulas. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+Value = float | int | str | dt.date | None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell: a value, or a formula (text starting with '='), with an optional number format and style."""
+
+    value: Value
+    number_format: str | None = None
+    style: str | None = None  # "title", "heading", "label", "note", "header"
+
+    @property
+    def is_formula(self) -> bool:
+        return isinstance(self.value, str) and self.value.startswith("=")
+
+
+@dataclass(frozen=True)
+class Table:
+    """An Excel table over `ref` (header row included), e.g. "A1:G8222"."""
+
+    name: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    title: str
+    values: str  # e.g. "Dashboard!$AB$2:$AB$253"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native line chart placed at `anchor`, x axis = `categories` (dates)."""
+
+    title: str
+    anchor: str
+    categories: str
+    series: tuple[ChartSeries, ...]
+    y_title: str = ""
+    number_format: str = "General"
+    width_cm: float = 16.0
+    height_cm: float = 7.5
+
+
+@dataclass
+class Sheet:
+    name: str
+    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    widths: dict[str, float] = field(default_factory=dict)
+    freeze: str | None = None
+
+    def put(self, row: int, column: int, value: Value, number_format: str | None = None, style: str | None = None):
+        self.cells[(row, column)] = Cell(value, number_format, style)
+
+    def put_row(self, row: int, values: list[Value], first_column: int = 1, style: str | None = None) -> None:
+        for offset, value in enumerate(values):
+            if value is not None:
+                self.cells[(row, first_column + offset)] = Cell(value, None, style)
+
+
+@dataclass
+class Book:
+    sheets: list[Sheet]
+    names: dict[str, str] = field(default_factory=dict)  # defined name -> formula text without '='
+    # Cells whose computed value the command line and tests read back, by key: key -> (sheet, "C5").
+    answers: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def sheet(self, name: str) -> Sheet:
+        for sheet in self.sheets:
+            if sheet.name == name:
+                return sheet
+        raise KeyError(name)
+
+
+def with_values(sheet: Sheet, values: dict[tuple[int, int], Value]) -> Sheet:
+    """A copy of `sheet` where each formula cell holds its computed value instead (same format and style)."""
+    cells = {
+        position: replace(cell, value=values.get(position)) if cell.is_formula else cell
+        for position, cell in sheet.cells.items()
+    }
+    return replace(sheet, cells=cells)
