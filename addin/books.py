@@ -31,7 +31,7 @@ def offline_inputs() -> Inputs:
         "Not in the sample: ^RUT, ^GSPC, T10Y3M and the ICE BofA high-yield spread (run `lazarus refresh`).",
     ]
     log = [[None, "(all)", "bundled sample", None, None, "built offline from the bundled sample; no refresh yet"]]
-    return Inputs(data, source_rows(DEFAULT_SOURCES), log, provenance)
+    return Inputs(data, source_rows(DEFAULT_SOURCES)[1:], log, provenance)
 
 
 def store_inputs(path: Path | None = None) -> Inputs:
@@ -51,4 +51,4 @@ def store_inputs(path: Path | None = None) -> Inputs:
         "Yahoo Finance prices: personal use only. Tiingo, Stooq, Alpha Vantage: their free plans' terms.",
         f"Store read on {dt.date.today().isoformat()}.",
     ]
-    return Inputs(data, source_rows(DEFAULT_SOURCES), log, provenance)
+    return Inputs(data, source_rows(DEFAULT_SOURCES)[1:], log, provenance)

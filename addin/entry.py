@@ -6,13 +6,14 @@ that box, never a traceback: the person clicking the button cannot act on a trac
 
 The seams to the rest of Lazarus are imported inside the functions, so this module imports (and the ribbon
 tests run) before those modules exist:
-- `addin.refresh.refresh_book(writer, sheet=None)` returns an object whose `str()` is the summary to show.
+- `addin.book_refresh.refresh_book(writer, sheet=None)` returns an object whose `str()` is the summary to show.
 - `workbook.export.export_for_colleagues(source, target)` writes the colleague's copy of the saved file.
 - `addin.config.user_config_file()` is the user's config file (created here from a keyless template).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -30,6 +31,12 @@ class EntryError(Exception):
     """A failure whose message already says what the user can do; shown as is."""
 
 
+def _lazy(module: str) -> Any:
+    # import_module consults sys.modules first, so a module that is missing (or faked in a test) is seen as such
+    # even when the package already holds an attribute of that name.
+    return importlib.import_module(module)
+
+
 def _caller(book: Any) -> Any:
     if book is not None:
         return book
@@ -44,7 +51,7 @@ def _readable(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, ImportError | AttributeError):
         return (
-            f"This Lazarus installation is incomplete ({exc}). Reinstall it with `pip install lazarus-xl` "
+            f"This Lazarus installation is incomplete ({exc}). Reinstall it (`pip install .` in the Lazarus folder) "
             "in the Python that Excel uses, then `lazarus addin install`."
         )
     text = str(exc).strip() or "no details were given"
@@ -90,9 +97,8 @@ def _open_with_system(path: Path) -> None:
 
 
 def _refresh(book: Any, sheet: str | None) -> str:
-    from addin import refresh
-
-    return str(refresh.refresh_book(ExcelWriter(book), sheet=sheet))
+    book_refresh = _lazy("addin.book_refresh")
+    return str(book_refresh.refresh_book(ExcelWriter(book), sheet=sheet))
 
 
 def refresh_all(book: Any = None) -> str:
@@ -111,8 +117,7 @@ def main(book: Any = None) -> str:
 
 
 def _export(book: Any) -> str:
-    from workbook import export
-
+    export = _lazy("workbook.export")
     source = _saved_path(book)
     target = source.with_name(f"{source.stem} (for colleagues).xlsx")
     written = export.export_for_colleagues(source, target)

@@ -65,6 +65,11 @@ class ExcelWriter:
         frame = new if old.empty else pd.concat([old, new], ignore_index=True)
         self.write_table(name, frame)
 
+    def set_names(self, names: dict[str, str]) -> None:
+        """Point workbook-level defined names at new ranges or formulas (text without '='); added if missing."""
+        for name, refers_to in names.items():
+            self.book.names.add(name, f"={refers_to}")
+
     def status(self, text: str) -> None:
         """Show `text` in Excel's status bar (the only progress Excel shows while Python runs)."""
         self.book.app.status_bar = text

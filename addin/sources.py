@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,6 +114,19 @@ def load_sources(path: str | Path) -> list[Source]:
             for i, row in enumerate(csv.DictReader(handle))
             if any((value or "").strip() for value in row.values())
         ]
+
+
+def sources_from_rows(rows: Sequence[Sequence[object]], where: str = "the Sources sheet") -> list[Source]:
+    """Sources from rows shaped like `source_rows` (a header row first), e.g. the workbook's Sources sheet."""
+    if not rows:
+        return []
+    header = [str(v).strip().lower() if v is not None else "" for v in rows[0]]
+    sources = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(v not in (None, "") for v in row):
+            continue
+        sources.append(_from_mapping(dict(zip(header, row, strict=False)), f"{where}, row {number}"))
+    return sources
 
 
 def source_rows(sources: Iterable[Source]) -> list[list[str]]:

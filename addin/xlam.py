@@ -255,7 +255,7 @@ def _install_macos() -> int:  # pragma: no cover - needs macOS and Excel
     print(
         "Quit Excel (Cmd-Q) and start it again: the Lazarus tab appears and Refresh data works.\n"
         "macOS Excel cannot run classic xlwings cell functions, and its VBA project cannot be written from\n"
-        f"outside Excel: for the other buttons, import {CALLBACKS_BAS} once by hand (addin/INSTALL.md)."
+        f"outside Excel: for the other buttons, import {CALLBACKS_BAS} once by hand (README.md, 'Install in Excel')."
     )
     return 0
 

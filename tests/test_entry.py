@@ -89,7 +89,7 @@ def _book(**kwargs: Any) -> FakeBook:
 
 @pytest.fixture
 def fake_module(monkeypatch):
-    """Stand in for a Lazarus module the entry points import lazily (addin.refresh, workbook.export, ...)."""
+    """Stand in for a Lazarus module the entry points import lazily (addin.book_refresh, workbook.export, ...)."""
 
     def install(name: str, **attrs: Any) -> types.ModuleType:
         module = types.ModuleType(name)
@@ -110,7 +110,7 @@ def test_refresh_all_hands_the_writer_to_refresh_and_shows_its_summary(fake_modu
         writer.progress(1, 2, "IWM")
         return "2 series refreshed, 0 failed"
 
-    fake_module("addin.refresh", refresh_book=refresh_book)
+    fake_module("addin.book_refresh", refresh_book=refresh_book)
     book = _book()
     entry.refresh_all(book)
     assert isinstance(seen["writer"], ExcelWriter) and seen["writer"].book is book
@@ -122,7 +122,7 @@ def test_refresh_all_hands_the_writer_to_refresh_and_shows_its_summary(fake_modu
 
 def test_main_is_refresh_all_and_refresh_sheet_names_the_active_sheet(fake_module):
     calls = []
-    fake_module("addin.refresh", refresh_book=lambda writer, sheet=None: calls.append(sheet) or "ok")
+    fake_module("addin.book_refresh", refresh_book=lambda writer, sheet=None: calls.append(sheet) or "ok")
     entry.main(_book())
     entry.refresh_sheet(_book())
     assert calls == [None, "Prices"]
@@ -132,7 +132,7 @@ def test_a_failing_refresh_is_a_readable_message_not_a_traceback(fake_module):
     def refresh_book(writer, sheet=None):
         raise ValueError("FRED answered 429 for DGS10; try again in a minute")
 
-    fake_module("addin.refresh", refresh_book=refresh_book)
+    fake_module("addin.book_refresh", refresh_book=refresh_book)
     book = _book()
     message = entry.refresh_all(book)
     assert book.app.alerts == [(message, "Lazarus: Refresh failed")]

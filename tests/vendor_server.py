@@ -273,6 +273,9 @@ class VendorServer:
             time.sleep(fault.stall)
         time.sleep(self.latency)
         sent = len(body) // 2 if fault and fault.truncate else len(body)
+        # Recorded before replying: a client that has its answer must find its request in `hits`.
+        with self._lock:
+            self.hits.append(Hit(route, parts.path, query, status, sent, arrived, dict(request.headers)))
         try:
             request.send_response(status)
             request.send_header("Content-Type", content_type)
@@ -287,8 +290,6 @@ class VendorServer:
             request.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a stall past its timeout)
-        with self._lock:
-            self.hits.append(Hit(route, parts.path, query, status, sent, arrived, dict(request.headers)))
 
     def _answer(self, path: str, q: dict[str, str], headers: dict[str, str]) -> tuple[str, tuple[int, bytes, str]]:
         """(route, (status, body, content type)) of the normal, fault-free answer."""

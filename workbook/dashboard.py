@@ -162,16 +162,16 @@ def _chart_rows(book: Book, sheet: Sheet, bear_line_cell: str) -> list[Chart]:
             "$",
             PRICE,
         ),
-        Chart("IWM / SPY", "H19", column(0), (ChartSeries("IWM/SPY", column(3)),), "ratio", "0.000"),
+        Chart("IWM / SPY", "Q3", column(0), (ChartSeries("IWM/SPY", column(3)),), "ratio", "0.000"),
         Chart(
             "10-year minus 2-year Treasury spread",
-            "H35",
+            "H22",
             column(6),
             (ChartSeries("10y−2y", column(7)), ChartSeries("zero", column(8))),
             "percentage points",
             "0.00",
         ),
-        Chart("IWM RSI (14 days)", "H51", column(0), (ChartSeries("RSI", column(4)),), "RSI", "0"),
+        Chart("IWM RSI (14 days)", "Q22", column(0), (ChartSeries("RSI", column(4)),), "RSI", "0"),
     ]
 
 
@@ -201,6 +201,7 @@ def _analog_grid(book: Book, sheet: Sheet, row: int) -> int:
 
 def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:
     """Build the Dashboard sheet; `as_of` None makes the as-of cell follow the latest price date."""
+    # Printed (and converted to PDF) as answers plus charts; the chart data to the right stays off the page.
     sheet = Sheet(SHEET)
     book.sheets.insert(0, sheet)
     sheet.put(1, 1, "Lazarus: the newsletter's questions, answered in cells", style="title")
@@ -233,5 +234,6 @@ def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:
         row += 1
     row = _analog_grid(book, sheet, row)
     sheet.put(row + 1, 1, "Methods and data sources: see the Methods sheet.", style="note")
+    sheet.print_area = f"A1:Y{row + 1}"
     sheet.charts.extend(_chart_rows(book, sheet, bear_line_cell))
     return sheet

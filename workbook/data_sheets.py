@@ -110,6 +110,22 @@ def _absolute(sheet: str, column: int, first_row: int, last_row: int) -> str:
     return f"{sheet}!${letter}${first_row}:${letter}${last_row}"
 
 
+def range_names(table: DataTable, last_row: int) -> dict[str, str]:
+    """The defined names of `table` whose data ends on `last_row`: ALL_ ranges, the as-of row and as-of ranges."""
+    first = table.first_column
+    all_dates = f"ALL_{table.dates_name}"
+    names = {
+        all_dates: _absolute(table.sheet, first, 2, last_row),
+        table.row_name: f"MATCH({AS_OF_NAME},{all_dates},1)",
+        table.dates_name: f"INDEX({all_dates},1):INDEX({all_dates},{table.row_name})",
+    }
+    for index, column in enumerate(table.columns, start=1):
+        whole = f"ALL_{column.name}"
+        names[whole] = _absolute(table.sheet, first + index, 2, last_row)
+        names[column.name] = f"INDEX({whole},1):INDEX({whole},{table.row_name})"
+    return names
+
+
 def add_data_sheets(book: Book, data: Mapping[str, Series]) -> None:
     """Write every data table onto its sheet and define its ALL_/as-of names."""
     sheets: dict[str, Sheet] = {}
@@ -135,14 +151,7 @@ def add_data_sheets(book: Book, data: Mapping[str, Series]) -> None:
         sheet.widths[get_column_letter(first)] = 12
         for index in range(1, len(table.columns) + 1):
             sheet.widths[get_column_letter(first + index)] = max(10, len(table.columns[index - 1].header) + 2)
-        all_dates = f"ALL_{table.dates_name}"
-        book.names[all_dates] = _absolute(table.sheet, first, 2, last_row)
-        book.names[table.row_name] = f"MATCH({AS_OF_NAME},{all_dates},1)"
-        book.names[table.dates_name] = f"INDEX({all_dates},1):INDEX({all_dates},{table.row_name})"
-        for index, column in enumerate(table.columns, start=1):
-            whole = f"ALL_{column.name}"
-            book.names[whole] = _absolute(table.sheet, first + index, 2, last_row)
-            book.names[column.name] = f"INDEX({whole},1):INDEX({whole},{table.row_name})"
+        book.names.update(range_names(table, last_row))
 
 
 def read_tables(sheets: Mapping[str, list[list[object]]]) -> dict[str, Series]:

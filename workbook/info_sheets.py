@@ -9,7 +9,8 @@ from udfs import cells
 from workbook.data_sheets import DATA_TABLES, DATE_FORMAT
 from workbook.model import Book, Sheet, Table
 
-SOURCES_HEADER = ["Source", "Vendors (first to last resort)", "Sheet", "Column"]
+# The shape of addin.sources.source_rows, so the sheet reads back as a source list.
+SOURCES_HEADER = ["id", "sheet", "column", "field", "vendors"]
 LOG_HEADER = ["Time (UTC)", "Source", "Vendor", "Rows added", "Last date", "Status"]
 
 
@@ -32,7 +33,7 @@ def _table_sheet(name: str, header: list[str], rows: Sequence[Sequence[object]],
 
 def default_source_rows() -> list[list[str]]:
     """The data tables' columns as source rows, for books built without a refresh configuration."""
-    return [[c.series_id, "", t.sheet, c.header] for t in DATA_TABLES for c in t.columns]
+    return [[c.series_id, t.sheet, c.header, "close", ""] for t in DATA_TABLES for c in t.columns]
 
 
 def add_info_sheets(

@@ -49,8 +49,8 @@ class Chart:
     series: tuple[ChartSeries, ...]
     y_title: str = ""
     number_format: str = "General"
-    width_cm: float = 16.0
-    height_cm: float = 7.5
+    width_cm: float = 15.0
+    height_cm: float = 8.5
 
 
 @dataclass
@@ -61,6 +61,7 @@ class Sheet:
     charts: list[Chart] = field(default_factory=list)
     widths: dict[str, float] = field(default_factory=dict)
     freeze: str | None = None
+    print_area: str | None = None  # printed landscape on one page
 
     def put(self, row: int, column: int, value: Value, number_format: str | None = None, style: str | None = None):
         self.cells[(row, column)] = Cell(value, number_format, style)

@@ -55,6 +55,13 @@ def _write_sheet(worksheet, sheet: Sheet) -> None:
         worksheet.column_dimensions[letter].width = width
     if sheet.freeze:
         worksheet.freeze_panes = sheet.freeze
+    if sheet.print_area:
+        worksheet.print_area = sheet.print_area
+        worksheet.page_setup.orientation = "landscape"
+        worksheet.page_setup.paperSize = worksheet.PAPERSIZE_A4
+        worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+        worksheet.page_setup.fitToWidth = 1
+        worksheet.page_setup.fitToHeight = 1
     for table in sheet.tables:
         xl_table = XlTable(displayName=table.name, ref=table.ref)
         xl_table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
@@ -73,6 +80,8 @@ def _line_chart(spec: Chart) -> LineChart:
     chart.x_axis = DateAxis(crossAx=100)
     chart.x_axis.number_format = "mmm yy"
     chart.x_axis.majorTimeUnit = "months"
+    chart.x_axis.majorUnit = 3
+    chart.x_axis.tickLblPos = "low"  # dates stay under the plot even when every value is negative
     for series_spec in spec.series:
         series = Series(Reference(range_string=series_spec.values), title=series_spec.title)
         series.smooth = False

@@ -1,0 +1,101 @@
+"""Refresh an open Lazarus workbook: the ribbon's Refresh buttons.
+
+The store is refreshed from the vendors (addin.refresh), then each affected data table is rewritten from the
+store and its defined names are pointed at the new last row, and the Log table gets one row per source. The
+workbook is reached only through a writer (addin.excel_writer.ExcelWriter in Excel; anything with the same
+methods in tests), so a vendor that fails leaves its column exactly as it was: its old rows are still in the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pandas as pd
+
+from addin.books import store_inputs
+from addin.refresh import RefreshReport, refresh
+from addin.sources import DEFAULT_SOURCES, Source, sources_from_rows
+from addin.store import Store
+from workbook.data_sheets import DATA_TABLES, range_names, table_rows
+
+SOURCES_TABLE = "SourcesTable"
+LOG_TABLE = "LogTable"
+
+
+class BookWriter(Protocol):
+    def read_table(self, name: str) -> pd.DataFrame: ...
+    def write_table(self, name: str, frame: pd.DataFrame) -> None: ...
+    def append_rows(self, name: str, rows: list[list[Any]]) -> None: ...
+    def set_names(self, names: dict[str, str]) -> None: ...
+    def progress(self, done: int, total: int, what: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class BookRefresh:
+    """What a workbook refresh did; `str()` is the message box summary."""
+
+    report: RefreshReport
+    tables: list[str]
+
+    def __str__(self) -> str:
+        failed = [s for s in self.report.statuses if not s.ok]
+        added = sum(s.rows_added for s in self.report.statuses)
+        lines = [
+            f"Refreshed {len(self.report.statuses) - len(failed)} of {len(self.report.statuses)} sources "
+            f"({added} new rows) in {self.report.seconds:.1f} s; tables rewritten: {', '.join(self.tables) or 'none'}."
+        ]
+        for status in failed:
+            lines.append(f"• {status.source_id}: {status.error} (its old data is unchanged)")
+        return "\n".join(lines)
+
+
+def workbook_sources(writer: BookWriter) -> list[Source]:
+    """The sources the workbook's Sources sheet lists, or the defaults if the sheet is empty."""
+    frame = writer.read_table(SOURCES_TABLE)
+    rows = [list(frame.columns), *frame.astype(object).where(frame.notna(), None).values.tolist()]
+    return sources_from_rows(rows) or list(DEFAULT_SOURCES)
+
+
+def refresh_book(
+    writer: BookWriter, sheet: str | None = None, store: Store | None = None, **options: Any
+) -> BookRefresh:
+    """Refresh the sources of the workbook (only those landing on `sheet` if given) and rewrite its data tables."""
+    sources = workbook_sources(writer)
+    if sheet is not None:
+        sources = [source for source in sources if source.sheet == sheet]
+        if not sources:
+            raise ValueError(f"No source on the Sources sheet writes to the sheet {sheet!r}.")
+    store = store or Store()
+    report = refresh(
+        sources,
+        store=store,
+        on_status=lambda status, done, total: writer.progress(done, total, status.source_id),
+        **options,
+    )
+    data = store_inputs(store.path).data
+    touched = {source.sheet for source in sources}
+    rewritten = []
+    for table in DATA_TABLES:
+        if table.sheet not in touched:
+            continue
+        rows = table_rows(table, data)
+        header = [table.date_header, *[column.header for column in table.columns]]
+        writer.write_table(table.table, pd.DataFrame(rows, columns=header))
+        writer.set_names(range_names(table, max(2, len(rows) + 1)))
+        rewritten.append(table.table)
+    writer.append_rows(
+        LOG_TABLE,
+        [
+            [
+                s.started_at.replace(tzinfo=None),
+                s.source_id,
+                s.vendor or "",
+                s.rows_added,
+                s.last_date,
+                "ok" if s.ok else s.error,
+            ]
+            for s in report.statuses
+        ],
+    )
+    return BookRefresh(report, rewritten)

@@ -1,0 +1,106 @@
+"""The ribbon's Refresh: store refreshed from a real local vendor server, data tables and names rewritten, Log grown.
+
+The workbook side is a stand-in writer with ExcelWriter's methods (xlwings itself needs Excel); the vendors are
+the recorded bodies served over HTTP on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from addin.book_refresh import LOG_TABLE, SOURCES_TABLE, refresh_book
+from addin.sources import DEFAULT_SOURCES, source_rows
+from addin.store import Store
+from addin.vendors import HttpClient
+from tests.test_refresh import TODAY, config_for, fast_settings
+from tests.vendor_server import Fault, VendorServer, load_newsletter_data
+from workbook.info_sheets import LOG_HEADER
+
+
+class TableWriter:
+    """ExcelWriter's interface over in-memory tables."""
+
+    def __init__(self) -> None:
+        rows = source_rows(DEFAULT_SOURCES)
+        self.tables = {
+            SOURCES_TABLE: pd.DataFrame(rows[1:], columns=rows[0]),
+            LOG_TABLE: pd.DataFrame(columns=LOG_HEADER),
+        }
+        self.names: dict[str, str] = {}
+        self.progress_calls: list[tuple[int, int, str]] = []
+
+    def read_table(self, name):
+        return self.tables[name]
+
+    def write_table(self, name, frame):
+        self.tables[name] = frame
+
+    def append_rows(self, name, rows):
+        old = self.tables[name]
+        self.tables[name] = pd.concat([old, pd.DataFrame(rows, columns=old.columns)], ignore_index=True)
+
+    def set_names(self, names):
+        self.names.update(names)
+
+    def progress(self, done, total, what):
+        self.progress_calls.append((done, total, what))
+
+
+@pytest.fixture
+def server():
+    with VendorServer() as running:
+        load_newsletter_data(running)
+        yield running
+
+
+def run(server, tmp_path, writer, sheet=None):
+    return refresh_book(
+        writer,
+        sheet=sheet,
+        store=Store(tmp_path / "lazarus.sqlite"),
+        config=config_for(server, tmp_path),
+        client=HttpClient(fast_settings()),
+        today=TODAY,
+    )
+
+
+def test_refresh_fills_every_table_points_the_names_at_the_new_rows_and_logs(server, tmp_path):
+    writer = TableWriter()
+    result = run(server, tmp_path, writer)
+    prices = writer.tables["PricesTable"]
+    assert list(prices.columns) == ["Date", "IWM", "SPY", "IWC", "MDY", "RUT", "GSPC"]
+    row = prices[prices["Date"] == dt.date(2024, 7, 8)].iloc[0]
+    assert row["IWM"] == pytest.approx(202.28, abs=1e-5) and row["SPY"] == pytest.approx(555.28, abs=1e-4)
+    assert writer.names["ALL_IWM"] == f"Prices!$B$2:$B${len(prices) + 1}"
+    assert writer.names["IWM"] == "INDEX(ALL_IWM,1):INDEX(ALL_IWM,PRICE_ROW)"
+    months = writer.tables["MonthlyTable"]
+    assert months.loc[months["Date"] == dt.date(2025, 9, 1), "UNRATE"].iloc[0] == pytest.approx(4.4)
+    log = writer.tables[LOG_TABLE]
+    assert len(log) == len(DEFAULT_SOURCES) and set(log["Status"]) == {"ok"}
+    assert [done for done, _, _ in writer.progress_calls] == list(range(1, len(DEFAULT_SOURCES) + 1))
+    assert str(result).startswith(f"Refreshed {len(DEFAULT_SOURCES)} of {len(DEFAULT_SOURCES)} sources")
+
+
+def test_refresh_this_sheet_touches_only_that_sheets_sources_and_tables(server, tmp_path):
+    writer = TableWriter()
+    result = run(server, tmp_path, writer, sheet="Rates")
+    assert [s.source_id for s in result.report.statuses] == ["T10Y2Y", "T10Y3M", "DGS10", "DGS2"]
+    assert result.tables == ["RatesTable"] and "PricesTable" not in writer.tables
+    with pytest.raises(ValueError, match="No source on the Sources sheet writes to the sheet 'Dashboard'"):
+        run(server, tmp_path, writer, sheet="Dashboard")
+
+
+def test_a_failing_vendor_leaves_its_column_as_it_was_and_says_why(server, tmp_path):
+    writer = TableWriter()
+    run(server, tmp_path, writer)
+    before = writer.tables["MonthlyTable"].copy()
+    server.fault("fred:UNRATE", *[Fault(500, b"Internal Server Error")] * 10)
+    result = run(server, tmp_path, writer)
+    pd.testing.assert_frame_equal(writer.tables["MonthlyTable"], before)
+    assert "UNRATE" in str(result) and "its old data is unchanged" in str(result)
+    last = writer.tables[LOG_TABLE].iloc[-len(DEFAULT_SOURCES) :]
+    status = last.loc[last["Source"] == "UNRATE", "Status"].iloc[0]
+    assert status != "ok" and "UNRATE" in status

@@ -1,0 +1,238 @@
+"""The workbook: its formulas, their headless values against independent computations, replay, and the export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import statistics
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+from addin.books import offline_inputs
+from tests import realdata
+from udfs import cells
+from workbook import engine
+from workbook.data_sheets import read_tables
+from workbook.export import book_from_file, export_book, export_for_colleagues
+from workbook.layout import build_book
+from workbook.xlsx import BrokenWorkbookError, read_grids, write_book
+
+MOMENT = dt.date(2024, 7, 16)
+
+
+def value(book, results, key):
+    sheet, ref = book.answers[key]
+    column, row = coordinate_from_string(ref)
+    return results[sheet][(row, column_index_from_string(column))]
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return offline_inputs()
+
+
+@pytest.fixture(scope="module")
+def moment(inputs):
+    book = build_book(inputs.data, MOMENT, inputs.source_rows, inputs.log_rows, inputs.provenance)
+    return book, engine.calculate(book)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, moment):
+    book, results = moment
+    folder = tmp_path_factory.mktemp("books")
+    live = write_book(book, folder / "lazarus.xlsx")
+    copy = export_book(book, folder / "copy.xlsx", results)
+    return live, copy
+
+
+def test_dashboard_answers_are_lazarus_formulas_not_numbers(moment):
+    book, _ = moment
+    dashboard = book.sheet("Dashboard")
+    for key, (_, ref) in book.answers.items():
+        if key == "as_of":
+            continue
+        column, row = coordinate_from_string(ref)
+        cell = dashboard.cells[(row, column_index_from_string(column))]
+        assert cell.is_formula, key
+    formulas = " ".join(str(c.value) for c in dashboard.cells.values() if c.is_formula)
+    for name in (
+        "RALLY_SIGMA(IWM,6)",
+        "RATIO_CHANGE(IWM,SPY,6)",
+        "CURVE_STATE(T10Y2Y,RATE_DATES)",
+        "SAHM_RULE(UNRATE)",
+    ):
+        assert name in formulas
+
+
+def test_headless_values_match_independent_computations(moment):
+    book, results = moment
+    dates, iwm = realdata.until(*realdata.iwm(), MOMENT)
+    spy_dates, spy = realdata.until(*realdata.spy(), MOMENT)
+    spy = spy[spy_dates.index(dates[0]) :]
+    assert value(book, results, "iwm_return") == pytest.approx(iwm[-1] / iwm[-7] - 1, abs=1e-12)
+    _, iwc = realdata.until(*realdata.iwc(), MOMENT)
+    assert value(book, results, "iwc_return") == pytest.approx(iwc[-1] / iwc[-7] - 1, abs=1e-12)
+    ratio = [a / b for a, b in zip(iwm, spy, strict=True)]
+    assert value(book, results, "iwm_ratio_change") == pytest.approx(ratio[-1] / ratio[-7] - 1, abs=1e-12)
+    moves = [iwm[t] / iwm[t - 6] - 1 for t in range(6, len(iwm))]
+    sigma = (moves[-1] - statistics.mean(moves[:-1])) / statistics.stdev(moves[:-1])
+    assert value(book, results, "iwm_sigma") == pytest.approx(sigma, rel=1e-9)
+    assert value(book, results, "iwm_close") == pytest.approx(224.600006)
+    assert value(book, results, "iwm_drawdown") == pytest.approx(iwm[-1] / max(iwm) - 1, abs=1e-12)
+    assert value(book, results, "iwc_state") == "NEW HIGH"
+    assert value(book, results, "t10y2y_spread") == -0.26
+    assert value(book, results, "t10y2y_curve_state") == "INVERTED"
+    assert value(book, results, "t10y2y_curve_since") == realdata.serial(dt.date(2022, 7, 6))
+    assert value(book, results, "sahm") == pytest.approx(0.50, abs=1e-9)
+    assert value(book, results, "mdy_data_to") == realdata.serial(dt.date(2022, 11, 18))
+
+
+def test_analog_grid_shows_the_last_episodes_of_rally_analogs(moment, inputs):
+    book, results = moment
+    dates, closes = realdata.until(*realdata.iwm(), MOMENT)
+    table = cells.RALLY_ANALOGS(closes, dates, 6)
+    episodes = table[1:-2]
+    assert value(book, results, "analog_count") == len(episodes)
+    shown = [value(book, results, f"analog_{k}") for k in range(1, 11)]
+    expected = [""] * max(0, 10 - len(episodes)) + [row[0] for row in episodes[-10:]]
+    assert shown == expected
+    assert value(book, results, "analog_11") == "Median"
+    assert value(book, results, "analog_12") == "Share positive"
+
+
+def test_as_of_cell_replays_a_past_day(inputs):
+    book = build_book(inputs.data, dt.date(2024, 9, 12))
+    results = engine.calculate(book)
+    assert value(book, results, "t10y2y_curve_state") == "DIS-INVERTED"
+    assert value(book, results, "t10y2y_curve_since") == realdata.serial(dt.date(2024, 9, 6))
+    latest = build_book(inputs.data, None)
+    latest_results = engine.calculate(latest)
+    assert value(latest, latest_results, "as_of") == realdata.serial(dt.date(2025, 9, 25))
+    assert value(latest, latest_results, "iwm_close") == pytest.approx(239.289993)
+
+
+def test_chart_data_covers_the_year_to_the_as_of_date(moment):
+    book, results = moment
+    dashboard = results["Dashboard"]
+    assert dashboard[(253, 27)] == realdata.serial(MOMENT)  # last chart row: the as-of day
+    assert dashboard[(253, 28)] == pytest.approx(129.46)  # IWC on that day
+    assert dashboard[(253, 34)] == -0.26  # 10y−2y on that day
+    assert dashboard[(2, 28)] == "#N/A"  # IWC has no data a year earlier: a gap, not a zero
+    assert len(book.sheet("Dashboard").charts) == 4
+
+
+def test_written_workbook_keeps_formulas_names_and_tables(files):
+    live, _ = files
+    workbook = load_workbook(live)
+    assert workbook.sheetnames == ["Dashboard", "Prices", "Rates", "Macro", "Sources", "Log", "Methods"]
+    assert workbook["Dashboard"]["B6"].value == "=RALLY_RETURN(IWM,6)"
+    assert "AS_OF" in workbook.defined_names
+    assert workbook.defined_names["IWM"].attr_text == "INDEX(ALL_IWM,1):INDEX(ALL_IWM,PRICE_ROW)"
+    assert set(workbook["Macro"].tables) == {"MonthlyTable", "WeeklyTable", "SpreadTable"}
+    # MAXIFS is newer than Excel 2007: it must carry _xlfn. in the file or Excel shows #NAME?.
+    assert any("_xlfn.MAXIFS(" in str(c.value) for row in workbook["Dashboard"].iter_rows() for c in row)
+
+
+def test_data_tables_read_back_exactly(files, inputs):
+    live, _ = files
+    data = read_tables(read_grids(live))
+    for series_id in ("IWM", "T10Y2Y", "UNRATE", "ICSA"):
+        expected = {d: v for d, v in zip(*inputs.data[series_id], strict=True) if v is not None}
+        got = {d: v for d, v in zip(*data[series_id], strict=True) if v is not None}
+        assert got == expected
+    # The missing month keeps its row, so SAHM_RULE still sees a gap there.
+    months, rates = data["UNRATE"]
+    assert rates[months.index(dt.date(2025, 10, 1))] is None
+
+
+def test_export_holds_values_charts_and_formats_only(files, moment):
+    _, copy = files
+    book, results = moment
+    workbook = load_workbook(copy)
+    formulas = [
+        c.coordinate
+        for ws in workbook
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith("=")
+    ]
+    assert formulas == []
+    assert len(workbook.defined_names) == 0
+    dashboard = workbook["Dashboard"]
+    assert dashboard["B6"].value == pytest.approx(value(book, results, "iwm_return"))
+    assert dashboard["B6"].number_format == "0.00%"
+    texts = [c.value for row in dashboard.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any(t.startswith("#") for t in texts)
+    assert any(t.startswith("n/a: ") for t in texts)  # the high-yield spread has no data in the sample
+    with zipfile.ZipFile(copy) as archive:
+        names = archive.namelist()
+        assert sum(1 for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n)) == 4
+        assert not any("vbaProject" in n or "externalLink" in n for n in names)
+        core = archive.read("docProps/core.xml").decode()
+        assert "<dc:creator>Lazarus</dc:creator>" in core
+
+
+def _tamper(live: Path, target: Path) -> None:
+    """A workbook a user has lived with: a key on a config sheet, a hidden sheet, VBA, an author and a path."""
+    workbook = load_workbook(live)
+    config = workbook.create_sheet("xlwings.conf")
+    config["A1"], config["B1"] = "FRED_API_KEY", "abcdef0123456789abcdef0123456789"
+    hidden = workbook.create_sheet("Scratch")
+    hidden["A1"] = "private notes"
+    hidden.sheet_state = "hidden"
+    workbook.properties.creator = "Jane Analyst"
+    workbook.properties.lastModifiedBy = "Jane Analyst"
+    workbook.properties.description = r"C:\Users\jane\Desktop\positions.xlsx"
+    workbook.save(target)
+    # openpyxl cannot author VBA; put a vbaProject part in by hand as Excel would for an .xlsm.
+    with zipfile.ZipFile(target, "a") as archive:
+        archive.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 fake VBA project")
+
+
+def test_export_leaves_keys_hidden_sheets_vba_and_people_behind(files, tmp_path):
+    live, _ = files
+    tampered = tmp_path / "tampered.xlsm"
+    _tamper(live, tampered)
+    copy = export_for_colleagues(tampered, tmp_path / "copy.xlsx")
+    with zipfile.ZipFile(copy) as archive:
+        blob = b"".join(archive.read(name) for name in archive.namelist())
+        assert not any("vbaProject" in name for name in archive.namelist())
+    for secret in (b"abcdef0123456789", b"Jane", b"jane", b"xlwings.conf", b"Scratch", b"private notes", b"Users"):
+        assert secret not in blob
+    assert load_workbook(copy).sheetnames == ["Dashboard", "Prices", "Rates", "Macro", "Sources", "Log", "Methods"]
+
+
+def test_a_workbook_edited_in_excel_exports_its_own_data(files, tmp_path):
+    live, _ = files
+    workbook = load_workbook(live)
+    workbook["Dashboard"]["B3"].value = dt.datetime(2024, 9, 12)
+    edited = tmp_path / "edited.xlsx"
+    workbook.save(edited)
+    book = book_from_file(edited)
+    results = engine.calculate(book)
+    assert value(book, results, "t10y2y_curve_state") == "DIS-INVERTED"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [(b"just some text", "not an Excel workbook"), (b"PK\x03\x04 truncated zip", "not an Excel workbook")],
+)
+def test_a_broken_file_is_refused_with_its_name_and_reason(tmp_path, content, reason):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(content)
+    with pytest.raises(BrokenWorkbookError, match=rf"broken\.xlsx: {reason}"):
+        export_for_colleagues(broken, tmp_path / "copy.xlsx")
+
+
+def test_a_workbook_without_lazarus_tables_is_refused(tmp_path):
+    from openpyxl import Workbook
+
+    other = tmp_path / "budget.xlsx"
+    Workbook().save(other)
+    with pytest.raises(ValueError, match=r"budget\.xlsx: no Lazarus data tables"):
+        export_for_colleagues(other, tmp_path / "copy.xlsx")
