@@ -95,8 +95,18 @@ def edit_root_rels(xml: str) -> str:
 
 
 def edit_workbook(xml: str) -> str:
-    """Rename the template's dormant config sheet so that its VBA reads it."""
+    """Rename the template's dormant config sheet so that its VBA reads it, and drop the template author's
+    folder (x15ac:absPath), which Excel records on save and which says nothing about Lazarus."""
+    xml = re.sub(r"<x15ac:absPath [^>]*/>", "", xml)
     return _replace_once(xml, f'name="{TEMPLATE_CONF_SHEET}"', f'name="{CONF_SHEET}"', "xl/workbook.xml")
+
+
+def edit_core_properties(xml: str) -> str:
+    """Lazarus as the author, not the person who saved xlwings' template."""
+    xml = re.sub(r"<dc:creator>[^<]*</dc:creator>", "<dc:creator>Lazarus</dc:creator>", xml)
+    return re.sub(
+        r"<cp:lastModifiedBy>[^<]*</cp:lastModifiedBy>", "<cp:lastModifiedBy>Lazarus</cp:lastModifiedBy>", xml
+    )
 
 
 def config_sheet_parts(sheet_xml: str, rows: list[tuple]) -> tuple[str, str]:
@@ -163,6 +173,8 @@ def assemble(template: Path, out: Path, rows: list[tuple]) -> Path:
         CONF_SHEET_PART: sheet_xml.encode("utf-8"),
         SHARED_STRINGS_PART: sst_xml.encode("utf-8"),
     }
+    if "docProps/core.xml" in members:
+        edited["docProps/core.xml"] = edit_core_properties(members["docProps/core.xml"].decode("utf-8")).encode("utf-8")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as dst:

@@ -123,3 +123,10 @@ def test_lookback_below_twenty_is_refused():
     assert RALLY_SIGMA(prices, 6, 10) == (
         "#N/A RALLY_SIGMA: lookback 10 keeps only 10 windows; use 0 (all) or at least 20"
     )
+
+
+def test_currency_cells_as_decimals_are_numbers():
+    from decimal import Decimal
+
+    column = ["Close", *[Decimal(str(p)) for p in PRICES]]
+    assert RALLY_RETURN(column, 6) == pytest.approx(118 / 104 - 1, abs=1e-15)

@@ -207,3 +207,11 @@ def test_install_on_linux_says_what_it_cannot_do_and_fails(capsys):
     err = capsys.readouterr().err
     assert "needs Microsoft Excel" in err
     assert "lazarus addin build" in err
+
+
+def test_the_add_in_carries_no_template_authors_name_or_folder(tmp_path):
+    built = xlam.build(tmp_path / "lazarus.xlam")
+    with zipfile.ZipFile(built) as archive:
+        text = b"".join(archive.read(n) for n in archive.namelist() if n.endswith(".xml"))
+    assert b"felix" not in text.lower() and b"Users\\" not in text
+    assert b"<dc:creator>Lazarus</dc:creator>" in text

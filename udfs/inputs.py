@@ -15,6 +15,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from numbers import Real
 from typing import Any
 
@@ -65,7 +66,8 @@ def _flatten(values: Any, name: str) -> list[Any] | np.ndarray:
 
 
 def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
+    # Decimal: Excel's Currency cells arrive through pywin32 as decimal.Decimal, which is not a numbers.Real.
+    if isinstance(value, bool) or not isinstance(value, (Real, Decimal)):
         return math.nan
     try:
         return float(value)
@@ -109,7 +111,7 @@ def to_floats(values: Any, name: str = "values") -> np.ndarray:
     if isinstance(flat, np.ndarray) and flat.dtype.kind in "fiu":
         out = flat.astype(float)
     else:
-        out = _converted(flat, (Real,), _FAST_TYPES, lambda body: np.array(body, dtype=float), _number)
+        out = _converted(flat, (Real, Decimal), _FAST_TYPES, lambda body: np.array(body, dtype=float), _number)
     out[~np.isfinite(out)] = np.nan
     return out
 
