@@ -483,29 +483,6 @@ def RALLY_ANALOGS(
     return cells.RALLY_ANALOGS(values, serials, window, threshold, horizons)
 
 
-# Every declaration, in SPEC.md order (the same order as udfs.cells.ALL).
-ALL = (
-    RALLY_RETURN,
-    RALLY_SIGMA,
-    RALLY_PERCENTILE,
-    EVENTS_PER_CENTURY,
-    UP_STREAK,
-    UP_DAYS,
-    MAX_DAILY_GAIN,
-    RATIO_CHANGE,
-    RATIO_SIGMA,
-    RATIO_PERCENTILE,
-    RSI,
-    MA_SIGMA,
-    OVERBOUGHT_PERCENTILE,
-    DRAWDOWN,
-    BEAR_LINE,
-    MARKET_STATE,
-    CURVE_STATE,
-    CURVE_SINCE,
-    CURVE_EPISODES,
-    SAHM_RULE,
-    PERCENTILE_RANK,
-    RALLY_REPORT,
-    RALLY_ANALOGS,
-)
+# Every declaration, in SPEC.md order: the same names as udfs.cells.ALL (the import-time check above makes sure
+# each declaration matches its cells function).
+ALL = tuple(globals()[function.__name__] for function in cells.ALL)

@@ -44,7 +44,6 @@ def _from_engine(value: Any) -> Any:
     """Engine values to what the cell functions take: a range stays a 2-D object array with blanks as None (error
     values and text are not numbers, so the cleaning rules count them as missing); a single cell becomes a scalar."""
     import schedula
-    from formulas.functions import XlError
 
     if isinstance(value, np.ndarray):
         if value.size == 1:
@@ -52,6 +51,14 @@ def _from_engine(value: Any) -> Any:
         grid = np.array(value, dtype=object)
         grid[grid == schedula.EMPTY] = None  # one C-level pass; a per-cell Python loop cost 5 s per workbook
         return grid
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> Any:
+    """One engine value as Python: blank -> None, an error value -> its text ('#N/A'), NumPy numbers -> Python."""
+    import schedula
+    from formulas.functions import XlError
+
     if value is schedula.EMPTY:
         return None
     if isinstance(value, XlError):
@@ -158,20 +165,11 @@ def _fast_index(original: dict[str, Any]) -> dict[str, Any]:
 
 def plain(value: Any) -> Any:
     """An engine result as a Python value: a number, text, None for blank, or error text such as '#N/A'."""
-    import schedula
-    from formulas.functions import XlError
-
     if hasattr(value, "value") and not isinstance(value, np.ndarray):
         value = value.value
     if isinstance(value, np.ndarray):
         value = value.ravel()[0] if value.size else None
-    if value is schedula.EMPTY:
-        return None
-    if isinstance(value, XlError):
-        return str(value)
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+    return _scalar(value)
 
 
 def template(formula: str) -> tuple[str, list[tuple[str, str]]]:
