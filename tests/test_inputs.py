@@ -130,3 +130,9 @@ def test_currency_cells_as_decimals_are_numbers():
 
     column = ["Close", *[Decimal(str(p)) for p in PRICES]]
     assert RALLY_RETURN(column, 6) == pytest.approx(118 / 104 - 1, abs=1e-15)
+
+
+def test_a_result_that_overflows_is_a_clear_na_not_inf():
+    # 1e-300 / 1e300 underflows to 0, so the next ratio's change is infinite.
+    result = RATIO_CHANGE([1e-300, 1e300], [1e300, 1e-300], 1)
+    assert result == "#N/A RATIO_CHANGE: the result is not a finite number; check the input for extreme values"

@@ -23,18 +23,23 @@ def is_na(value: object) -> bool:
     return isinstance(value, str) and value.startswith(NA_PREFIX)
 
 
-def _plain(value: Any, name: str) -> Any:
+def _plain(value: Any) -> Any:
     """NumPy scalars become Python numbers (xlwings and formula engines expect those); non-finite is an error."""
-    if isinstance(value, (list, tuple)):
-        return [_plain(v, name) for v in value]
     if isinstance(value, str) or value is None:
         return value
+    if isinstance(value, (list, tuple)):
+        return [_plain_row(row) if isinstance(row, (list, tuple)) else _plain(row) for row in value]
     number = float(value)
     if not math.isfinite(number):
         raise CellError("the result is not a finite number; check the input for extreme values")
-    if isinstance(value, (int,)) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool):
         return int(value)
     return number
+
+
+def _plain_row(row: list[Any] | tuple[Any, ...]) -> list[Any]:
+    # A spilled table has thousands of cells: finite floats and text pass without a call per cell.
+    return [v if (type(v) is float and math.isfinite(v)) or type(v) is str else _plain(v) for v in row]
 
 
 def cell_function(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -44,7 +49,7 @@ def cell_function(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return _plain(func(*args, **kwargs), name)
+            return _plain(func(*args, **kwargs))
         except CellError as exc:
             return f"{NA_PREFIX}{name}: {exc}"
         except Exception as exc:  # the last line of defence: a cell must show text, not a traceback

@@ -76,21 +76,20 @@ def rally_analogs(
         sign = "≥" if limit >= 0 else "≤"
         raise CellError(f"no earlier {window}-observation move {sign} {limit:.1%} in the data")
     header: list[float | str] = ["End date", "Move", *[f"After {h}" for h in horizons]]
-    rows: Table = [header]
-    columns: list[list[float]] = [[] for _ in range(len(horizons) + 1)]
-    for end in ends:
-        move = float(returns[end - window])
-        row: list[float | str] = [float(dates[end]), move]
-        columns[0].append(move)
-        for i, h in enumerate(horizons, start=1):
-            if end + h <= last:
-                after = float(prices[end + h] / prices[end] - 1.0)
-                row.append(after)
-                columns[i].append(after)
-            else:
-                row.append("")
-        rows.append(row)
-    summary = [_median_and_share(column) for column in columns]
-    rows.append(["Median", *[median for median, _ in summary]])
-    rows.append(["Share positive", *[share for _, share in summary]])
-    return rows
+    end = np.array(ends)
+    # One column per horizon, NaN where the data ends sooner; computed for all episodes at once.
+    columns = [returns[end - window]]
+    for h in horizons:
+        later = end + h
+        inside = later <= last
+        columns.append(np.where(inside, prices[np.minimum(later, last)] / prices[end] - 1.0, np.nan))
+    table = np.column_stack(columns)
+    rows = zip(end.tolist(), table.tolist(), strict=True)
+    body: Table = [[float(dates[e]), *["" if v != v else v for v in row]] for e, row in rows]  # NaN -> blank
+    summary = [_median_and_share(column[~np.isnan(column)].tolist()) for column in columns]
+    return [
+        header,
+        *body,
+        ["Median", *[median for median, _ in summary]],
+        ["Share positive", *[share for _, share in summary]],
+    ]

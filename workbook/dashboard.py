@@ -118,7 +118,7 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 
-def _chart_rows(book: Book, sheet: Sheet, bear_line_cell: str) -> list[Chart]:
+def _chart_rows(sheet: Sheet, bear_line_cell: str) -> list[Chart]:
     """Chart data for the CHART_DAYS observations up to the as-of date, then the charts that plot it."""
     first = CHART_FIRST_COLUMN
     letters = [get_column_letter(first + i) for i in range(9)]
@@ -235,5 +235,5 @@ def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:
     row = _analog_grid(book, sheet, row)
     sheet.put(row + 1, 1, "Methods and data sources: see the Methods sheet.", style="note")
     sheet.print_area = f"A1:Y{row + 1}"
-    sheet.charts.extend(_chart_rows(book, sheet, bear_line_cell))
+    sheet.charts.extend(_chart_rows(sheet, bear_line_cell))
     return sheet
