@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 NA_PREFIX = "#N/A "
 
 
@@ -49,7 +51,9 @@ def cell_function(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return _plain(func(*args, **kwargs))
+            # Overflow and division by zero show up as a non-finite result, which _plain reports in words.
+            with np.errstate(all="ignore"):
+                return _plain(func(*args, **kwargs))
         except CellError as exc:
             return f"{NA_PREFIX}{name}: {exc}"
         except Exception as exc:  # the last line of defence: a cell must show text, not a traceback
