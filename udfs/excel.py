@@ -38,10 +38,8 @@ Result = Any  # a number, a word, a 2-D table that spills, or a `#N/A …` text
 _FIRST_ERROR, _LAST_ERROR = -2146826288, -2146826238
 _BLOCK = 4096  # rows per C-level count while looking for the end of the data
 _EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()  # Excel serial 0
-_MIDNIGHT = dt.time()
 _PLAIN = {float, np.float64, type(None)}  # cells NumPy turns into floats (None into NaN) without help
 _toordinal = dt.date.toordinal
-_time_of_day = dt.datetime.time
 
 
 # --- Conversion ----------------------------------------------------------------------------------------------
@@ -113,19 +111,9 @@ def _floats(flat: Sequence[Any]) -> np.ndarray:
 
 
 def _date_serials(values: Sequence[dt.date]) -> np.ndarray:
-    """Date cells as Excel serials. pywin32 hands them over as timezone-aware datetimes (wall time labelled UTC):
-    whole days go through C-level `toordinal`; only a column with times of day takes the slower exact path."""
-    serials = np.fromiter(map(_toordinal, values), dtype=float, count=len(values)) - _EPOCH_ORDINAL
-    kinds = set(map(type, values))
-    if all(issubclass(kind, dt.datetime) for kind in kinds):
-        if set(map(_time_of_day, values)) == {_MIDNIGHT}:
-            return serials
-    elif not any(issubclass(kind, dt.datetime) for kind in kinds):
-        return serials  # plain dates have no time of day
-    for i, v in enumerate(values):
-        if isinstance(v, dt.datetime):
-            serials[i] += (v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6) / 86400
-    return serials
+    """Date cells as Excel serials of their calendar day, as udfs.inputs counts them (the time of day is ignored:
+    every statistic counts days). pywin32's timezone-aware datetimes go through C-level `toordinal` like dates."""
+    return np.fromiter(map(_toordinal, values), dtype=float, count=len(values)) - _EPOCH_ORDINAL
 
 
 def _serials(flat: Sequence[Any]) -> np.ndarray:
