@@ -5,21 +5,19 @@ SPEC.md spells it (the VBA wrapper and so Excel take the Python name), puts it i
 wizard description from the udfs.cells docstring and documents every argument. Nothing here computes a statistic.
 
 Series arguments are read `raw` so that xlwings does not walk a whole-column reference cell by cell in Python; the
-helpers below trim trailing blanks with C-level counts and turn what Excel hands over (floats, None, text, COM error
-codes, Currency as Decimal, date cells as timezone-aware datetimes) into float arrays with NaN for missing cells, in
-place, so that udfs.cells can still name a cell's position. Scalar arguments use xlwings' standard conversion with
-`err_to_str`, so an error cell reads as the text `#N/A` and is reported rather than taken for "omitted".
+helpers below trim trailing blanks with C-level counts and blank out COM error codes (ints that would pass for
+numbers), then udfs.inputs applies SPEC.md's cell rules (text, TRUE/FALSE, Currency as Decimal, date cells as
+timezone-aware datetimes) in place, so that udfs.cells can still name a cell's position. Scalar arguments use
+xlwings' standard conversion with `err_to_str`, so an error cell reads as the text `#N/A` and is reported rather than
+taken for "omitted".
 
 On Linux and macOS `@xw.func` returns the function unchanged: the module still imports and the functions still work.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
-import operator
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from itertools import chain
 from typing import Any
 
@@ -28,6 +26,7 @@ import xlwings as xw
 
 from udfs import cells
 from udfs.errors import cell_function
+from udfs.inputs import to_floats, to_serials
 
 CATEGORY = "Lazarus"
 
@@ -37,9 +36,6 @@ Result = Any  # a number, a word, a 2-D table that spills, or a `#N/A …` text
 # Excel's error cells reach Python as COM error codes: xlErrNull (2000) … xlErrCalc (2050), offset by 0x800A0000.
 _FIRST_ERROR, _LAST_ERROR = -2146826288, -2146826238
 _BLOCK = 4096  # rows per C-level count while looking for the end of the data
-_EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()  # Excel serial 0
-_PLAIN = {float, np.float64, type(None)}  # cells NumPy turns into floats (None into NaN) without help
-_toordinal = dt.date.toordinal
 
 
 # --- Conversion ----------------------------------------------------------------------------------------------
@@ -89,53 +85,19 @@ def _flat_cells(value: Cell) -> Sequence[Any] | None:
     return value[: _data_end(value, (None, ""))]
 
 
-def _number(value: Any) -> float:
-    """One cell as a float; NaN for blanks, text, TRUE/FALSE, dates and error codes (SPEC: missing observations)."""
-    kind = type(value)
-    if kind is float:
-        return value
-    if kind is int:
-        return np.nan if _FIRST_ERROR <= value <= _LAST_ERROR else float(value)
-    if kind is Decimal or isinstance(value, (np.integer, np.floating)):  # Decimal: a cell formatted as Currency
-        return float(value)
-    return np.nan
-
-
-def _floats(flat: Sequence[Any]) -> np.ndarray:
-    if isinstance(flat, np.ndarray) and flat.dtype.kind in "fiu":
-        return flat.astype(float)
-    if set(map(type, flat)) <= _PLAIN:
-        return np.array(flat, dtype=float)  # None becomes NaN, in C
-    # Numbers inline, the rare other cell (header, blank, error code, Currency) through _number.
-    return np.array([v if v.__class__ is float else _number(v) for v in flat], dtype=float)
-
-
-def _date_serials(values: Sequence[dt.date]) -> np.ndarray:
-    """Date cells as Excel serials of their calendar day, as udfs.inputs counts them (the time of day is ignored:
-    every statistic counts days). pywin32's timezone-aware datetimes go through C-level `toordinal` like dates."""
-    return np.fromiter(map(_toordinal, values), dtype=float, count=len(values)) - _EPOCH_ORDINAL
-
-
-def _serials(flat: Sequence[Any]) -> np.ndarray:
-    if isinstance(flat, np.ndarray) and flat.dtype.kind != "O":
-        return _floats(flat)
-    kinds = set(map(type, flat))
-    date_kinds = {kind for kind in kinds if issubclass(kind, dt.date)}
-    if not date_kinds:
-        return _floats(flat)
-    # Serial numbers mixed with date cells are rare; only then pay for reading the numbers as well.
-    out = _floats(flat) if kinds - date_kinds - {str, type(None)} else np.full(len(flat), np.nan)
-    where = [i for i, kind in enumerate(map(type, flat)) if kind in date_kinds]
-    picked = operator.itemgetter(*where)(flat) if len(where) > 1 else (flat[where[0]],)
-    out[where] = _date_serials(picked)
-    return out
+def _without_errors(flat: Sequence[Any]) -> Sequence[Any]:
+    """Excel's error cells arrive as ints (COM error codes); as numbers they would pass for prices, so they become
+    blanks. Every other cell rule (headers, text, TRUE/FALSE, Currency, dates) is udfs.inputs' job."""
+    if isinstance(flat, np.ndarray) or int not in set(map(type, flat)):
+        return flat
+    return [None if type(v) is int and _FIRST_ERROR <= v <= _LAST_ERROR else v for v in flat]
 
 
 def as_numbers(value: Cell) -> Any:
     """A series argument as floats, NaN where a cell is not a number; a 2-D range is passed on for udfs.cells to
     reject with its own message."""
     flat = _flat_cells(value)
-    return value if flat is None else _floats(flat)
+    return value if flat is None else to_floats(_without_errors(flat), "prices")
 
 
 def as_dates(value: Cell) -> Any:
@@ -143,7 +105,7 @@ def as_dates(value: Cell) -> Any:
     if value is None:
         return None
     flat = _flat_cells(value)
-    return value if flat is None else _serials(flat)
+    return value if flat is None else to_serials(_without_errors(flat))
 
 
 def _aligned(first: Any, second: Any, size_first: int | None, size_second: int | None) -> tuple[Any, Any]:
