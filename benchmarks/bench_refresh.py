@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from addin.config import Config
-from addin.refresh import RefreshReport, refresh
-from addin.sources import DEFAULT_SOURCES, Source
-from addin.store import Store
-from addin.vendors import HttpClient, HttpSettings
+from addin.pipeline.config import Config
+from addin.pipeline.refresh import RefreshReport, refresh
+from addin.pipeline.sources import DEFAULT_SOURCES, Source
+from addin.pipeline.store import Store
+from addin.pipeline.vendors import HttpClient, HttpSettings
 from tests.vendor_server import VendorServer, load_newsletter_data
 
 LATENCY = 0.100

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from addin.books import offline_inputs
-from addin.cli import main as cli_main
+from addin.commands import main as cli_main
+from addin.pipeline.workbook_data import offline_inputs
 from workbook import engine
 from workbook.export import export_book
 from workbook.layout import build_book

@@ -1,6 +1,6 @@
 """The ribbon's Refresh: store refreshed from a real local vendor server, data tables and names rewritten, Log grown.
 
-The workbook side is a stand-in writer with ExcelWriter's methods (xlwings itself needs Excel); the vendors are
+The workbook side is a stand-in writer with LiveBook's methods (xlwings itself needs Excel); the vendors are
 the recorded bodies served over HTTP on 127.0.0.1.
 """
 
@@ -11,17 +11,17 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from addin.book_refresh import LOG_TABLE, SOURCES_TABLE, refresh_book
-from addin.sources import DEFAULT_SOURCES, source_rows
-from addin.store import Store
-from addin.vendors import HttpClient
+from addin.excel.book_refresh import LOG_TABLE, SOURCES_TABLE, refresh_book
+from addin.pipeline.sources import DEFAULT_SOURCES, source_rows
+from addin.pipeline.store import Store
+from addin.pipeline.vendors import HttpClient
 from tests.test_refresh import TODAY, config_for, fast_settings
 from tests.vendor_server import Fault, VendorServer, load_newsletter_data
 from workbook.info_sheets import LOG_HEADER
 
 
 class TableWriter:
-    """ExcelWriter's interface over in-memory tables."""
+    """LiveBook's interface over in-memory tables."""
 
     def __init__(self) -> None:
         rows = source_rows(DEFAULT_SOURCES)

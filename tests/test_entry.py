@@ -9,14 +9,15 @@ import importlib
 import sys
 import types
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from addin import entry
-from addin.config import load_config
-from addin.excel_writer import ExcelWriter, TableNotFoundError
+from addin.excel import ribbon_actions as entry
+from addin.excel.live_book import LiveBook, TableNotFoundError
+from addin.pipeline.config import load_config
 
 
 @dataclass
@@ -89,7 +90,7 @@ def _book(**kwargs: Any) -> FakeBook:
 
 @pytest.fixture
 def fake_module(monkeypatch):
-    """Stand in for a Lazarus module the entry points import lazily (addin.book_refresh, workbook.export, ...)."""
+    """Stand in for a Lazarus module the entry points import lazily (addin.excel.book_refresh, workbook.export, ...)."""
 
     def install(name: str, **attrs: Any) -> types.ModuleType:
         module = types.ModuleType(name)
@@ -110,10 +111,10 @@ def test_refresh_all_hands_the_writer_to_refresh_and_shows_its_summary(fake_modu
         writer.progress(1, 2, "IWM")
         return "2 series refreshed, 0 failed"
 
-    fake_module("addin.book_refresh", refresh_book=refresh_book)
+    fake_module("addin.excel.book_refresh", refresh_book=refresh_book)
     book = _book()
     entry.refresh_all(book)
-    assert isinstance(seen["writer"], ExcelWriter) and seen["writer"].book is book
+    assert isinstance(seen["writer"], LiveBook) and seen["writer"].book is book
     assert seen["sheet"] is None
     assert book.app.alerts == [("2 series refreshed, 0 failed", "Lazarus")]
     assert "Lazarus: 1/2 IWM" in book.app.status_history
@@ -122,7 +123,7 @@ def test_refresh_all_hands_the_writer_to_refresh_and_shows_its_summary(fake_modu
 
 def test_main_is_refresh_all_and_refresh_sheet_names_the_active_sheet(fake_module):
     calls = []
-    fake_module("addin.book_refresh", refresh_book=lambda writer, sheet=None: calls.append(sheet) or "ok")
+    fake_module("addin.excel.book_refresh", refresh_book=lambda writer, sheet=None: calls.append(sheet) or "ok")
     entry.main(_book())
     entry.refresh_sheet(_book())
     assert calls == [None, "Prices"]
@@ -132,7 +133,7 @@ def test_a_failing_refresh_is_a_readable_message_not_a_traceback(fake_module):
     def refresh_book(writer, sheet=None):
         raise ValueError("FRED answered 429 for DGS10; try again in a minute")
 
-    fake_module("addin.book_refresh", refresh_book=refresh_book)
+    fake_module("addin.excel.book_refresh", refresh_book=refresh_book)
     book = _book()
     message = entry.refresh_all(book)
     assert book.app.alerts == [(message, "Lazarus: Refresh failed")]
@@ -149,7 +150,7 @@ def test_a_missing_piece_of_lazarus_says_how_to_reinstall(monkeypatch):
 
 
 def test_export_needs_a_saved_workbook(fake_module):
-    fake_module("workbook.export", export_for_colleagues=lambda source, target: target)
+    fake_module("workbook.export", export_for_colleagues=lambda source, target=None: source)
     book = _book(fullname="Book1")
     message = entry.export_for_colleagues(book)
     assert "Save the workbook first" in message
@@ -159,10 +160,17 @@ def test_export_writes_next_to_the_saved_file(fake_module, tmp_path):
     saved = tmp_path / "Lazarus.xlsx"
     saved.write_bytes(b"")
     calls = []
-    fake_module("workbook.export", export_for_colleagues=lambda source, target: calls.append((source, target)))
+    copy = tmp_path / "Lazarus (for colleagues).xlsx"
+    fake_module("workbook.export", export_for_colleagues=lambda source, target=None: calls.append(source) or copy)
     message = entry.export_for_colleagues(_book(fullname=str(saved)))
-    assert calls == [(saved, tmp_path / "Lazarus (for colleagues).xlsx")]
-    assert str(tmp_path / "Lazarus (for colleagues).xlsx") in message
+    assert calls == [saved]
+    assert str(copy) in message
+
+
+def test_the_colleague_copy_goes_beside_the_workbook():
+    from workbook.export import colleague_copy_path
+
+    assert colleague_copy_path(Path("/x/Lazarus.xlsx")) == Path("/x/Lazarus (for colleagues).xlsx")
 
 
 def test_open_log_activates_the_log_sheet_without_a_message_box():
@@ -180,7 +188,7 @@ def test_open_log_without_a_log_sheet_says_so():
 def test_settings_opens_the_users_config_file_not_a_sheet(monkeypatch, tmp_path):
     config = tmp_path / "lazarus" / "config.toml"
     opened = []
-    monkeypatch.setenv("LAZARUS_CONFIG", str(config))  # addin.config's own override of the file's place
+    monkeypatch.setenv("LAZARUS_CONFIG", str(config))  # addin.pipeline.config's own override of the file's place
     monkeypatch.setattr(entry, "_open_with_system", opened.append)
     book = _book()
     message = entry.settings(book)
@@ -201,7 +209,7 @@ def test_help_lists_the_cell_functions(fake_module):
 
 def test_writer_finds_tables_by_name_across_sheets_and_appends_to_the_log():
     book = _book()
-    writer = ExcelWriter(book)
+    writer = LiveBook(book)
     assert writer.table_names() == ["Prices", "Log"]
     assert writer.sheet_table_names("Prices") == ["Prices"]
     assert writer.read_table("prices").to_dict("records") == [{"Date": "2024-01-02", "IWM": 190.0}]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from addin.books import offline_inputs
+from addin.pipeline.workbook_data import offline_inputs
 from workbook.export import export_book
 from workbook.layout import build_book
 

@@ -9,8 +9,8 @@ from xml.etree import ElementTree as ET
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-RIBBON = ROOT / "addin" / "ribbon" / "customUI.xml"
-BAS = ROOT / "addin" / "ribbon" / "LazarusRibbon.bas"
+RIBBON = ROOT / "addin" / "excel" / "ribbon" / "customUI.xml"
+BAS = ROOT / "addin" / "excel" / "ribbon" / "LazarusRibbon.bas"
 NS = "http://schemas.microsoft.com/office/2009/07/customui"
 Q = f"{{{NS}}}"
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests import realdata
 
-SAMPLE = Path(__file__).parent.parent / "addin" / "sample"
+SAMPLE = Path(__file__).parent.parent / "addin" / "pipeline" / "sample"
 
 CUTS = {
     "IWM": ("prices/IWM_chenc319-Silverlight.csv", "Close", 1),

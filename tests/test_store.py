@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from addin.store import Store, StoreBusy, read_series
+from addin.pipeline.store import Store, StoreBusy, read_series
 
 D = dt.date
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BAS = ROOT / "addin" / "ribbon" / "LazarusRibbon.bas"
+BAS = ROOT / "addin" / "excel" / "ribbon" / "LazarusRibbon.bas"
 TEXT = BAS.read_text(encoding="utf-8")
 SUBS = re.findall(r"^Sub (\w+)\((.*?)\)\n(.*?)^End Sub", TEXT, re.M | re.S)
 RUNPYTHON = re.compile(r'^\s*RunPython "import ([\w.]+); ([\w.]+)\.(\w+)\(\)"\s*$')
@@ -45,12 +45,12 @@ def test_callback_only_runs_one_python_entry_point_that_imports_and_is_callable(
 def test_templates_run_main_import_resolves_to_a_callable_main():
     # RibbonMyAddin.RunMain runs `import lazarus; lazarus.main()` (lazarus.xlam's file name);
     # `lazarus addin install` puts addin/pythonpath on the add-in's PYTHONPATH for it.
-    from addin.pythonpath import FOLDER
+    from addin.excel.pythonpath import FOLDER
 
     sys.path.insert(0, str(FOLDER))
     try:
         lazarus = importlib.import_module("lazarus")
-        from addin import entry
+        from addin.excel import ribbon_actions as entry
 
         assert lazarus.main is entry.main
     finally:

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from addin.vendors import BadResponse, HttpClient, KeyRejected, MissingKey, NotFound
-from addin.vendors.fred_api import FredApiReader
-from addin.vendors.fred_csv import FredCsvReader
+from addin.pipeline.vendors import BadResponse, HttpClient, KeyRejected, MissingKey, NotFound
+from addin.pipeline.vendors.fred_api import FredApiReader
+from addin.pipeline.vendors.fred_csv import FredCsvReader
 from tests.vendor_server import Fault, VendorServer, fast_settings, fixture
 
 D = dt.date
@@ -132,7 +132,7 @@ def test_api_without_a_key_never_calls_the_server(server):
 
 
 def test_api_key_not_set_body_is_missing_key():
-    from addin.vendors.fred_api import raise_for_error
+    from addin.pipeline.vendors.fred_api import raise_for_error
 
     with pytest.raises(MissingKey, match="none was sent"):
         raise_for_error("UNRATE", 400, fixture("fred/fred_api_error_400_api_key_not_set.json").decode())

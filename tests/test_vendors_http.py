@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from addin.vendors import BadResponse, HttpClient, HttpStatusError, RateLimited, VendorUnavailable
-from addin.vendors.errors import redact, scrub
-from addin.vendors.fred_api import FredApiReader
-from addin.vendors.fred_csv import FredCsvReader
+from addin.pipeline.vendors import BadResponse, HttpClient, HttpStatusError, RateLimited, VendorUnavailable
+from addin.pipeline.vendors.errors import redact, scrub
+from addin.pipeline.vendors.fred_api import FredApiReader
+from addin.pipeline.vendors.fred_csv import FredCsvReader
 from tests.vendor_server import Fault, VendorServer, fast_settings, fixture
 
 D = dt.date

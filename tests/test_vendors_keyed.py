@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from addin.vendors import BadResponse, HttpClient, KeyRejected, MissingKey, NotFound, RateLimited
-from addin.vendors.alphavantage import AlphaVantageReader
-from addin.vendors.stooq import StooqReader
-from addin.vendors.tiingo import TiingoReader
+from addin.pipeline.vendors import BadResponse, HttpClient, KeyRejected, MissingKey, NotFound, RateLimited
+from addin.pipeline.vendors.alphavantage import AlphaVantageReader
+from addin.pipeline.vendors.stooq import StooqReader
+from addin.pipeline.vendors.tiingo import TiingoReader
 from tests.vendor_server import VendorServer, fast_settings, fixture
 
 D = dt.date

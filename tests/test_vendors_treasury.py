@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from addin.vendors import BadResponse, HttpClient, NotFound
-from addin.vendors.treasury import TreasuryReader
+from addin.pipeline.vendors import BadResponse, HttpClient, NotFound
+from addin.pipeline.vendors.treasury import TreasuryReader
 from tests.vendor_server import DATA, VendorServer, fast_settings, fixture, load_fred_csv
 
 D = dt.date

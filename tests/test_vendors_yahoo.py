@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from addin.vendors import BadResponse, HttpClient, NotFound, RateLimited
-from addin.vendors.yahoo import YahooReader
+from addin.pipeline.vendors import BadResponse, HttpClient, NotFound, RateLimited
+from addin.pipeline.vendors.yahoo import YahooReader
 from tests.vendor_server import Bar, Fault, VendorServer, fast_settings, fixture
 
 D = dt.date

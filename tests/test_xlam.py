@@ -15,7 +15,8 @@ import openpyxl
 import pytest
 import xlwings
 
-from addin import cli, xlam
+from addin import commands as cli
+from addin.excel import xlam
 
 ROOT = Path(__file__).resolve().parent.parent
 CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
@@ -100,7 +101,7 @@ def test_relationship_ids_are_unique_per_rels_part(members):
 
 
 def test_ribbon_is_ours_and_referenced_as_office_2010_ribbon_extensibility(members):
-    assert members["customUI/customUI14.xml"] == (ROOT / "addin" / "ribbon" / "customUI.xml").read_bytes()
+    assert members["customUI/customUI14.xml"] == (ROOT / "addin" / "excel" / "ribbon" / "customUI.xml").read_bytes()
     root_rels = ET.fromstring(members["_rels/.rels"])
     ribbon = [r for r in root_rels if r.get("Type") == xlam.CUSTOMUI_REL]
     assert [r.get("Target") for r in ribbon] == ["customUI/customUI14.xml"]
@@ -176,7 +177,7 @@ def test_a_plain_build_leaves_machine_settings_out_so_xlwings_defaults_apply(mem
 
 
 def test_install_time_build_carries_interpreter_and_pythonpath(tmp_path):
-    from addin.pythonpath import FOLDER
+    from addin.excel.pythonpath import FOLDER
 
     path = xlam.build(tmp_path / "lazarus.xlam", interpreter_win=r"C:\py\python.exe", pythonpath=str(FOLDER))
     rows = list(_open(path)["myaddin.conf"].iter_rows(values_only=True))

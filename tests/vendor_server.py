@@ -389,7 +389,7 @@ def load_newsletter_data(server: VendorServer) -> None:
 
 def fast_settings(**overrides: object):
     """Client settings for tests: tiny timeouts and backoff, no pacing unless a test asks for it."""
-    from addin.vendors.http import HttpSettings
+    from addin.pipeline.vendors.http import HttpSettings
 
     values: dict = {
         "connect_timeout": 1.0,

@@ -87,6 +87,11 @@ def book_from_file(source: Path) -> Book:
     )
 
 
-def export_for_colleagues(source: Path, target: Path) -> Path:
-    """The colleague copy of the Lazarus workbook file `source`, written to `target`."""
-    return export_book(book_from_file(source), target)
+def colleague_copy_path(source: Path) -> Path:
+    """Where the copy for colleagues of `source` goes by default: beside it, as '<name> (for colleagues).xlsx'."""
+    return source.with_name(f"{source.stem} (for colleagues).xlsx")
+
+
+def export_for_colleagues(source: Path, target: Path | None = None) -> Path:
+    """The colleague copy of the Lazarus workbook file `source`, written to `target` (default: beside it)."""
+    return export_book(book_from_file(source), target or colleague_copy_path(source))

@@ -9,7 +9,7 @@ from udfs import cells
 from workbook.data_sheets import DATA_TABLES, DATE_FORMAT
 from workbook.model import Book, Sheet, Table
 
-# The shape of addin.sources.source_rows, so the sheet reads back as a source list.
+# The shape of addin.pipeline.sources.source_rows, so the sheet reads back as a source list.
 SOURCES_HEADER = ["id", "sheet", "column", "field", "vendors"]
 LOG_HEADER = ["Time (UTC)", "Source", "Vendor", "Rows added", "Last date", "Status"]
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from addin.vendors.common import Observation, Reader, iso_date, parse_number, sniff_body, validate, within
-from addin.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound, RateLimited
+from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, sniff_body, validate, within
+from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound, RateLimited
 
 SERIES_KEY = "Time Series (Daily)"
 COMPACT_DAYS = 140  # calendar days safely inside the 100 trading days of a compact answer

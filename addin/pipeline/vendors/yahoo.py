@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from addin.vendors.common import Observation, Reader, sniff_body, validate, within
-from addin.vendors.errors import BadResponse, HttpStatusError, NotFound
+from addin.pipeline.vendors.base import Observation, Reader, sniff_body, validate, within
+from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, NotFound
 
 # Yahoo accepts negative epochs; 1900 is before any series it carries (^GSPC starts in 1927).
 EARLIEST = dt.date(1900, 1, 1)

@@ -7,9 +7,9 @@ oldest first, or raises a :class:`VendorError` subclass.
 
 from __future__ import annotations
 
-from addin.vendors.alphavantage import AlphaVantageReader
-from addin.vendors.common import Observation, Reader
-from addin.vendors.errors import (
+from addin.pipeline.vendors.alphavantage import AlphaVantageReader
+from addin.pipeline.vendors.base import Observation, Reader
+from addin.pipeline.vendors.errors import (
     BadResponse,
     HttpStatusError,
     KeyRejected,
@@ -19,13 +19,13 @@ from addin.vendors.errors import (
     VendorError,
     VendorUnavailable,
 )
-from addin.vendors.fred_api import FredApiReader
-from addin.vendors.fred_csv import FredCsvReader
-from addin.vendors.http import HttpClient, HttpSettings
-from addin.vendors.stooq import StooqReader
-from addin.vendors.tiingo import TiingoReader
-from addin.vendors.treasury import TreasuryReader
-from addin.vendors.yahoo import YahooReader
+from addin.pipeline.vendors.fred_api import FredApiReader
+from addin.pipeline.vendors.fred_csv import FredCsvReader
+from addin.pipeline.vendors.http import HttpClient, HttpSettings
+from addin.pipeline.vendors.stooq import StooqReader
+from addin.pipeline.vendors.tiingo import TiingoReader
+from addin.pipeline.vendors.treasury import TreasuryReader
+from addin.pipeline.vendors.yahoo import YahooReader
 
 READERS: dict[str, type[Reader]] = {
     reader.name: reader

@@ -7,9 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from addin import sample
-from addin.sources import DEFAULT_SOURCES, source_rows
-from addin.store import Store
+from addin.pipeline import sample
+from addin.pipeline.sources import DEFAULT_SOURCES, source_rows
+from addin.pipeline.store import Store
 from workbook.data_sheets import Series, series_ids
 
 
@@ -25,7 +25,7 @@ def offline_inputs() -> Inputs:
     """The bundled real data (no key, no network), with its provenance."""
     data = {series_id: sample.load(series_id) for series_id in sample.SERIES}
     provenance = [
-        "Data: the bundled sample in addin/sample (see its SOURCES.md), cut from public repositories.",
+        "Data: the bundled sample in addin/pipeline/sample (see its SOURCES.md), cut from public repositories.",
         "Prices (IWM, SPY, IWC, MDY): Yahoo Finance output, raw closes; Yahoo's terms: personal use only.",
         "Rates and macro (T10Y2Y, DGS10, DGS2, UNRATE, ICSA): FRED, St. Louis Fed; public domain.",
         "Not in the sample: ^RUT, ^GSPC, T10Y3M and the ICE BofA high-yield spread (run `lazarus refresh`).",

@@ -14,11 +14,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from addin.books import offline_inputs
+from addin.pipeline.workbook_data import offline_inputs
 from udfs.inputs import serial_to_date
 from workbook import engine
 from workbook.dashboard import ANALOGS_SHOWN, SECTIONS, SHEET
-from workbook.export import export_book, shown
+from workbook.export import colleague_copy_path, export_book, shown
 from workbook.layout import build_book
 from workbook.model import Book
 from workbook.xlsx import write_book
@@ -99,12 +99,12 @@ def run(args: argparse.Namespace) -> int:
     book = build_book(inputs.data, args.as_of, inputs.source_rows, inputs.log_rows, inputs.provenance)
     workbook_path = write_book(book, args.out / "lazarus.xlsx")
     results = engine.calculate(book)
-    export_path = export_book(book, args.out / "lazarus (for colleagues).xlsx", results)
+    export_path = export_book(book, colleague_copy_path(workbook_path), results)
     print_answers(book, results)
     latest = build_book(inputs.data, None, inputs.source_rows, inputs.log_rows, inputs.provenance)
     print_answers(latest, engine.calculate(latest))
     print(f"\nWorkbook (formulas; open in Excel with the Lazarus add-in): {workbook_path}")
     print(f"Copy for colleagues (values, charts; opens anywhere):      {export_path}")
-    print("Data: the bundled sample (addin/sample/SOURCES.md): Yahoo Finance prices (personal use), FRED series.")
+    print("Data: the bundled sample (addin/pipeline/sample/SOURCES.md): Yahoo Finance prices (personal use), FRED.")
     print(f"Done in {time.perf_counter() - began:.1f} s.")
     return 0

@@ -11,8 +11,8 @@ import csv
 import datetime as dt
 import io
 
-from addin.vendors.common import Observation, Reader, iso_date, parse_number, sniff_body, validate
-from addin.vendors.errors import BadResponse, HttpStatusError, NotFound
+from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, sniff_body, validate
+from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, NotFound
 
 DATE_HEADERS = ("observation_date", "DATE")
 

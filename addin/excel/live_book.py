@@ -17,7 +17,7 @@ class TableNotFoundError(LookupError):
     """The workbook has no Excel table (ListObject) of that name, so there is nowhere to write."""
 
 
-class ExcelWriter:
+class LiveBook:
     """Reads and rewrites the Excel tables of one open workbook, and reports progress in the status bar."""
 
     def __init__(self, book: Any) -> None:

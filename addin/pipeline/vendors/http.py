@@ -3,7 +3,7 @@ redaction.
 
 Readers never touch `requests` directly; they call :meth:`HttpClient.get` and get back the status, headers
 and the whole body as bytes. Retryable failures (429, 5xx, timeouts, dropped or truncated downloads) are
-retried here and surface as typed :mod:`addin.vendors.errors`; any other status is returned for the reader
+retried here and surface as typed :mod:`addin.pipeline.vendors.errors`; any other status is returned for the reader
 to interpret, because vendors put meaning in their 400/404 bodies.
 """
 
@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from addin.vendors.errors import (
+from addin.pipeline.vendors.errors import (
     BadResponse,
     HttpStatusError,
     RateLimited,

@@ -1,8 +1,8 @@
 """Refresh an open Lazarus workbook: the ribbon's Refresh buttons.
 
-The store is refreshed from the vendors (addin.refresh), then each affected data table is rewritten from the
+The store is refreshed from the vendors (addin.pipeline.refresh), then each affected data table is rewritten from the
 store and its defined names are pointed at the new last row, and the Log table gets one row per source. The
-workbook is reached only through a writer (addin.excel_writer.ExcelWriter in Excel; anything with the same
+workbook is reached only through a writer (addin.excel.live_book.LiveBook in Excel; anything with the same
 methods in tests), so a vendor that fails leaves its column exactly as it was: its old rows are still in the store.
 """
 
@@ -13,10 +13,10 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from addin.books import store_inputs
-from addin.refresh import RefreshReport, refresh
-from addin.sources import DEFAULT_SOURCES, Source, sources_from_rows
-from addin.store import Store
+from addin.pipeline.refresh import RefreshReport, refresh
+from addin.pipeline.sources import DEFAULT_SOURCES, Source, sources_from_rows
+from addin.pipeline.store import Store
+from addin.pipeline.workbook_data import store_inputs
 from workbook.data_sheets import DATA_TABLES, range_names, table_rows
 
 SOURCES_TABLE = "SourcesTable"

@@ -76,7 +76,7 @@ class WriteResult:
 
 def default_store_path() -> Path:
     """``lazarus.sqlite`` in the user's data folder (``LAZARUS_DATA_DIR`` overrides)."""
-    from addin.config import load_config  # a sibling module, imported late to keep this module light
+    from addin.pipeline.config import load_config  # a sibling module, imported late to keep this module light
 
     return load_config().store_path
 

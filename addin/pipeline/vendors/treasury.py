@@ -13,8 +13,8 @@ import datetime as dt
 import io
 from collections.abc import Callable
 
-from addin.vendors.common import Observation, Reader, parse_number, sniff_body, validate
-from addin.vendors.errors import BadResponse, HttpStatusError, NotFound
+from addin.pipeline.vendors.base import Observation, Reader, parse_number, sniff_body, validate
+from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, NotFound
 
 PATH = "/resource-center/data-chart-center/interest-rates/daily-treasury-rates.csv/{year}/all"
 QUERY = "type=daily_treasury_yield_curve&field_tdr_date_value={year}&page&_format=csv"

@@ -4,16 +4,13 @@ Each entry point takes the calling workbook (`xw.Book.caller()` unless a test ha
 that lives and is tested elsewhere, and ends with a message box. Any exception becomes a short message in
 that box, never a traceback: the person clicking the button cannot act on a traceback.
 
-The seams to the rest of Lazarus are imported inside the functions, so this module imports (and the ribbon
-tests run) before those modules exist:
-- `addin.book_refresh.refresh_book(writer, sheet=None)` returns an object whose `str()` is the summary to show.
-- `workbook.export.export_for_colleagues(source, target)` writes the colleague's copy of the saved file.
-- `addin.config.user_config_file()` is the user's config file (created here from a keyless template).
+The work behind each button is imported when the button is pressed, not when Excel loads the add-in: the vendor
+clients and the workbook writer cost a second of import that a user who only reads the workbook should not pay, and
+a broken piece then fails one button with a message instead of every button.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import subprocess
 import sys
@@ -21,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from addin.excel_writer import ExcelWriter
+from addin.excel.live_book import LiveBook
 
 TITLE = "Lazarus"
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -29,12 +26,6 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 class EntryError(Exception):
     """A failure whose message already says what the user can do; shown as is."""
-
-
-def _lazy(module: str) -> Any:
-    # import_module consults sys.modules first, so a module that is missing (or faked in a test) is seen as such
-    # even when the package already holds an attribute of that name.
-    return importlib.import_module(module)
 
 
 def _caller(book: Any) -> Any:
@@ -97,8 +88,9 @@ def _open_with_system(path: Path) -> None:
 
 
 def _refresh(book: Any, sheet: str | None) -> str:
-    book_refresh = _lazy("addin.book_refresh")
-    return str(book_refresh.refresh_book(ExcelWriter(book), sheet=sheet))
+    import addin.excel.book_refresh as book_refresh
+
+    return str(book_refresh.refresh_book(LiveBook(book), sheet=sheet))
 
 
 def refresh_all(book: Any = None) -> str:
@@ -117,11 +109,11 @@ def main(book: Any = None) -> str:
 
 
 def _export(book: Any) -> str:
-    export = _lazy("workbook.export")
+    import workbook.export as export
+
     source = _saved_path(book)
-    target = source.with_name(f"{source.stem} (for colleagues).xlsx")
-    written = export.export_for_colleagues(source, target)
-    return f"Exported the last saved version for colleagues:\n{written or target}"
+    written = export.export_for_colleagues(source)
+    return f"Exported the last saved version for colleagues:\n{written}"
 
 
 def export_for_colleagues(book: Any = None) -> str:
@@ -161,7 +153,7 @@ CONFIG_TEMPLATE = """\
 
 
 def _settings(book: Any) -> str:
-    from addin import config
+    from addin.pipeline import config
 
     path = Path(config.user_config_file())
     if not path.exists():

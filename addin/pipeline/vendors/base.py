@@ -9,8 +9,8 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from addin.vendors.errors import BadResponse, NotFound
-from addin.vendors.http import HttpClient, Response
+from addin.pipeline.vendors.errors import BadResponse, NotFound
+from addin.pipeline.vendors.http import HttpClient, Response
 
 Observation = tuple[dt.date, float]
 

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from addin.vendors.errors import redact, register_secret
+from addin.pipeline.vendors.errors import redact, register_secret
 
 __all__ = ["Config", "load_config", "redact", "user_config_file", "user_data_dir"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from addin.vendors.common import Observation, Reader, iso_date, parse_number, sniff_body, validate
-from addin.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound
+from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, sniff_body, validate
+from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound
 
 
 def parse(series: str, text: str) -> list[Observation]:

@@ -6,12 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from workbook.export import export_for_colleagues
+from workbook.export import colleague_copy_path, export_for_colleagues
 from workbook.xlsx import BrokenWorkbookError
-
-
-def default_target(source: Path) -> Path:
-    return source.with_name(f"{source.stem} (for colleagues).xlsx")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    target = args.out or default_target(args.source)
+    target = args.out or colleague_copy_path(args.source)
     try:
         export_for_colleagues(args.source, target)
     except (BrokenWorkbookError, ValueError) as exc:

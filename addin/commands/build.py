@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from addin.books import offline_inputs, store_inputs
+from addin.pipeline.workbook_data import offline_inputs, store_inputs
 from workbook.layout import build_book
 from workbook.xlsx import write_book
 

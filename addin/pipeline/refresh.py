@@ -5,30 +5,25 @@ the other at that vendor's pace (the shared client enforces it). A source starts
 chain; when that vendor fails (or has no key configured) the source moves to the next vendor's queue. Each
 vendor is asked only for what is new: from the last stored date minus a short overlap, so revisions of recent
 values are picked up. The result is one :class:`SourceStatus` per source, plain data for the Log sheet.
-
-``lazarus refresh`` (``add_arguments``/``run``) is the command-line shell around :func:`refresh`.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import queue
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from addin.config import Config, load_config
-from addin.sources import DEFAULT_SOURCES, Source, load_sources
-from addin.store import Store, StoreBusy
-from addin.vendors import KEY_NAMES, READERS, HttpClient, HttpSettings, Reader, VendorError
-from addin.vendors.errors import scrub
+from addin.pipeline.config import Config, load_config
+from addin.pipeline.sources import DEFAULT_SOURCES, Source
+from addin.pipeline.store import Store, StoreBusy
+from addin.pipeline.vendors import KEY_NAMES, READERS, HttpClient, Reader, VendorError
+from addin.pipeline.vendors.errors import scrub
 
-__all__ = ["RefreshReport", "SourceStatus", "add_arguments", "refresh", "run", "summary_rows"]
+__all__ = ["DEFAULT_OVERLAP_DAYS", "RefreshReport", "SourceStatus", "refresh", "summary_rows"]
 
 DEFAULT_OVERLAP_DAYS = 31  # re-fetch a month: picks up revisions of daily, weekly and last month's values
 
@@ -225,81 +220,3 @@ def summary_rows(report: RefreshReport) -> list[list[str]]:
             ]
         )
     return rows
-
-
-# --- command line -------------------------------------------------------------------------------------------
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``lazarus refresh``."""
-    parser.add_argument("--store", type=Path, help="SQLite store path (default: lazarus.sqlite in the data folder)")
-    parser.add_argument("--sources", type=Path, help="CSV or JSON list of sources (default: the newsletter's)")
-    parser.add_argument("--only", action="append", metavar="ID", help="refresh only this source id (repeatable)")
-    parser.add_argument("--full", action="store_true", help="ignore stored dates and fetch whole histories")
-    parser.add_argument("--overlap-days", type=int, default=DEFAULT_OVERLAP_DAYS, help="days re-fetched")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    parser.epilog = (
-        "Keys: LAZARUS_FRED_API_KEY, LAZARUS_TIINGO_API_KEY, LAZARUS_STOOQ_API_KEY, "
-        "LAZARUS_ALPHAVANTAGE_API_KEY "
-        "or the [keys] table of config.toml in the user's config folder (LAZARUS_CONFIG overrides its path). "
-        "Base URLs: LAZARUS_<VENDOR>_BASE_URL, e.g. LAZARUS_YAHOO_BASE_URL."
-    )
-
-
-def _progress(stream) -> Callable[[SourceStatus, int, int], None]:
-    def show(status: SourceStatus, done: int, total: int) -> None:
-        width = 24
-        filled = width * done // total
-        mark = "ok" if status.ok else "FAILED"
-        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {status.source_id} {mark}"
-        stream.write(f"{line:<72}")
-        if done == total:
-            stream.write("\n")
-        stream.flush()
-
-    return show
-
-
-def _table(rows: list[list[str]], max_error: int = 90) -> str:
-    rows = [[*row[:-1], row[-1][:max_error] + ("…" if len(row[-1]) > max_error else "")] for row in rows]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
-    """Run ``lazarus refresh``: 0 when every source refreshed, 1 when any failed, 2 for a bad source list."""
-    config = load_config()
-    try:
-        sources = load_sources(args.sources) if args.sources else list(DEFAULT_SOURCES)
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"lazarus refresh: cannot read the sources list: {exc}", file=sys.stderr)
-        return 2
-    if args.only:
-        wanted = set(args.only)
-        sources = [source for source in sources if source.id in wanted]
-    if len({source.id for source in sources}) != len(sources):
-        print("lazarus refresh: the sources list names a source id twice", file=sys.stderr)
-        return 2
-    store = Store(args.store or config.store_path)
-    report = refresh(
-        sources,
-        store,
-        config,
-        client=HttpClient(settings),
-        overlap_days=args.overlap_days,
-        full=args.full,
-        on_status=None if args.no_progress else _progress(sys.stderr),
-    )
-    print(_table(summary_rows(report)))
-    failed = sum(not s.ok for s in report.statuses)
-    print(
-        f"\n{len(report.statuses) - failed} of {len(report.statuses)} sources refreshed"
-        f" in {report.seconds:.1f} s"
-        f" ({report.requests} requests, {report.bytes_received:,} bytes); store: {store.path}"
-    )
-    for status in report.statuses:
-        if not status.ok:
-            print(f"{status.source_id}: {status.error}", file=sys.stderr)
-    return 1 if failed else 0

@@ -13,7 +13,6 @@ wrappers go in at install time on Windows, through Excel's VBA project object mo
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import re
 import subprocess
@@ -223,7 +222,7 @@ def _install_windows() -> int:  # pragma: no cover - needs Windows and Excel
     from xlwings import udfs
     from xlwings.cli import get_addin_dir
 
-    from addin.pythonpath import FOLDER
+    from addin.excel.pythonpath import FOLDER
 
     target = Path(get_addin_dir()) / XLAM_NAME
     for app in xw.apps:
@@ -257,7 +256,7 @@ def _install_windows() -> int:  # pragma: no cover - needs Windows and Excel
 def _install_macos() -> int:  # pragma: no cover - needs macOS and Excel
     from xlwings.cli import get_addin_dir, runpython_install
 
-    from addin.pythonpath import FOLDER
+    from addin.excel.pythonpath import FOLDER
 
     target = Path(get_addin_dir()) / XLAM_NAME
     build(target, interpreter_mac=sys.executable, pythonpath=str(FOLDER))
@@ -280,25 +279,3 @@ def install() -> int:
         return _install_macos()
     print(LINUX_HELP, file=sys.stderr)
     return 2
-
-
-# --- the `lazarus addin` command ---------------------------------------------------------------------------
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="action", required=True)
-    build_parser = sub.add_parser("build", help="write lazarus.xlam (any OS)")
-    build_parser.add_argument("--out", type=Path, default=Path(XLAM_NAME), help="where to write the add-in")
-    sub.add_parser("install", help="install the add-in into Excel (Windows, macOS)")
-
-
-def run(args: argparse.Namespace) -> int:
-    if args.action == "install":
-        return install()
-    try:
-        path = build(args.out)
-    except (BuildError, subprocess.CalledProcessError) as exc:
-        print(f"lazarus addin build: {exc}", file=sys.stderr)
-        return 1
-    print(f"Wrote {path}")
-    return 0

@@ -1,0 +1,89 @@
+"""`lazarus refresh`: fetch what is new from the vendors into the local store, with a progress bar and a summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from addin.pipeline.config import load_config
+from addin.pipeline.refresh import DEFAULT_OVERLAP_DAYS, SourceStatus, refresh, summary_rows
+from addin.pipeline.sources import DEFAULT_SOURCES, load_sources
+from addin.pipeline.store import Store
+from addin.pipeline.vendors import HttpClient, HttpSettings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``lazarus refresh``."""
+    parser.add_argument("--store", type=Path, help="SQLite store path (default: lazarus.sqlite in the data folder)")
+    parser.add_argument("--sources", type=Path, help="CSV or JSON list of sources (default: the newsletter's)")
+    parser.add_argument("--only", action="append", metavar="ID", help="refresh only this source id (repeatable)")
+    parser.add_argument("--full", action="store_true", help="ignore stored dates and fetch whole histories")
+    parser.add_argument("--overlap-days", type=int, default=DEFAULT_OVERLAP_DAYS, help="days re-fetched")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.epilog = (
+        "Keys: LAZARUS_FRED_API_KEY, LAZARUS_TIINGO_API_KEY, LAZARUS_STOOQ_API_KEY, "
+        "LAZARUS_ALPHAVANTAGE_API_KEY "
+        "or the [keys] table of config.toml in the user's config folder (LAZARUS_CONFIG overrides its path). "
+        "Base URLs: LAZARUS_<VENDOR>_BASE_URL, e.g. LAZARUS_YAHOO_BASE_URL."
+    )
+
+
+def _progress(stream) -> Callable[[SourceStatus, int, int], None]:
+    def show(status: SourceStatus, done: int, total: int) -> None:
+        width = 24
+        filled = width * done // total
+        mark = "ok" if status.ok else "FAILED"
+        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {status.source_id} {mark}"
+        stream.write(f"{line:<72}")
+        if done == total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def _table(rows: list[list[str]], max_error: int = 90) -> str:
+    rows = [[*row[:-1], row[-1][:max_error] + ("…" if len(row[-1]) > max_error else "")] for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
+    """Run ``lazarus refresh``: 0 when every source refreshed, 1 when any failed, 2 for a bad source list."""
+    config = load_config()
+    try:
+        sources = load_sources(args.sources) if args.sources else list(DEFAULT_SOURCES)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"lazarus refresh: cannot read the sources list: {exc}", file=sys.stderr)
+        return 2
+    if args.only:
+        wanted = set(args.only)
+        sources = [source for source in sources if source.id in wanted]
+    if len({source.id for source in sources}) != len(sources):
+        print("lazarus refresh: the sources list names a source id twice", file=sys.stderr)
+        return 2
+    store = Store(args.store or config.store_path)
+    report = refresh(
+        sources,
+        store,
+        config,
+        client=HttpClient(settings),
+        overlap_days=args.overlap_days,
+        full=args.full,
+        on_status=None if args.no_progress else _progress(sys.stderr),
+    )
+    print(_table(summary_rows(report)))
+    failed = sum(not s.ok for s in report.statuses)
+    print(
+        f"\n{len(report.statuses) - failed} of {len(report.statuses)} sources refreshed"
+        f" in {report.seconds:.1f} s"
+        f" ({report.requests} requests, {report.bytes_received:,} bytes); store: {store.path}"
+    )
+    for status in report.statuses:
+        if not status.ok:
+            print(f"{status.source_id}: {status.error}", file=sys.stderr)
+    return 1 if failed else 0
