@@ -19,10 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from addin.pipeline.config import Config
 from addin.pipeline.refresh import RefreshReport, refresh
-from addin.pipeline.sources import DEFAULT_SOURCES, Source
 from addin.pipeline.store import Store
 from addin.pipeline.vendors import HttpClient, HttpSettings
 from tests.vendor_server import VendorServer, load_newsletter_data
+from workbook.catalogue import CATALOGUE, Source
 
 LATENCY = 0.100
 
@@ -37,7 +37,7 @@ def run(server: VendorServer, store: Store, sources: list[Source]) -> tuple[Refr
 
 
 def main() -> int:
-    sources = list(DEFAULT_SOURCES)
+    sources = list(CATALOGUE)
     with VendorServer(latency=LATENCY) as server, tempfile.TemporaryDirectory() as folder:
         load_newsletter_data(server)
         store = Store(Path(folder) / "bench.sqlite")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from addin.commands import main as cli_main
-from addin.pipeline.workbook_data import offline_inputs
+from addin.pipeline.workbook_data import offline_data
 from workbook import engine
 from workbook.export import export_book
 from workbook.layout import build_book
@@ -36,7 +36,7 @@ def timed(label: str, function: Callable[[], Any], repeats: int = 3) -> Any:
 
 def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="lazarus-bench-"))
-    inputs = timed("load the bundled sample", offline_inputs)
+    inputs = timed("load the bundled sample", offline_data)
     day = dt.date(2024, 7, 16)
     book = timed(
         "build the Book (layout, 150k data cells)",

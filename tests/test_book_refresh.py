@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from addin.excel.book_refresh import LOG_TABLE, SOURCES_TABLE, refresh_book
-from addin.pipeline.sources import DEFAULT_SOURCES, source_rows
 from addin.pipeline.store import Store
 from addin.pipeline.vendors import HttpClient
 from tests.test_refresh import TODAY, config_for, fast_settings
 from tests.vendor_server import Fault, VendorServer, load_newsletter_data
+from workbook.catalogue import CATALOGUE, source_rows
 from workbook.info_sheets import LOG_HEADER
 
 
@@ -24,7 +24,7 @@ class TableWriter:
     """LiveBook's interface over in-memory tables."""
 
     def __init__(self) -> None:
-        rows = source_rows(DEFAULT_SOURCES)
+        rows = source_rows(CATALOGUE)
         self.tables = {
             SOURCES_TABLE: pd.DataFrame(rows[1:], columns=rows[0]),
             LOG_TABLE: pd.DataFrame(columns=LOG_HEADER),
@@ -79,9 +79,9 @@ def test_refresh_fills_every_table_points_the_names_at_the_new_rows_and_logs(ser
     months = writer.tables["MonthlyTable"]
     assert months.loc[months["Date"] == dt.date(2025, 9, 1), "UNRATE"].iloc[0] == pytest.approx(4.4)
     log = writer.tables[LOG_TABLE]
-    assert len(log) == len(DEFAULT_SOURCES) and set(log["Status"]) == {"ok"}
-    assert [done for done, _, _ in writer.progress_calls] == list(range(1, len(DEFAULT_SOURCES) + 1))
-    assert str(result).startswith(f"Refreshed {len(DEFAULT_SOURCES)} of {len(DEFAULT_SOURCES)} sources")
+    assert len(log) == len(CATALOGUE) and set(log["Status"]) == {"ok"}
+    assert [done for done, _, _ in writer.progress_calls] == list(range(1, len(CATALOGUE) + 1))
+    assert str(result).startswith(f"Refreshed {len(CATALOGUE)} of {len(CATALOGUE)} sources")
 
 
 def test_refresh_this_sheet_touches_only_that_sheets_sources_and_tables(server, tmp_path):
@@ -101,6 +101,6 @@ def test_a_failing_vendor_leaves_its_column_as_it_was_and_says_why(server, tmp_p
     result = run(server, tmp_path, writer)
     pd.testing.assert_frame_equal(writer.tables["MonthlyTable"], before)
     assert "UNRATE" in str(result) and "its old data is unchanged" in str(result)
-    last = writer.tables[LOG_TABLE].iloc[-len(DEFAULT_SOURCES) :]
+    last = writer.tables[LOG_TABLE].iloc[-len(CATALOGUE) :]
     status = last.loc[last["Source"] == "UNRATE", "Status"].iloc[0]
     assert status != "ok" and "UNRATE" in status

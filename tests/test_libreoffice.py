@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from addin.pipeline.workbook_data import offline_inputs
+from addin.pipeline.workbook_data import offline_data
 from workbook.export import export_book
 from workbook.layout import build_book
 
@@ -25,8 +25,10 @@ if SOFFICE is None or shutil.which("pdftotext") is None:
 @pytest.fixture(scope="module")
 def pdf(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("colleague")
-    inputs = offline_inputs()
-    book = build_book(inputs.data, dt.date(2024, 7, 16), inputs.source_rows, inputs.log_rows, inputs.provenance)
+    book_data = offline_data()
+    book = build_book(
+        book_data.data, dt.date(2024, 7, 16), book_data.source_rows, book_data.log_rows, book_data.provenance
+    )
     copy = export_book(book, folder / "lazarus (for colleagues).xlsx")
     profile = folder / "profile"  # a private LibreOffice profile: no clash with another running instance
     subprocess.run(

@@ -13,7 +13,7 @@ import pytest
 from addin.commands import main
 from addin.pipeline.config import Config, load_config
 from addin.pipeline.refresh import refresh, summary_rows
-from addin.pipeline.sources import DEFAULT_SOURCES, Source, VendorSymbol, load_sources, source_rows
+from addin.pipeline.sources import load_sources
 from addin.pipeline.store import Store
 from addin.pipeline.vendors import HttpClient
 from tests.vendor_server import (
@@ -27,6 +27,7 @@ from tests.vendor_server import (
     load_newsletter_data,
     load_price_csv,
 )
+from workbook.catalogue import CATALOGUE, Source, VendorSymbol, source_rows
 
 D = dt.date
 TODAY = D(2026, 11, 24)
@@ -67,7 +68,7 @@ def test_first_refresh_fills_the_store_with_every_newsletter_series(server, stor
     report = run_refresh(server, store, tmp_path)
     assert report.ok, summary_rows(report)
     status = by_id(report)
-    assert [s.source_id for s in report.statuses] == [s.id for s in DEFAULT_SOURCES]
+    assert [s.source_id for s in report.statuses] == [s.id for s in CATALOGUE]
     assert {s.vendor for s in report.statuses if s.sheet == "Prices"} == {"yahoo"}
     assert {s.vendor for s in report.statuses if s.sheet != "Prices"} == {"fred"}
     # Stored values are the real files' values, independently read here.
@@ -125,7 +126,7 @@ def test_a_failed_series_keeps_all_its_old_rows_and_says_why(server, store, tmp_
 
 def test_fred_outage_falls_back_to_treasury_with_identical_numbers(server, store, tmp_path):
     server.treasury[2024] = fixture("treasury/treasury_par_yield_2024-09_10_readme_sample.csv")
-    sources = [s for s in DEFAULT_SOURCES if s.id in ("T10Y2Y", "DGS10")]
+    sources = [s for s in CATALOGUE if s.id in ("T10Y2Y", "DGS10")]
     for series in ("T10Y2Y", "DGS10"):
         # FRED has history up to mid-September 2024, then shows an outage page.
         server.fred[series] = [(d, v) for d, v in server.fred[series] if d <= D(2024, 9, 13)]
@@ -147,7 +148,7 @@ def test_yahoo_failure_skips_keyless_fallbacks_and_uses_stooq_when_its_key_exist
     server.keys["stooq"] = STOOQ_KEY
     server.serve("stooq:spy.us", fixture("stooq/stooq_spy_us_d_2024-07-01_19.csv"))
     server.fault("yahoo:SPY", *[Fault(503, b"down")] * 3)
-    spy = next(s for s in DEFAULT_SOURCES if s.id == "SPY")
+    spy = next(s for s in CATALOGUE if s.id == "SPY")
     status = run_refresh(server, store, tmp_path, [spy], stooq=STOOQ_KEY).statuses[0]
     assert status.ok and status.vendor == "stooq" and status.rows_added == 14
     assert status.attempts == (
@@ -162,14 +163,14 @@ def test_yahoo_429_with_retry_after_is_retried_inside_the_refresh(server, store,
     server.fault(
         "yahoo:IWC", Fault(429, fixture("yahoo/yahoo_429_too_many_requests.txt"), headers={"Retry-After": "0"})
     )
-    iwc = next(s for s in DEFAULT_SOURCES if s.id == "IWC")
+    iwc = next(s for s in CATALOGUE if s.id == "IWC")
     status = run_refresh(server, store, tmp_path, [iwc]).statuses[0]
     assert status.ok and status.rows_added == 251
     assert [h.status for h in server.hits] == [429, 200]
 
 
 def test_html_outage_then_good_answer_does_not_blank_anything(server, store, tmp_path):
-    iwm = next(s for s in DEFAULT_SOURCES if s.id == "IWM")
+    iwm = next(s for s in CATALOGUE if s.id == "IWM")
     run_refresh(server, store, tmp_path, [iwm])
     before = store.read_rows("IWM")
     server.fault("yahoo:IWM", Fault(200, YAHOO_OUTAGE_HTML, content_type="text/html"))
@@ -190,17 +191,22 @@ def test_vendors_run_concurrently_while_each_vendor_keeps_its_pace(server, store
 
 
 def test_sources_load_from_csv_and_json_in_the_sources_sheet_shape(tmp_path):
-    rows = source_rows(DEFAULT_SOURCES)
+    rows = source_rows(CATALOGUE)
     assert rows[0] == ["id", "sheet", "column", "field", "vendors"]
     assert rows[1] == ["IWM", "Prices", "IWM", "close", "yahoo:IWM|tiingo:IWM|stooq:iwm.us|alphavantage:IWM"]
     csv_file = tmp_path / "sources.csv"
     csv_file.write_text("\n".join(",".join(row) for row in rows) + "\n")
-    assert load_sources(csv_file) == list(DEFAULT_SOURCES)
+    assert load_sources(csv_file) == list(CATALOGUE)
     json_file = tmp_path / "sources.json"
     json_file.write_text(
         json.dumps([{"id": "DGS2", "sheet": "Rates", "chain": [{"vendor": "fred", "symbol": "DGS2"}]}])
     )
-    assert load_sources(json_file) == [Source("DGS2", (VendorSymbol("fred", "DGS2"),), "Rates", "DGS2")]
+    # A catalogue series at its usual place keeps its place in the layout, with the chain the list gives.
+    (dgs2,) = load_sources(json_file)
+    assert dgs2.chain == (VendorSymbol("fred", "DGS2"),)
+    assert (dgs2.sheet, dgs2.column, dgs2.table, dgs2.defined_name) == ("Rates", "DGS2", "RatesTable", "DGS2_")
+    json_file.write_text(json.dumps([{"id": "XLF", "vendors": "yahoo:XLF"}]))
+    assert load_sources(json_file) == [Source("XLF", (VendorSymbol("yahoo", "XLF"),), "Prices", "XLF")]
     bad = tmp_path / "bad.csv"
     bad.write_text("id,sheet,column,field,vendors\nIWM,Prices,IWM,close,yahoo\n")
     with pytest.raises(ValueError, match="should look like 'yahoo:IWM'"):
@@ -302,7 +308,7 @@ def test_every_vendors_recorded_format_lands_in_the_store(server, store, tmp_pat
 
 
 def test_a_source_listed_twice_is_refused_before_any_request(server, store, tmp_path):
-    iwm = DEFAULT_SOURCES[0]
+    iwm = CATALOGUE[0]
     with pytest.raises(ValueError, match="repeated: IWM"):
         run_refresh(server, store, tmp_path, [iwm, iwm])
     assert server.hits == []

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from addin.pipeline.workbook_data import offline_inputs
+from addin.pipeline.workbook_data import offline_data
 from tests import realdata
 from udfs import cells
 from workbook import engine
@@ -32,7 +32,7 @@ def value(book, results, key):
 
 @pytest.fixture(scope="module")
 def inputs():
-    return offline_inputs()
+    return offline_data()
 
 
 @pytest.fixture(scope="module")

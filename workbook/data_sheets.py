@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
+from workbook.catalogue import CATALOGUE, Source
 from workbook.model import Book, Sheet, Table
 
 Series = tuple[list[dt.date], list[float | None]]
@@ -25,73 +26,39 @@ AS_OF_NAME = "AS_OF"
 
 
 @dataclass(frozen=True)
-class Column:
-    """One source in a data table: its series id (store and Sources sheet), header, and defined name."""
-
-    series_id: str
-    header: str
-    name: str
-    number_format: str = "0.00"
-
-
-@dataclass(frozen=True)
 class DataTable:
+    """One Excel table on a data sheet: a Date column, then one column per catalogue source with this `table`."""
+
     sheet: str
     table: str
     dates_name: str  # defined name of the date column as of the as-of date
     row_name: str  # defined name of the as-of row
-    columns: tuple[Column, ...]
     first_column: int = 1  # where the Date column sits on its sheet (1 = A)
     date_header: str = "Date"
 
+    @property
+    def columns(self) -> tuple[Source, ...]:
+        return tuple(source for source in CATALOGUE if source.table == self.table)
 
+    @property
+    def header(self) -> list[str]:
+        return [self.date_header, *[source.column for source in self.columns]]
+
+
+# Different frequencies live in separate tables: a monthly series interleaved with weekly dates would show blanks
+# that SAHM_RULE must read as missing months.
 DATA_TABLES: tuple[DataTable, ...] = (
-    DataTable(
-        "Prices",
-        "PricesTable",
-        "PRICE_DATES",
-        "PRICE_ROW",
-        (
-            Column("IWM", "IWM", "IWM"),
-            Column("SPY", "SPY", "SPY"),
-            Column("IWC", "IWC", "IWC"),
-            Column("MDY", "MDY", "MDY"),
-            Column("^RUT", "RUT", "RUT"),
-            Column("^GSPC", "GSPC", "GSPC"),
-        ),
-    ),
-    DataTable(
-        "Rates",
-        "RatesTable",
-        "RATE_DATES",
-        "RATE_ROW",
-        (
-            Column("T10Y2Y", "T10Y2Y", "T10Y2Y"),
-            Column("T10Y3M", "T10Y3M", "T10Y3M"),
-            # DGS10 and DGS2 are cell addresses in Excel (column DGS), so their names carry a suffix.
-            Column("DGS10", "DGS10", "DGS10_"),
-            Column("DGS2", "DGS2", "DGS2_"),
-        ),
-    ),
-    # Different frequencies live in separate tables: a monthly series interleaved with weekly dates would show
-    # blanks that SAHM_RULE must read as missing months.
-    DataTable("Macro", "MonthlyTable", "MONTH_DATES", "MONTH_ROW", (Column("UNRATE", "UNRATE", "UNRATE", "0.0"),)),
-    DataTable(
-        "Macro", "WeeklyTable", "WEEK_DATES", "WEEK_ROW", (Column("ICSA", "ICSA", "ICSA", "#,##0"),), first_column=4
-    ),
-    DataTable(
-        "Macro",
-        "SpreadTable",
-        "SPREAD_DATES",
-        "SPREAD_ROW",
-        (Column("BAMLH0A0HYM2", "BAMLH0A0HYM2", "HY_SPREAD"),),
-        first_column=7,
-    ),
+    DataTable("Prices", "PricesTable", "PRICE_DATES", "PRICE_ROW"),
+    DataTable("Rates", "RatesTable", "RATE_DATES", "RATE_ROW"),
+    DataTable("Macro", "MonthlyTable", "MONTH_DATES", "MONTH_ROW"),
+    DataTable("Macro", "WeeklyTable", "WEEK_DATES", "WEEK_ROW", first_column=4),
+    DataTable("Macro", "SpreadTable", "SPREAD_DATES", "SPREAD_ROW", first_column=7),
 )
 
 
 def series_ids() -> list[str]:
-    return [column.series_id for table in DATA_TABLES for column in table.columns]
+    """Every series the data sheets show, table by table."""
+    return [source.id for table in DATA_TABLES for source in table.columns]
 
 
 def table_rows(table: DataTable, data: Mapping[str, Series]) -> list[list[dt.date | float | None]]:
@@ -99,7 +66,7 @@ def table_rows(table: DataTable, data: Mapping[str, Series]) -> list[list[dt.dat
     by_date: dict[dt.date, list[float | None]] = {}
     width = len(table.columns)
     for index, column in enumerate(table.columns):
-        dates, values = data.get(column.series_id, ([], []))
+        dates, values = data.get(column.id, ([], []))
         for day, value in zip(dates, values, strict=True):
             by_date.setdefault(day, [None] * width)[index] = value
     return [[day, *by_date[day]] for day in sorted(by_date)]
@@ -120,9 +87,9 @@ def range_names(table: DataTable, last_row: int) -> dict[str, str]:
         table.dates_name: f"INDEX({all_dates},1):INDEX({all_dates},{table.row_name})",
     }
     for index, column in enumerate(table.columns, start=1):
-        whole = f"ALL_{column.name}"
+        whole = f"ALL_{column.defined_name}"
         names[whole] = _absolute(table.sheet, first + index, 2, last_row)
-        names[column.name] = f"INDEX({whole},1):INDEX({whole},{table.row_name})"
+        names[column.defined_name] = f"INDEX({whole},1):INDEX({whole},{table.row_name})"
     return names
 
 
@@ -136,7 +103,7 @@ def add_data_sheets(book: Book, data: Mapping[str, Series]) -> None:
             book.sheets.append(sheet)
         rows = table_rows(table, data)
         first = table.first_column
-        sheet.put_row(1, [table.date_header, *[c.header for c in table.columns]], first, style="header")
+        sheet.put_row(1, table.header, first, style="header")
         for offset, row in enumerate(rows, start=2):
             sheet.put(offset, first, row[0], DATE_FORMAT)
             for index, column in enumerate(table.columns, start=1):
@@ -150,7 +117,7 @@ def add_data_sheets(book: Book, data: Mapping[str, Series]) -> None:
         )
         sheet.widths[get_column_letter(first)] = 12
         for index in range(1, len(table.columns) + 1):
-            sheet.widths[get_column_letter(first + index)] = max(10, len(table.columns[index - 1].header) + 2)
+            sheet.widths[get_column_letter(first + index)] = max(10, len(table.columns[index - 1].column) + 2)
         book.names.update(range_names(table, last_row))
 
 
@@ -167,7 +134,7 @@ def read_tables(sheets: Mapping[str, list[list[object]]]) -> dict[str, Series]:
         first = table.first_column - 1
         header = [str(v).strip() if v is not None else "" for v in grid[0][first : first + 1 + len(table.columns)]]
         for index, column in enumerate(table.columns, start=1):
-            if index >= len(header) or header[index] != column.header:
+            if index >= len(header) or header[index] != column.column:
                 continue
             dates: list[dt.date] = []
             values: list[float | None] = []
@@ -181,5 +148,5 @@ def read_tables(sheets: Mapping[str, list[list[object]]]) -> dict[str, Series]:
                 dates.append(day)
                 # A blank keeps its date: a missing month must stay a missing month.
                 values.append(float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None)
-            data[column.series_id] = (dates, values)
+            data[column.id] = (dates, values)
     return data

@@ -14,10 +14,11 @@ from typing import Any
 
 from udfs.errors import NA_PREFIX
 from workbook import engine
+from workbook.catalogue import SOURCE_HEADER
 from workbook.dashboard import AS_OF_CELL
 from workbook.dashboard import SHEET as DASHBOARD
 from workbook.data_sheets import read_tables
-from workbook.info_sheets import LOG_HEADER, SOURCES_HEADER
+from workbook.info_sheets import LOG_HEADER
 from workbook.layout import build_book
 from workbook.model import Book, with_values
 from workbook.xlsx import read_grids, write_book
@@ -81,7 +82,7 @@ def book_from_file(source: Path) -> Book:
     return build_book(
         data,
         as_of,
-        source_rows=_rows(grids.get("Sources"), SOURCES_HEADER) or None,
+        sources=_rows(grids.get("Sources"), SOURCE_HEADER) or None,
         log_rows=_rows(grids.get("Log"), LOG_HEADER),
         provenance=[f"Exported for colleagues on {dt.date.today().isoformat()}."],
     )

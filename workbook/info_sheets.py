@@ -6,11 +6,10 @@ import datetime as dt
 from collections.abc import Sequence
 
 from udfs import cells
-from workbook.data_sheets import DATA_TABLES, DATE_FORMAT
+from workbook.catalogue import SOURCE_HEADER
+from workbook.data_sheets import DATE_FORMAT
 from workbook.model import Book, Sheet, Table
 
-# The shape of addin.pipeline.sources.source_rows, so the sheet reads back as a source list.
-SOURCES_HEADER = ["id", "sheet", "column", "field", "vendors"]
 LOG_HEADER = ["Time (UTC)", "Source", "Vendor", "Rows added", "Last date", "Status"]
 
 
@@ -31,11 +30,6 @@ def _table_sheet(name: str, header: list[str], rows: Sequence[Sequence[object]],
     return sheet
 
 
-def default_source_rows() -> list[list[str]]:
-    """The data tables' columns as source rows, for books built without a refresh configuration."""
-    return [[c.series_id, t.sheet, c.header, "close", ""] for t in DATA_TABLES for c in t.columns]
-
-
 def add_info_sheets(
     book: Book,
     source_rows: Sequence[Sequence[object]],
@@ -43,7 +37,7 @@ def add_info_sheets(
     provenance: Sequence[str],
     as_of: dt.date | None,
 ) -> None:
-    book.sheets.append(_table_sheet("Sources", SOURCES_HEADER, source_rows, "SourcesTable"))
+    book.sheets.append(_table_sheet("Sources", SOURCE_HEADER, source_rows, "SourcesTable"))
     book.sheets.append(_table_sheet("Log", LOG_HEADER, log_rows, "LogTable"))
     methods = Sheet("Methods")
     methods.put(1, 1, "Methods", style="title")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from workbook.catalogue import CATALOGUE, source_rows
 from workbook.dashboard import add_dashboard
 from workbook.data_sheets import Series, add_data_sheets
-from workbook.info_sheets import add_info_sheets, default_source_rows
+from workbook.info_sheets import add_info_sheets
 from workbook.model import Book
 
 SHEET_ORDER = ("Dashboard", "Prices", "Rates", "Macro", "Sources", "Log", "Methods")
@@ -16,7 +17,7 @@ SHEET_ORDER = ("Dashboard", "Prices", "Rates", "Macro", "Sources", "Log", "Metho
 def build_book(
     data: Mapping[str, Series],
     as_of: dt.date | None = None,
-    source_rows: Sequence[Sequence[object]] | None = None,
+    sources: Sequence[Sequence[object]] | None = None,
     log_rows: Sequence[Sequence[object]] = (),
     provenance: Sequence[str] = (),
 ) -> Book:
@@ -24,8 +25,6 @@ def build_book(
     book = Book(sheets=[])
     add_data_sheets(book, data)
     add_dashboard(book, as_of)
-    add_info_sheets(
-        book, source_rows if source_rows is not None else default_source_rows(), log_rows, provenance, as_of
-    )
+    add_info_sheets(book, sources if sources is not None else source_rows(CATALOGUE)[1:], log_rows, provenance, as_of)
     book.sheets.sort(key=lambda sheet: SHEET_ORDER.index(sheet.name))
     return book

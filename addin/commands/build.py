@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from addin.pipeline.workbook_data import offline_inputs, store_inputs
+from addin.pipeline.workbook_data import offline_data, store_data
 from workbook.layout import build_book
 from workbook.xlsx import write_book
 
@@ -26,11 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     began = time.perf_counter()
-    inputs = offline_inputs() if args.offline else store_inputs(args.store)
-    if not any(values for _, values in inputs.data.values()):
+    book_data = offline_data() if args.offline else store_data(args.store)
+    if not any(values for _, values in book_data.data.values()):
         print("lazarus build: the store holds no data yet; run `lazarus refresh` or use --offline", file=sys.stderr)
         return 1
-    book = build_book(inputs.data, args.as_of, inputs.source_rows, inputs.log_rows, inputs.provenance)
+    book = build_book(book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance)
     write_book(book, args.out)
     print(f"Wrote {args.out} in {time.perf_counter() - began:.1f} s (open it in Excel with the Lazarus add-in).")
     return 0

@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from addin.pipeline.workbook_data import offline_inputs
-from udfs.inputs import serial_to_date
+from udfs.book_data import serial_to_date
+
+from addin.pipeline.workbook_data import offline_data
 from workbook import engine
 from workbook.dashboard import ANALOGS_SHOWN, SECTIONS, SHEET
 from workbook.export import colleague_copy_path, export_book, shown
@@ -95,13 +96,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     began = time.perf_counter()
-    inputs = offline_inputs()
-    book = build_book(inputs.data, args.as_of, inputs.source_rows, inputs.log_rows, inputs.provenance)
+    book_data = offline_data()
+    book = build_book(book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance)
     workbook_path = write_book(book, args.out / "lazarus.xlsx")
     results = engine.calculate(book)
     export_path = export_book(book, colleague_copy_path(workbook_path), results)
     print_answers(book, results)
-    latest = build_book(inputs.data, None, inputs.source_rows, inputs.log_rows, inputs.provenance)
+    latest = build_book(book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance)
     print_answers(latest, engine.calculate(latest))
     print(f"\nWorkbook (formulas; open in Excel with the Lazarus add-in): {workbook_path}")
     print(f"Copy for colleagues (values, charts; opens anywhere):      {export_path}")

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from addin.pipeline.config import load_config
 from addin.pipeline.refresh import DEFAULT_OVERLAP_DAYS, SourceStatus, refresh, summary_rows
-from addin.pipeline.sources import DEFAULT_SOURCES, load_sources
+from addin.pipeline.sources import load_sources
 from addin.pipeline.store import Store
 from addin.pipeline.vendors import HttpClient, HttpSettings
+from workbook.catalogue import CATALOGUE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
     """Run ``lazarus refresh``: 0 when every source refreshed, 1 when any failed, 2 for a bad source list."""
     config = load_config()
     try:
-        sources = load_sources(args.sources) if args.sources else list(DEFAULT_SOURCES)
+        sources = load_sources(args.sources) if args.sources else list(CATALOGUE)
     except (OSError, ValueError, KeyError) as exc:
         print(f"lazarus refresh: cannot read the sources list: {exc}", file=sys.stderr)
         return 2

@@ -14,9 +14,10 @@ from typing import Any, Protocol
 import pandas as pd
 
 from addin.pipeline.refresh import RefreshReport, refresh
-from addin.pipeline.sources import DEFAULT_SOURCES, Source, sources_from_rows
+from addin.pipeline.sources import sources_from_rows
 from addin.pipeline.store import Store
-from addin.pipeline.workbook_data import store_inputs
+from addin.pipeline.workbook_data import store_data
+from workbook.catalogue import CATALOGUE, Source
 from workbook.data_sheets import DATA_TABLES, range_names, table_rows
 
 SOURCES_TABLE = "SourcesTable"
@@ -54,7 +55,7 @@ def workbook_sources(writer: BookWriter) -> list[Source]:
     """The sources the workbook's Sources sheet lists, or the defaults if the sheet is empty."""
     frame = writer.read_table(SOURCES_TABLE)
     rows = [list(frame.columns), *frame.astype(object).where(frame.notna(), None).values.tolist()]
-    return sources_from_rows(rows) or list(DEFAULT_SOURCES)
+    return sources_from_rows(rows) or list(CATALOGUE)
 
 
 def refresh_book(
@@ -73,15 +74,14 @@ def refresh_book(
         on_status=lambda status, done, total: writer.progress(done, total, status.source_id),
         **options,
     )
-    data = store_inputs(store.path).data
+    data = store_data(store.path).data
     touched = {source.sheet for source in sources}
     rewritten = []
     for table in DATA_TABLES:
         if table.sheet not in touched:
             continue
         rows = table_rows(table, data)
-        header = [table.date_header, *[column.header for column in table.columns]]
-        writer.write_table(table.table, pd.DataFrame(rows, columns=header))
+        writer.write_table(table.table, pd.DataFrame(rows, columns=table.header))
         writer.set_names(range_names(table, max(2, len(rows) + 1)))
         rewritten.append(table.table)
     writer.append_rows(

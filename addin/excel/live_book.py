@@ -77,7 +77,3 @@ class LiveBook:
     def progress(self, done: int, total: int, what: str) -> None:
         """Status bar line such as `Lazarus: 3/7 IWM`."""
         self.status(f"Lazarus: {done}/{total} {what}")
-
-    def clear_status(self) -> None:
-        """Hand the status bar back to Excel."""
-        self.book.app.status_bar = False

@@ -18,10 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from addin.pipeline.config import Config, load_config
-from addin.pipeline.sources import DEFAULT_SOURCES, Source
 from addin.pipeline.store import Store, StoreBusy
 from addin.pipeline.vendors import KEY_NAMES, READERS, HttpClient, Reader, VendorError
 from addin.pipeline.vendors.errors import scrub
+from workbook.catalogue import CATALOGUE, Source
 
 __all__ = ["DEFAULT_OVERLAP_DAYS", "RefreshReport", "SourceStatus", "refresh", "summary_rows"]
 
@@ -96,7 +96,7 @@ def refresh(
     from the calling thread as each source finishes (for a progress bar or Excel's status bar). Never raises
     for a vendor failure: that is a status with ``ok=False``, and the series' stored rows are untouched.
     """
-    sources = list(DEFAULT_SOURCES if sources is None else sources)
+    sources = list(CATALOGUE if sources is None else sources)
     duplicates = sorted({s.id for s in sources if sum(t.id == s.id for t in sources) > 1})
     if duplicates:
         raise ValueError(f"each source id may appear once; repeated: {', '.join(duplicates)}")

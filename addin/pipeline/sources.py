@@ -1,7 +1,5 @@
-"""The list of series to fetch, as plain data: id, vendor chain with fallbacks, target sheet and column.
-
-The default list covers the newsletter. A list can also be loaded from CSV (the shape of the workbook's
-Sources sheet) or JSON::
+"""Source lists a user supplies instead of the catalogue (workbook.catalogue): from CSV (the shape of the
+workbook's Sources sheet), JSON, or the Sources sheet's rows::
 
     id,sheet,column,field,vendors
     IWM,Prices,IWM,close,yahoo:IWM|tiingo:IWM|stooq:iwm.us|alphavantage:IWM
@@ -11,67 +9,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
-__all__ = ["DEFAULT_SOURCES", "Source", "VendorSymbol", "load_sources", "source_rows"]
+from workbook.catalogue import CATALOGUE, Source, VendorSymbol
 
-
-@dataclass(frozen=True)
-class VendorSymbol:
-    """One link of a fallback chain: a vendor id and the symbol that vendor uses for the series."""
-
-    vendor: str
-    symbol: str
-
-
-@dataclass(frozen=True)
-class Source:
-    """A series to keep current. ``id`` is the store's series id; ``chain`` is tried in order."""
-
-    id: str
-    chain: tuple[VendorSymbol, ...]
-    sheet: str
-    column: str
-    field: str = "close"  # "close" (raw) or "adjclose" where the vendor has it
-
-    def vendors_text(self) -> str:
-        return "|".join(f"{link.vendor}:{link.symbol}" for link in self.chain)
-
-
-def _prices(id_: str, column: str, stooq: str | None, keyed: bool = True) -> Source:
-    chain = [VendorSymbol("yahoo", id_)]
-    if keyed:  # Tiingo and Alpha Vantage carry ETFs, not the indices
-        chain.append(VendorSymbol("tiingo", id_))
-    if stooq:
-        chain.append(VendorSymbol("stooq", stooq))
-    if keyed:
-        chain.append(VendorSymbol("alphavantage", id_))
-    return Source(id_, tuple(chain), "Prices", column)
-
-
-def _fred(id_: str, sheet: str, fallback: str) -> Source:
-    return Source(id_, (VendorSymbol("fred", id_), VendorSymbol(fallback, id_)), sheet, id_)
-
-
-DEFAULT_SOURCES: tuple[Source, ...] = (
-    _prices("IWM", "IWM", "iwm.us"),
-    _prices("SPY", "SPY", "spy.us"),
-    _prices("IWC", "IWC", "iwc.us"),
-    _prices("MDY", "MDY", "mdy.us"),
-    _prices("^RUT", "RUT", None, keyed=False),
-    _prices("^GSPC", "GSPC", "^spx", keyed=False),
-    # Treasury's par-yield curve has the same numbers as FRED's rate series: a keyless fallback.
-    _fred("T10Y2Y", "Rates", "treasury"),
-    _fred("T10Y3M", "Rates", "treasury"),
-    _fred("DGS10", "Rates", "treasury"),
-    _fred("DGS2", "Rates", "treasury"),
-    # No keyless second source exists for these; the FRED API needs the user's key.
-    _fred("UNRATE", "Macro", "fred_api"),
-    _fred("ICSA", "Macro", "fred_api"),
-    _fred("BAMLH0A0HYM2", "Macro", "fred_api"),
-)
+__all__ = ["load_sources", "sources_from_rows"]
 
 
 def _parse_chain(text: str, where: str) -> tuple[VendorSymbol, ...]:
@@ -93,13 +37,16 @@ def _from_mapping(row: dict, where: str) -> Source:
     id_ = str(row.get("id") or "").strip()
     if not id_:
         raise ValueError(f"{where}: a source needs an id")
-    return Source(
+    source = Source(
         id=id_,
         chain=chain,
         sheet=str(row.get("sheet") or "Prices").strip(),
         column=str(row.get("column") or id_).strip(),
         field=str(row.get("field") or "close").strip(),
     )
+    # A catalogue series listed at its usual place keeps its place in the layout (table, name, format).
+    known = next((s for s in CATALOGUE if s.id == id_ and (s.sheet, s.column) == (source.sheet, source.column)), None)
+    return replace(known, chain=chain, field=source.field) if known else source
 
 
 def load_sources(path: str | Path) -> list[Source]:
@@ -127,10 +74,3 @@ def sources_from_rows(rows: Sequence[Sequence[object]], where: str = "the Source
             continue
         sources.append(_from_mapping(dict(zip(header, row, strict=False)), f"{where}, row {number}"))
     return sources
-
-
-def source_rows(sources: Iterable[Source]) -> list[list[str]]:
-    """Sources as rows with a header, the shape the workbook's Sources sheet and the CSV file share."""
-    rows = [["id", "sheet", "column", "field", "vendors"]]
-    rows += [[s.id, s.sheet, s.column, s.field, s.vendors_text()] for s in sources]
-    return rows

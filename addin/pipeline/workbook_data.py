@@ -4,37 +4,45 @@ the local store or from the bundled sample. Data in; the workbook package turns 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from addin.pipeline import sample
-from addin.pipeline.sources import DEFAULT_SOURCES, source_rows
 from addin.pipeline.store import Store
+from workbook.catalogue import CATALOGUE, Source, source_rows
 from workbook.data_sheets import Series, series_ids
 
 
 @dataclass(frozen=True)
-class Inputs:
+class WorkbookData:
     data: dict[str, Series]
     source_rows: list[list[str]]
     log_rows: list[list[object]]
     provenance: list[str]
 
 
-def offline_inputs() -> Inputs:
+def _ids(sources: Iterable[Source]) -> str:
+    return ", ".join(source.id for source in sources)
+
+
+def offline_data() -> WorkbookData:
     """The bundled real data (no key, no network), with its provenance."""
     data = {series_id: sample.load(series_id) for series_id in sample.SERIES}
+    bundled = [source for source in CATALOGUE if source.id in data]
+    missing = [source for source in CATALOGUE if source.id not in data]
     provenance = [
         "Data: the bundled sample in addin/pipeline/sample (see its SOURCES.md), cut from public repositories.",
-        "Prices (IWM, SPY, IWC, MDY): Yahoo Finance output, raw closes; Yahoo's terms: personal use only.",
-        "Rates and macro (T10Y2Y, DGS10, DGS2, UNRATE, ICSA): FRED, St. Louis Fed; public domain.",
-        "Not in the sample: ^RUT, ^GSPC, T10Y3M and the ICE BofA high-yield spread (run `lazarus refresh`).",
+        f"Prices ({_ids(s for s in bundled if s.sheet == 'Prices')}): Yahoo Finance output, raw closes; "
+        "Yahoo's terms: personal use only.",
+        f"Rates and macro ({_ids(s for s in bundled if s.sheet != 'Prices')}): FRED, St. Louis Fed; public domain.",
+        f"Not in the sample: {_ids(missing)} (run `lazarus refresh`).",
     ]
     log = [[None, "(all)", "bundled sample", None, None, "built offline from the bundled sample; no refresh yet"]]
-    return Inputs(data, source_rows(DEFAULT_SOURCES)[1:], log, provenance)
+    return WorkbookData(data, source_rows(CATALOGUE)[1:], log, provenance)
 
 
-def store_inputs(path: Path | None = None) -> Inputs:
+def store_data(path: Path | None = None) -> WorkbookData:
     """Every series the workbook shows, as the local store holds it, with the store's refresh log."""
     store = Store(path)
     data: dict[str, Series] = {}
@@ -51,4 +59,4 @@ def store_inputs(path: Path | None = None) -> Inputs:
         "Yahoo Finance prices: personal use only. Tiingo, Stooq, Alpha Vantage: their free plans' terms.",
         f"Store read on {dt.date.today().isoformat()}.",
     ]
-    return Inputs(data, source_rows(DEFAULT_SOURCES)[1:], log, provenance)
+    return WorkbookData(data, source_rows(CATALOGUE)[1:], log, provenance)

@@ -1,4 +1,5 @@
-"""The bundled real data for offline use: one `date,value` CSV per series, provenance in SOURCES.md beside it."""
+"""The bundled real data for offline use: one `date,value` CSV per catalogue series that has one, provenance in
+SOURCES.md beside them."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import csv
 import datetime as dt
 from pathlib import Path
 
+from workbook.catalogue import CATALOGUE
+
 FOLDER = Path(__file__).parent
-SERIES = ("IWM", "SPY", "IWC", "MDY", "T10Y2Y", "DGS10", "DGS2", "UNRATE", "ICSA")
+# Catalogue order; a series without a file (the indices, the ICE spread) is simply not in the sample.
+SERIES = tuple(source.id for source in CATALOGUE if (FOLDER / f"{source.id}.csv").is_file())
 
 
 def load(series_id: str, until: dt.date | None = None) -> tuple[list[dt.date], list[float | None]]:

@@ -1,0 +1,98 @@
+"""The catalogue: every series Lazarus keeps, once. Refresh fetches it, the data sheets lay it out, the bundled
+sample carries it and the Sources sheet lists it; adding a series is one line in `CATALOGUE`.
+
+A `Source` is plain data: the store's series id, the vendor chain refresh tries in order, and where the series
+shows in the workbook (sheet, data table, column header, defined name, number format). A source list a user loads
+from CSV or JSON (addin.pipeline.sources) gives the same `Source`, with the workbook fields left at their defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["CATALOGUE", "SOURCE_HEADER", "Source", "VendorSymbol", "by_id", "source_rows"]
+
+# The Sources sheet's header; the CSV shape of a source list is the same, so the sheet reads back as one.
+SOURCE_HEADER = ["id", "sheet", "column", "field", "vendors"]
+
+
+@dataclass(frozen=True)
+class VendorSymbol:
+    """One link of a fallback chain: a vendor id and the symbol that vendor uses for the series."""
+
+    vendor: str
+    symbol: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """A series to keep current. ``id`` is the store's series id; ``chain`` is tried in order."""
+
+    id: str
+    chain: tuple[VendorSymbol, ...]
+    sheet: str
+    column: str  # header of its column on the data sheet
+    field: str = "close"  # "close" (raw) or "adjclose" where the vendor has it
+    table: str = ""  # the data table it belongs to (workbook.data_sheets.DATA_TABLES); "" = not in the layout
+    name: str = ""  # the defined name of its column; "" = the column header
+    label: str = ""  # what it is, in words (provenance lines, the Methods sheet)
+    frequency: str = "daily"  # "daily", "weekly" or "monthly"
+    number_format: str = "0.00"
+
+    @property
+    def defined_name(self) -> str:
+        return self.name or self.column
+
+    def vendors_text(self) -> str:
+        return "|".join(f"{link.vendor}:{link.symbol}" for link in self.chain)
+
+
+def _price(id_: str, column: str, stooq: str | None, label: str, keyed: bool = True) -> Source:
+    chain = [VendorSymbol("yahoo", id_)]
+    if keyed:  # Tiingo and Alpha Vantage carry ETFs, not the indices
+        chain.append(VendorSymbol("tiingo", id_))
+    if stooq:
+        chain.append(VendorSymbol("stooq", stooq))
+    if keyed:
+        chain.append(VendorSymbol("alphavantage", id_))
+    return Source(id_, tuple(chain), "Prices", column, table="PricesTable", label=label)
+
+
+def _fred(id_: str, table: str, fallback: str, label: str, **layout: str) -> Source:
+    sheet = "Rates" if table == "RatesTable" else "Macro"
+    chain = (VendorSymbol("fred", id_), VendorSymbol(fallback, id_))
+    return Source(id_, chain, sheet, id_, table=table, label=label, **layout)
+
+
+CATALOGUE: tuple[Source, ...] = (
+    _price("IWM", "IWM", "iwm.us", "iShares Russell 2000 ETF, raw close"),
+    _price("SPY", "SPY", "spy.us", "SPDR S&P 500 ETF, raw close"),
+    _price("IWC", "IWC", "iwc.us", "iShares Micro-Cap ETF, raw close"),
+    _price("MDY", "MDY", "mdy.us", "SPDR S&P MidCap 400 ETF, raw close"),
+    _price("^RUT", "RUT", None, "Russell 2000 index", keyed=False),
+    _price("^GSPC", "GSPC", "^spx", "S&P 500 index", keyed=False),
+    # Treasury's par-yield curve has the same numbers as FRED's rate series: a keyless fallback.
+    _fred("T10Y2Y", "RatesTable", "treasury", "10-year minus 2-year Treasury, pp"),
+    _fred("T10Y3M", "RatesTable", "treasury", "10-year minus 3-month Treasury, pp"),
+    # DGS10 and DGS2 are cell addresses in Excel (column DGS), so their names carry a suffix.
+    _fred("DGS10", "RatesTable", "treasury", "10-year Treasury yield, %", name="DGS10_"),
+    _fred("DGS2", "RatesTable", "treasury", "2-year Treasury yield, %", name="DGS2_"),
+    # No keyless second source exists for these; the FRED API needs the user's key.
+    _fred("UNRATE", "MonthlyTable", "fred_api", "unemployment rate, %", frequency="monthly", number_format="0.0"),
+    _fred("ICSA", "WeeklyTable", "fred_api", "initial jobless claims", frequency="weekly", number_format="#,##0"),
+    _fred("BAMLH0A0HYM2", "SpreadTable", "fred_api", "ICE BofA US high-yield spread, pp", name="HY_SPREAD"),
+)
+
+
+def by_id(series_id: str) -> Source:
+    """The catalogue entry of `series_id`; KeyError names the known ids."""
+    for source in CATALOGUE:
+        if source.id == series_id:
+            return source
+    raise KeyError(f"no series {series_id!r} in the catalogue; known: {', '.join(s.id for s in CATALOGUE)}")
+
+
+def source_rows(sources: Iterable[Source]) -> list[list[str]]:
+    """Sources as rows with a header, the shape the workbook's Sources sheet and the CSV file share."""
+    return [list(SOURCE_HEADER)] + [[s.id, s.sheet, s.column, s.field, s.vendors_text()] for s in sources]
