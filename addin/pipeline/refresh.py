@@ -18,10 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from addin.pipeline.config import Config, load_config
+from addin.pipeline.secrets import scrub
 from addin.pipeline.sources import DEFAULT_SOURCES, Source
 from addin.pipeline.store import Store, StoreBusy
 from addin.pipeline.vendors import KEY_NAMES, READERS, HttpClient, Reader, VendorError
-from addin.pipeline.vendors.errors import scrub
 
 __all__ = ["DEFAULT_OVERLAP_DAYS", "RefreshReport", "SourceStatus", "refresh", "summary_rows"]
 
