@@ -141,7 +141,7 @@ def refresh(
             if reader is None:
                 job.attempts.append(f"{link.vendor}: unknown vendor id")
             elif reader.needs_key and not reader.key:
-                job.attempts.append(f"{reader.vendor}: skipped (no API key configured)")
+                job.attempts.append(f"{reader.display_name}: skipped (no API key configured)")
             else:
                 inboxes[link.vendor].put(job)
                 return
@@ -164,7 +164,7 @@ def refresh(
                 finish(job, False, None)  # another vendor would hit the same locked store
                 continue
             except Exception as exc:  # a reader bug must not stop the other sources
-                job.attempts.append(f"{reader.vendor}, {link.symbol}: unexpected {type(exc).__name__}: {exc}")
+                job.attempts.append(f"{reader.display_name}, {link.symbol}: unexpected {type(exc).__name__}: {exc}")
             else:
                 finish(job, True, vendor, result.rows_added, result.rows_revised)
                 continue
