@@ -34,8 +34,8 @@ def offline_inputs() -> Inputs:
     return Inputs(data, source_rows(DEFAULT_SOURCES)[1:], log, provenance)
 
 
-def store_inputs(path: Path | None = None) -> Inputs:
-    """Every series the workbook shows, as the local store holds it, with the store's refresh log."""
+def store_inputs(path: Path) -> Inputs:
+    """Every series the workbook shows, as the store at ``path`` holds it, with the store's refresh log."""
     store = Store(path)
     data: dict[str, Series] = {}
     for series_id in series_ids():
