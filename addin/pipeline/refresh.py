@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from addin.pipeline.config import Config, load_config
 from addin.pipeline.secrets import scrub
-from addin.pipeline.sources import DEFAULT_SOURCES, Source
+from addin.pipeline.sources import DEFAULT_SOURCES, Source, check_unique
 from addin.pipeline.store import Store, StoreBusy
 from addin.pipeline.vendors import KEY_NAMES, READERS, HttpClient, Reader, VendorError
 
@@ -97,9 +97,7 @@ def refresh(
     for a vendor failure: that is a status with ``ok=False``, and the series' stored rows are untouched.
     """
     sources = list(DEFAULT_SOURCES if sources is None else sources)
-    duplicates = sorted({s.id for s in sources if sum(t.id == s.id for t in sources) > 1})
-    if duplicates:
-        raise ValueError(f"each source id may appear once; repeated: {', '.join(duplicates)}")
+    check_unique(sources)
     config = config or load_config()
     store = store or Store(config.store_path)
     client = client or HttpClient()

@@ -134,3 +134,11 @@ def source_rows(sources: Iterable[Source]) -> list[list[str]]:
     rows = [["id", "sheet", "column", "field", "vendors"]]
     rows += [[s.id, s.sheet, s.column, s.field, s.vendors_text()] for s in sources]
     return rows
+
+
+def check_unique(sources: Iterable[Source]) -> None:
+    """Raise ValueError naming every source id that appears more than once (a refresh keys its results by id)."""
+    ids = [source.id for source in sources]
+    repeated = sorted({id_ for id_ in ids if ids.count(id_) > 1})
+    if repeated:
+        raise ValueError(f"each source id may appear once; repeated: {', '.join(repeated)}")
