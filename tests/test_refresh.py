@@ -13,6 +13,7 @@ import pytest
 from addin.commands import main
 from addin.pipeline.config import Config, load_config
 from addin.pipeline.refresh import refresh, summary_rows
+from addin.pipeline.secrets import redact
 from addin.pipeline.sources import load_sources
 from addin.pipeline.store import Store
 from addin.pipeline.vendors import HttpClient
@@ -224,7 +225,7 @@ def test_config_reads_keys_from_env_before_the_config_file_and_never_shows_them(
     assert config.base_url("yahoo") == "https://query2.finance.yahoo.com" and config.base_url("fred") is None
     assert config.store_path == Path("/x/lazarus.sqlite")
     assert "envkey" not in repr(config) and "tiingo-file" not in repr(config)
-    assert config.describe_keys()["fred"] == "****5678 (32 characters)"
+    assert redact(config.key("fred")) == "****5678 (32 characters)"
     env["LAZARUS_FRED_BASE_URL"] = "http://127.0.0.1:9"
     assert load_config(env).base_url("fred") == "http://127.0.0.1:9"
 

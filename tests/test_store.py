@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from addin.pipeline.store import Store, StoreBusy, read_series
+from addin.pipeline.store import Store, StoreBusy
 
 D = dt.date
 
@@ -24,7 +24,7 @@ def test_write_then_read_back_dates_and_values_oldest_first(store):
     assert (result.rows_received, result.rows_added, result.rows_revised) == (2, 2, 0)
     assert result.last_date == D(2024, 7, 5) == store.last_date("T10Y2Y")
     assert store.read_series("T10Y2Y") == [(D(2024, 7, 3), -0.35), (D(2024, 7, 5), -0.32)]
-    assert read_series("T10Y2Y", store.path) == store.read_series("T10Y2Y")
+    assert Store(store.path).read_series("T10Y2Y") == store.read_series("T10Y2Y")
     assert store.last_date("NOPE") is None and store.read_series("NOPE") == []
     assert store.series_ids() == ["T10Y2Y"]
 
@@ -74,10 +74,12 @@ def test_a_rejected_write_leaves_every_old_row_untouched(store, bad):
 
 def test_a_failure_inside_the_transaction_rolls_back_the_whole_series(store, tmp_path):
     store.write_series("SPY", "yahoo", [(D(2024, 7, 1), 545.34)])
-    # Make the bookkeeping insert fail after the observations were written: nothing may remain of that write.
+    # Make the second row's insert fail after the first row was revised and rewritten: nothing may remain of that
+    # write.
     con = sqlite3.connect(store.path)
     con.execute(
-        "CREATE TRIGGER boom BEFORE INSERT ON fetches WHEN NEW.vendor = 'broken' BEGIN SELECT RAISE(ABORT, 'x'); END"
+        "CREATE TRIGGER boom BEFORE INSERT ON observations WHEN NEW.vendor = 'broken' AND NEW.date = '2024-07-02'"
+        " BEGIN SELECT RAISE(ABORT, 'x'); END"
     )
     con.commit()
     con.close()

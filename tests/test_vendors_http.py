@@ -11,8 +11,8 @@ import time
 
 import pytest
 
+from addin.pipeline.secrets import redact, scrub
 from addin.pipeline.vendors import BadResponse, HttpClient, HttpStatusError, RateLimited, VendorUnavailable
-from addin.pipeline.vendors.errors import redact, scrub
 from addin.pipeline.vendors.fred_api import FredApiReader
 from addin.pipeline.vendors.fred_csv import FredCsvReader
 from tests.vendor_server import Fault, VendorServer, fast_settings, fixture

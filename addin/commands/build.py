@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from addin.pipeline.config import load_config
 from addin.pipeline.workbook_data import offline_data, store_data
 from workbook.layout import build_book
 from workbook.xlsx import write_book
@@ -26,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     began = time.perf_counter()
-    book_data = offline_data() if args.offline else store_data(args.store)
+    book_data = offline_data() if args.offline else store_data(args.store or load_config().store_path)
     if not any(values for _, values in book_data.data.values()):
         print("lazarus build: the store holds no data yet; run `lazarus refresh` or use --offline", file=sys.stderr)
         return 1

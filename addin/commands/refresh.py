@@ -9,7 +9,7 @@ from pathlib import Path
 
 from addin.pipeline.config import load_config
 from addin.pipeline.refresh import DEFAULT_OVERLAP_DAYS, SourceStatus, refresh, summary_rows
-from addin.pipeline.sources import load_sources
+from addin.pipeline.sources import check_unique, load_sources
 from addin.pipeline.store import Store
 from addin.pipeline.vendors import HttpClient, HttpSettings
 from workbook.catalogue import CATALOGUE
@@ -64,8 +64,10 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
     if args.only:
         wanted = set(args.only)
         sources = [source for source in sources if source.id in wanted]
-    if len({source.id for source in sources}) != len(sources):
-        print("lazarus refresh: the sources list names a source id twice", file=sys.stderr)
+    try:
+        check_unique(sources)
+    except ValueError as exc:
+        print(f"lazarus refresh: the sources list is not usable: {exc}", file=sys.stderr)
         return 2
     store = Store(args.store or config.store_path)
     report = refresh(

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from addin.pipeline.config import Config, load_config
 from addin.pipeline.refresh import RefreshReport, refresh
 from addin.pipeline.sources import sources_from_rows
 from addin.pipeline.store import Store
@@ -59,7 +60,11 @@ def workbook_sources(writer: BookWriter) -> list[Source]:
 
 
 def refresh_book(
-    writer: BookWriter, sheet: str | None = None, store: Store | None = None, **options: Any
+    writer: BookWriter,
+    sheet: str | None = None,
+    store: Store | None = None,
+    config: Config | None = None,
+    **options: Any,
 ) -> BookRefresh:
     """Refresh the sources of the workbook (only those landing on `sheet` if given) and rewrite its data tables."""
     sources = workbook_sources(writer)
@@ -67,10 +72,12 @@ def refresh_book(
         sources = [source for source in sources if source.sheet == sheet]
         if not sources:
             raise ValueError(f"No source on the Sources sheet writes to the sheet {sheet!r}.")
-    store = store or Store()
+    config = config or load_config()
+    store = store or Store(config.store_path)
     report = refresh(
         sources,
         store=store,
+        config=config,
         on_status=lambda status, done, total: writer.progress(done, total, status.source_id),
         **options,
     )

@@ -13,7 +13,8 @@ Keys come from the environment (``LAZARUS_FRED_API_KEY`` …, or the vendors' cu
     [paths]
     data_dir = "D:/lazarus-data"
 
-Keys are never read from a workbook, and :func:`redact` is the only way a key is shown.
+Keys are never read from a workbook, and :func:`addin.pipeline.secrets.redact` is the only way a key is shown.
+Base-URL overrides (``LAZARUS_<VENDOR>_BASE_URL`` or ``[base_urls]``) are read here and nowhere else.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from addin.pipeline.vendors.errors import redact, register_secret
+from addin.pipeline.secrets import register_secret
 
-__all__ = ["Config", "load_config", "redact", "user_config_file", "user_data_dir"]
+__all__ = ["Config", "load_config", "user_config_file", "user_data_dir"]
 
 # Vendor key name -> environment variables, in order of preference.
 KEY_ENV: dict[str, tuple[str, ...]] = {
@@ -84,10 +85,6 @@ class Config:
     @property
     def store_path(self) -> Path:
         return self.data_dir / "lazarus.sqlite"
-
-    def describe_keys(self) -> dict[str, str]:
-        """Key name -> redacted key, for a settings screen or ``lazarus refresh --show-config``."""
-        return {name: redact(self.key(name)) for name in KEY_ENV}
 
 
 def load_config(env: Mapping[str, str] | None = None, config_file: Path | None = None) -> Config:

@@ -18,9 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from addin.pipeline.config import Config, load_config
+from addin.pipeline.secrets import scrub
+from addin.pipeline.sources import check_unique
 from addin.pipeline.store import Store, StoreBusy
 from addin.pipeline.vendors import KEY_NAMES, READERS, HttpClient, Reader, VendorError
-from addin.pipeline.vendors.errors import scrub
 from workbook.catalogue import CATALOGUE, Source
 
 __all__ = ["DEFAULT_OVERLAP_DAYS", "RefreshReport", "SourceStatus", "refresh", "summary_rows"]
@@ -97,9 +98,7 @@ def refresh(
     for a vendor failure: that is a status with ``ok=False``, and the series' stored rows are untouched.
     """
     sources = list(CATALOGUE if sources is None else sources)
-    duplicates = sorted({s.id for s in sources if sum(t.id == s.id for t in sources) > 1})
-    if duplicates:
-        raise ValueError(f"each source id may appear once; repeated: {', '.join(duplicates)}")
+    check_unique(sources)
     config = config or load_config()
     store = store or Store(config.store_path)
     client = client or HttpClient()
@@ -141,7 +140,7 @@ def refresh(
             if reader is None:
                 job.attempts.append(f"{link.vendor}: unknown vendor id")
             elif reader.needs_key and not reader.key:
-                job.attempts.append(f"{reader.vendor}: skipped (no API key configured)")
+                job.attempts.append(f"{reader.display_name}: skipped (no API key configured)")
             else:
                 inboxes[link.vendor].put(job)
                 return
@@ -164,7 +163,7 @@ def refresh(
                 finish(job, False, None)  # another vendor would hit the same locked store
                 continue
             except Exception as exc:  # a reader bug must not stop the other sources
-                job.attempts.append(f"{reader.vendor}, {link.symbol}: unexpected {type(exc).__name__}: {exc}")
+                job.attempts.append(f"{reader.display_name}, {link.symbol}: unexpected {type(exc).__name__}: {exc}")
             else:
                 finish(job, True, vendor, result.rows_added, result.rows_revised)
                 continue

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from workbook.catalogue import CATALOGUE, Source, VendorSymbol
 
-__all__ = ["load_sources", "sources_from_rows"]
+__all__ = ["check_unique", "load_sources", "sources_from_rows"]
 
 
 def _parse_chain(text: str, where: str) -> tuple[VendorSymbol, ...]:
@@ -74,3 +74,11 @@ def sources_from_rows(rows: Sequence[Sequence[object]], where: str = "the Source
             continue
         sources.append(_from_mapping(dict(zip(header, row, strict=False)), f"{where}, row {number}"))
     return sources
+
+
+def check_unique(sources: Iterable[Source]) -> None:
+    """Raise ValueError naming every source id that appears more than once (a refresh keys its results by id)."""
+    ids = [source.id for source in sources]
+    repeated = sorted({id_ for id_ in ids if ids.count(id_) > 1})
+    if repeated:
+        raise ValueError(f"each source id may appear once; repeated: {', '.join(repeated)}")

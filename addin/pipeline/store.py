@@ -1,10 +1,10 @@
 """The local history store: every observation ever fetched, per series, in one SQLite file.
 
 One row per (series, date) holds the current value, the vendor it came from and when it was fetched; a value
-that a later fetch revises is overwritten and the old one kept in ``revisions``. Every fetch is logged in
-``fetches``. A series is written in one transaction, so a failed refresh leaves the old rows exactly as they
-were. WAL mode plus a busy timeout lets two refreshes run at once: one waits for the other's short write, and
-if it waits too long it fails with :class:`StoreBusy` without touching anything.
+that a later fetch revises is overwritten and the old one kept in ``revisions``; each refresh adds one row per
+source to ``refresh_log``. A series is written in one transaction, so a failed refresh leaves the old rows
+exactly as they were. WAL mode plus a busy timeout lets two refreshes run at once: one waits for the other's
+short write, and if it waits too long it fails with :class:`StoreBusy` without touching anything.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Store", "StoreBusy", "WriteResult", "default_store_path", "read_series"]
+__all__ = ["Store", "StoreBusy", "WriteResult"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS observations (
@@ -48,15 +48,6 @@ CREATE TABLE IF NOT EXISTS refresh_log (
     last_date TEXT,              -- newest stored date after the refresh
     status TEXT NOT NULL         -- "ok" or what went wrong, in words
 );
-CREATE TABLE IF NOT EXISTS fetches (
-    id INTEGER PRIMARY KEY,
-    series TEXT NOT NULL,
-    vendor TEXT NOT NULL,
-    fetched_at TEXT NOT NULL,
-    rows_received INTEGER NOT NULL,
-    rows_added INTEGER NOT NULL,
-    rows_revised INTEGER NOT NULL
-);
 """
 
 
@@ -74,19 +65,12 @@ class WriteResult:
     last_date: dt.date | None
 
 
-def default_store_path() -> Path:
-    """``lazarus.sqlite`` in the user's data folder (``LAZARUS_DATA_DIR`` overrides)."""
-    from addin.pipeline.config import load_config  # a sibling module, imported late to keep this module light
-
-    return load_config().store_path
-
-
 class Store:
     """A SQLite history store. Cheap to create; every call opens its own connection, so threads may share
-    it."""
+    it. ``path`` is the SQLite file (callers take it from ``Config.store_path`` or the command line)."""
 
-    def __init__(self, path: str | Path | None = None, *, busy_timeout: float = 30.0) -> None:
-        self.path = Path(path) if path is not None else default_store_path()
+    def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
+        self.path = Path(path)
         self.busy_timeout = busy_timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
@@ -214,18 +198,8 @@ class Store:
                         "INSERT OR REPLACE INTO observations VALUES (?, ?, ?, ?, ?)",
                         (series, key, float(value), vendor, stamp),
                     )
-                con.execute(
-                    "INSERT INTO fetches (series, vendor, fetched_at, rows_received, rows_added,"
-                    " rows_revised) VALUES (?, ?, ?, ?, ?, ?)",
-                    (series, vendor, stamp, len(rows), added, revised),
-                )
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
         return WriteResult(len(rows), added, revised, self.last_date(series))
-
-
-def read_series(series: str, path: str | Path | None = None) -> list[tuple[dt.date, float]]:
-    """All stored observations of ``series`` (oldest first) from the store at ``path`` (default location)."""
-    return Store(path).read_series(series)

@@ -42,8 +42,8 @@ def offline_data() -> WorkbookData:
     return WorkbookData(data, source_rows(CATALOGUE)[1:], log, provenance)
 
 
-def store_data(path: Path | None = None) -> WorkbookData:
-    """Every series the workbook shows, as the local store holds it, with the store's refresh log."""
+def store_data(path: Path) -> WorkbookData:
+    """Every series the workbook shows, as the store at ``path`` holds it, with the store's refresh log."""
     store = Store(path)
     data: dict[str, Series] = {}
     for series_id in series_ids():

@@ -28,7 +28,7 @@ from addin.pipeline.vendors.treasury import TreasuryReader
 from addin.pipeline.vendors.yahoo import YahooReader
 
 READERS: dict[str, type[Reader]] = {
-    reader.name: reader
+    reader.id: reader
     for reader in (
         FredCsvReader,
         FredApiReader,

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, sniff_body, validate, within
-from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound, RateLimited
+from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, validate, within
+from addin.pipeline.vendors.errors import BadResponse, KeyRejected, NotFound, RateLimited
 
 SERIES_KEY = "Time Series (Daily)"
 COMPACT_DAYS = 140  # calendar days safely inside the 100 trading days of a compact answer
@@ -53,27 +53,30 @@ def parse(symbol: str, text: str) -> list[Observation]:
 
 
 class AlphaVantageReader(Reader):
-    name = "alphavantage"
-    vendor = "Alpha Vantage"
+    id = "alphavantage"
+    display_name = "Alpha Vantage"
     default_base_url = "https://www.alphavantage.co"
     pace_key = "www.alphavantage.co"
     needs_key = True
+    missing_key = "Alpha Vantage needs a key (LAZARUS_ALPHAVANTAGE_API_KEY)."
+    expected = "JSON data"
 
-    def fetch(
-        self, symbol: str, start: dt.date | None = None, end: dt.date | None = None, *, field: str = "close"
-    ) -> list[Observation]:
-        if not self.key:
-            raise MissingKey(self.vendor, symbol, "Alpha Vantage needs a key (LAZARUS_ALPHAVANTAGE_API_KEY).")
+    def read(self, symbol: str, start: dt.date | None, end: dt.date | None, field: str) -> list[Observation]:
+        # A compact answer holds the last 100 days whatever the range: keep only the range asked for.
+        return within(self.display_name, symbol, super().read(symbol, start, end, field), start, end)
+
+    def path(self, symbol: str) -> str:
+        return "/query"
+
+    def params(self, symbol: str, start: dt.date | None, end: dt.date | None) -> dict[str, str]:
         recent = start is not None and (dt.date.today() - start).days <= COMPACT_DAYS
-        params = {
+        return {
             "function": "TIME_SERIES_DAILY",
             "symbol": symbol,
             "outputsize": "compact" if recent else "full",
             "datatype": "json",
-            "apikey": self.key,
+            "apikey": self.key or "",
         }
-        response = self._get(symbol, "/query", params)
-        if response.status != 200:
-            raise HttpStatusError(self.vendor, symbol, f"answered HTTP {response.status}.")
-        observations = parse(symbol, sniff_body(self.vendor, symbol, response, "JSON data"))
-        return within(self.vendor, symbol, observations, start, end)
+
+    def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
+        return parse(symbol, text)

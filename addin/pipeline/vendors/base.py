@@ -1,15 +1,13 @@
 """What every reader shares: the observation type, the validation every parsed series passes, body
-sniffing."""
+sniffing, and the :class:`Reader` base that owns the fetch."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 from collections.abc import Iterable, Mapping
-from typing import Any
 
-from addin.pipeline.vendors.errors import BadResponse, NotFound
+from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound
 from addin.pipeline.vendors.http import HttpClient, Response
 
 Observation = tuple[dt.date, float]
@@ -90,22 +88,31 @@ def iso_date(vendor: str, series: str, text: str) -> dt.date:
 
 
 class Reader:
-    """One vendor behind one small interface: build a request, fetch it through the shared client, parse it.
+    """One vendor behind one small interface, in the shape of pandas-datareader's ``_BaseReader``.
 
-    Subclasses set the class attributes and implement :meth:`fetch`. ``base_url`` comes from the caller
-    (config), else from the environment variable ``LAZARUS_<NAME>_BASE_URL``, else the vendor's real address.
+    The base owns the fetch: the key check (:class:`MissingKey` when the vendor needs a key and none is
+    configured), the GET through the shared :class:`HttpClient`, the HTTP status (:meth:`raise_for_status`),
+    the body sniffing (:func:`sniff_body`) and the parse call. A reader gives its URL :meth:`path`, its
+    :meth:`params` (and :meth:`headers`), the words for the data its body should be (``expected``), its parser
+    (:meth:`parse_body`) and its own error texts. A reader that needs several requests (Treasury: one file per
+    year) or that trims the parsed rows overrides :meth:`read` and builds on :meth:`get` and :meth:`body_text`.
+
+    ``base_url`` comes from the caller (config resolves any override); None means the vendor's real address.
     """
 
-    name: str = ""  # id used in source lists and config: "fred", "yahoo", …
-    vendor: str = ""  # name shown to users
+    id: str = ""  # used in source lists, config and store rows: "fred", "yahoo", …
+    display_name: str = ""  # shown to users: "FRED", "Yahoo", …
     default_base_url: str = ""
     pace_key: str = ""  # the real host, so pacing holds even when the base URL points elsewhere
     needs_key: bool = False
+    missing_key: str = ""  # the MissingKey text when needs_key and no key is configured
+    expected: str = ""  # what the body should be, in sniff_body's words: "a CSV file", "JSON data", …
+    key_rejected: str = ""  # the KeyRejected text for HTTP 401/403; "" leaves them to HttpStatusError
+    not_found: str = ""  # the NotFound text for HTTP 404; "" leaves it to HttpStatusError
 
     def __init__(self, client: HttpClient, base_url: str | None = None, key: str | None = None) -> None:
         self.client = client
-        env = os.environ.get(f"LAZARUS_{self.name.upper()}_BASE_URL")
-        self.base_url = (base_url or env or self.default_base_url).rstrip("/")
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
         self.key = key or None
 
     def fetch(
@@ -113,15 +120,68 @@ class Reader:
     ) -> list[Observation]:
         """Observations of ``symbol`` from ``start`` to ``end`` (inclusive; None means the vendor's full
         range)."""
+        if self.needs_key and not self.key:
+            raise MissingKey(self.display_name, symbol, self.missing_key)
+        return self.read(symbol, start, end, field)
+
+    def read(self, symbol: str, start: dt.date | None, end: dt.date | None, field: str) -> list[Observation]:
+        """One request, its body parsed. Readers that need more than that override this."""
+        response = self.get(symbol, self.path(symbol), self.params(symbol, start, end), self.headers())
+        return self.parse_body(symbol, self.body_text(symbol, response), field)
+
+    # What a reader gives.
+
+    def path(self, symbol: str) -> str:
+        """The URL path of ``symbol``'s data, after the base URL."""
         raise NotImplementedError
 
-    def _get(self, symbol: str, path: str, params: Mapping[str, str] | str | None = None, **kw: Any) -> Response:
-        return self.client.get(
-            self.vendor,
+    def params(self, symbol: str, start: dt.date | None, end: dt.date | None) -> Mapping[str, str] | str | None:
+        """The query parameters (a mapping, or a ready query string)."""
+        return None
+
+    def headers(self) -> Mapping[str, str] | None:
+        """Extra request headers (say a key sent as ``Authorization``)."""
+        return None
+
+    def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
+        """The validated observations in a sniffed body."""
+        raise NotImplementedError
+
+    # What the base does.
+
+    def get(
+        self,
+        symbol: str,
+        path: str,
+        params: Mapping[str, str] | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        detail: str = "",
+    ) -> Response:
+        """GET ``path`` through the shared client (which retries 429 and 5xx) and raise for a status other
+        than 200; ``detail`` is added to the status error (say " for 2023")."""
+        response = self.client.get(
+            self.display_name,
             symbol,
             f"{self.base_url}{path}",
             params,
+            headers=headers,
             pace_key=self.pace_key,
             secrets=(self.key,),
-            **kw,
         )
+        if response.status != 200:
+            self.raise_for_status(symbol, response, detail)
+        return response
+
+    def raise_for_status(self, symbol: str, response: Response, detail: str = "") -> None:
+        """Raise the typed error for a response whose status is not 200. Readers whose vendor puts meaning in
+        other statuses or in the error body override this."""
+        if response.status in (401, 403) and self.key_rejected:
+            raise KeyRejected(self.display_name, symbol, self.key_rejected)
+        if response.status == 404 and self.not_found:
+            raise NotFound(self.display_name, symbol, self.not_found)
+        raise HttpStatusError(self.display_name, symbol, f"answered HTTP {response.status}{detail}.")
+
+    def body_text(self, symbol: str, response: Response) -> str:
+        """The body as text, or :class:`BadResponse` when it is plainly not the ``expected`` data."""
+        return sniff_body(self.display_name, symbol, response, self.expected)

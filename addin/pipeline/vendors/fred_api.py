@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, sniff_body, validate
+from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, validate
 from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound
+from addin.pipeline.vendors.http import Response
 
 
 def parse(series: str, text: str) -> list[Observation]:
@@ -48,23 +49,27 @@ def raise_for_error(series: str, status: int, text: str) -> None:
 
 
 class FredApiReader(Reader):
-    name = "fred_api"
-    vendor = "FRED API"
+    id = "fred_api"
+    display_name = "FRED API"
     default_base_url = "https://api.stlouisfed.org"
     pace_key = "api.stlouisfed.org"
     needs_key = True
+    missing_key = "the FRED API needs a free key (LAZARUS_FRED_API_KEY)."
+    expected = "JSON data"
 
-    def fetch(
-        self, symbol: str, start: dt.date | None = None, end: dt.date | None = None, *, field: str = "close"
-    ) -> list[Observation]:
-        if not self.key:
-            raise MissingKey(self.vendor, symbol, "the FRED API needs a free key (LAZARUS_FRED_API_KEY).")
-        params = {"series_id": symbol, "api_key": self.key, "file_type": "json"}
+    def path(self, symbol: str) -> str:
+        return "/fred/series/observations"
+
+    def params(self, symbol: str, start: dt.date | None, end: dt.date | None) -> dict[str, str]:
+        params = {"series_id": symbol, "api_key": self.key or "", "file_type": "json"}
         if start:
             params["observation_start"] = start.isoformat()
         if end:
             params["observation_end"] = end.isoformat()
-        response = self._get(symbol, "/fred/series/observations", params)
-        if response.status != 200:
-            raise_for_error(symbol, response.status, response.text)
-        return parse(symbol, sniff_body(self.vendor, symbol, response, "JSON data"))
+        return params
+
+    def raise_for_status(self, symbol: str, response: Response, detail: str = "") -> None:
+        raise_for_error(symbol, response.status, response.text)
+
+    def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
+        return parse(symbol, text)

@@ -11,8 +11,8 @@ import csv
 import datetime as dt
 import io
 
-from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, sniff_body, validate
-from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, NotFound
+from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, validate
+from addin.pipeline.vendors.errors import BadResponse
 
 DATE_HEADERS = ("observation_date", "DATE")
 
@@ -45,22 +45,23 @@ def parse(series: str, text: str) -> list[Observation]:
 
 
 class FredCsvReader(Reader):
-    name = "fred"
-    vendor = "FRED"
+    id = "fred"
+    display_name = "FRED"
     default_base_url = "https://fred.stlouisfed.org"
     pace_key = "fred.stlouisfed.org"
+    expected = "a CSV file"
+    not_found = "FRED has no series with this id (or it was discontinued)."
 
-    def fetch(
-        self, symbol: str, start: dt.date | None = None, end: dt.date | None = None, *, field: str = "close"
-    ) -> list[Observation]:
+    def path(self, symbol: str) -> str:
+        return "/graph/fredgraph.csv"
+
+    def params(self, symbol: str, start: dt.date | None, end: dt.date | None) -> dict[str, str]:
         params = {"id": symbol}
         if start:
             params["cosd"] = start.isoformat()
         if end:
             params["coed"] = end.isoformat()
-        response = self._get(symbol, "/graph/fredgraph.csv", params)
-        if response.status == 404:
-            raise NotFound(self.vendor, symbol, "FRED has no series with this id (or it was discontinued).")
-        if response.status != 200:
-            raise HttpStatusError(self.vendor, symbol, f"answered HTTP {response.status}.")
-        return parse(symbol, sniff_body(self.vendor, symbol, response, "a CSV file"))
+        return params
+
+    def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
+        return parse(symbol, text)

@@ -19,14 +19,8 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from addin.pipeline.vendors.errors import (
-    BadResponse,
-    HttpStatusError,
-    RateLimited,
-    VendorUnavailable,
-    register_secret,
-    scrub,
-)
+from addin.pipeline.secrets import register_secret, scrub
+from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, RateLimited, VendorUnavailable
 
 log = logging.getLogger("lazarus.http")
 

@@ -11,8 +11,8 @@ import csv
 import datetime as dt
 import io
 
-from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, sniff_body, validate
-from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound
+from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, validate
+from addin.pipeline.vendors.errors import BadResponse, KeyRejected, NotFound
 
 HEADER = ["Date", "Open", "High", "Low", "Close", "Volume"]
 
@@ -40,23 +40,24 @@ def parse(symbol: str, text: str) -> list[Observation]:
 
 
 class StooqReader(Reader):
-    name = "stooq"
-    vendor = "Stooq"
+    id = "stooq"
+    display_name = "Stooq"
     default_base_url = "https://stooq.com"
     pace_key = "stooq.com"
     needs_key = True
+    missing_key = "Stooq needs a key (LAZARUS_STOOQ_API_KEY) since March 2026."
+    expected = "a CSV file"
 
-    def fetch(
-        self, symbol: str, start: dt.date | None = None, end: dt.date | None = None, *, field: str = "close"
-    ) -> list[Observation]:
-        if not self.key:
-            raise MissingKey(self.vendor, symbol, "Stooq needs a key (LAZARUS_STOOQ_API_KEY) since March 2026.")
-        params = {"s": symbol.lower(), "i": "d", "apikey": self.key}
+    def path(self, symbol: str) -> str:
+        return "/q/d/l/"
+
+    def params(self, symbol: str, start: dt.date | None, end: dt.date | None) -> dict[str, str]:
+        params = {"s": symbol.lower(), "i": "d", "apikey": self.key or ""}
         if start:
             params["d1"] = start.strftime("%Y%m%d")
         if end:
             params["d2"] = end.strftime("%Y%m%d")
-        response = self._get(symbol, "/q/d/l/", params)
-        if response.status != 200:
-            raise HttpStatusError(self.vendor, symbol, f"answered HTTP {response.status}.")
-        return parse(symbol, sniff_body(self.vendor, symbol, response, "a CSV file"))
+        return params
+
+    def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
+        return parse(symbol, text)

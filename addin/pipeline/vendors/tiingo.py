@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from addin.pipeline.vendors.base import Observation, Reader, iso_date, sniff_body, validate
-from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound
+from addin.pipeline.vendors.base import Observation, Reader, iso_date, validate
+from addin.pipeline.vendors.errors import BadResponse, NotFound
 
 
 def parse(symbol: str, text: str, field: str = "close") -> list[Observation]:
@@ -37,17 +37,20 @@ def parse(symbol: str, text: str, field: str = "close") -> list[Observation]:
 
 
 class TiingoReader(Reader):
-    name = "tiingo"
-    vendor = "Tiingo"
+    id = "tiingo"
+    display_name = "Tiingo"
     default_base_url = "https://api.tiingo.com"
     pace_key = "api.tiingo.com"
     needs_key = True
+    missing_key = "Tiingo needs a free key (LAZARUS_TIINGO_API_KEY)."
+    expected = "JSON prices"
+    key_rejected = "Tiingo refused the configured key."
+    not_found = "Tiingo does not know this ticker."
 
-    def fetch(
-        self, symbol: str, start: dt.date | None = None, end: dt.date | None = None, *, field: str = "close"
-    ) -> list[Observation]:
-        if not self.key:
-            raise MissingKey(self.vendor, symbol, "Tiingo needs a free key (LAZARUS_TIINGO_API_KEY).")
+    def path(self, symbol: str) -> str:
+        return f"/tiingo/daily/{symbol.lower()}/prices"
+
+    def params(self, symbol: str, start: dt.date | None, end: dt.date | None) -> dict[str, str]:
         params = {
             "format": "json",
             "resampleFreq": "daily",
@@ -55,12 +58,10 @@ class TiingoReader(Reader):
         }
         if end:
             params["endDate"] = end.isoformat()
-        headers = {"Authorization": f"Token {self.key}", "Content-Type": "application/json"}
-        response = self._get(symbol, f"/tiingo/daily/{symbol.lower()}/prices", params, headers=headers)
-        if response.status in (401, 403):
-            raise KeyRejected(self.vendor, symbol, "Tiingo refused the configured key.")
-        if response.status == 404:
-            raise NotFound(self.vendor, symbol, "Tiingo does not know this ticker.")
-        if response.status != 200:
-            raise HttpStatusError(self.vendor, symbol, f"answered HTTP {response.status}.")
-        return parse(symbol, sniff_body(self.vendor, symbol, response, "JSON prices"), field)
+        return params
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Token {self.key}", "Content-Type": "application/json"}
+
+    def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
+        return parse(symbol, text, field)

@@ -13,8 +13,8 @@ import datetime as dt
 import io
 from collections.abc import Callable
 
-from addin.pipeline.vendors.base import Observation, Reader, parse_number, sniff_body, validate
-from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, NotFound
+from addin.pipeline.vendors.base import Observation, Reader, parse_number, validate
+from addin.pipeline.vendors.errors import BadResponse, NotFound
 
 PATH = "/resource-center/data-chart-center/interest-rates/daily-treasury-rates.csv/{year}/all"
 QUERY = "type=daily_treasury_yield_curve&field_tdr_date_value={year}&page&_format=csv"
@@ -79,32 +79,30 @@ def parse_year(series: str, text: str) -> list[tuple[dt.date, float | None]]:
 
 
 class TreasuryReader(Reader):
-    name = "treasury"
-    vendor = "Treasury"
+    id = "treasury"
+    display_name = "Treasury"
     default_base_url = "https://home.treasury.gov"
     pace_key = "home.treasury.gov"
+    expected = "a CSV file"
 
-    def fetch(
-        self, symbol: str, start: dt.date | None = None, end: dt.date | None = None, *, field: str = "close"
-    ) -> list[Observation]:
+    def read(self, symbol: str, start: dt.date | None, end: dt.date | None, field: str) -> list[Observation]:
+        """One request per year from ``start`` to ``end``, the years' rows joined oldest first."""
         if symbol not in SERIES:
-            raise NotFound(self.vendor, symbol, "the Treasury par-yield curve does not provide this series.")
+            raise NotFound(self.display_name, symbol, "the Treasury par-yield curve does not provide this series.")
         first = max(FIRST_YEAR, start.year if start else FIRST_YEAR)
         last = (end or dt.date.today()).year
         rows: list[tuple[dt.date, float | None]] = []
         # Oldest year first, each file newest first: reverse each file so the whole list runs oldest first.
         for year in range(first, last + 1):
-            response = self._get(symbol, PATH.format(year=year), QUERY.format(year=year))
-            if response.status != 200:
-                raise HttpStatusError(self.vendor, symbol, f"answered HTTP {response.status} for {year}.")
+            response = self.get(symbol, PATH.format(year=year), QUERY.format(year=year), detail=f" for {year}")
             if not response.body.strip():
                 continue  # a year without rows (early January) is an empty 200
-            text = sniff_body(self.vendor, symbol, response, "a CSV file")
-            year_rows = parse_year(symbol, text)
+            year_rows = parse_year(symbol, self.body_text(symbol, response))
             if not year_rows:
                 continue
             validate_order = [(day, 0.0) for day, _ in year_rows]
-            validate(self.vendor, symbol, validate_order, newest_first=True)  # raises if not strictly newest first
+            # raises if not strictly newest first
+            validate(self.display_name, symbol, validate_order, newest_first=True)
             rows.extend(reversed(year_rows))
         rows = [(day, value) for day, value in rows if (not start or day >= start) and (not end or day <= end)]
-        return validate(self.vendor, symbol, rows)
+        return validate(self.display_name, symbol, rows)

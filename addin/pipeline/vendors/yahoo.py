@@ -16,8 +16,9 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from addin.pipeline.vendors.base import Observation, Reader, sniff_body, validate, within
-from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, NotFound
+from addin.pipeline.vendors.base import Observation, Reader, validate, within
+from addin.pipeline.vendors.errors import BadResponse, NotFound
+from addin.pipeline.vendors.http import Response
 
 # Yahoo accepts negative epochs; 1900 is before any series it carries (^GSPC starts in 1927).
 EARLIEST = dt.date(1900, 1, 1)
@@ -67,16 +68,22 @@ def parse(symbol: str, text: str, field: str = "close") -> list[Observation]:
 
 
 class YahooReader(Reader):
-    name = "yahoo"
-    vendor = "Yahoo"
+    id = "yahoo"
+    display_name = "Yahoo"
     default_base_url = "https://query1.finance.yahoo.com"
     pace_key = "query1.finance.yahoo.com"
+    expected = "chart data"
 
-    def fetch(
-        self, symbol: str, start: dt.date | None = None, end: dt.date | None = None, *, field: str = "close"
-    ) -> list[Observation]:
+    def read(self, symbol: str, start: dt.date | None, end: dt.date | None, field: str) -> list[Observation]:
+        observations = super().read(symbol, start, end, field)
+        return within(self.display_name, symbol, observations, start, end or dt.date.today())
+
+    def path(self, symbol: str) -> str:
+        return f"/v8/finance/chart/{quote(symbol, safe='')}"
+
+    def params(self, symbol: str, start: dt.date | None, end: dt.date | None) -> dict[str, str]:
         last = end or dt.date.today()
-        params = {
+        return {
             "period1": str(_epoch(start or EARLIEST)),
             # period2 is exclusive; the day after `last` includes its bar.
             "period2": str(_epoch(last + dt.timedelta(days=1))),
@@ -84,12 +91,12 @@ class YahooReader(Reader):
             "events": "div|split",
             "includeAdjustedClose": "true",
         }
-        response = self._get(symbol, f"/v8/finance/chart/{quote(symbol, safe='')}", params)
+
+    def raise_for_status(self, symbol: str, response: Response, detail: str = "") -> None:
         if response.status == 404:
-            text = response.text
-            detail = "No data found, symbol may be delisted" if "No data found" in text else "not found"
-            raise NotFound(self.vendor, symbol, f"Yahoo says: {detail}.")
-        if response.status != 200:
-            raise HttpStatusError(self.vendor, symbol, f"answered HTTP {response.status}.")
-        observations = parse(symbol, sniff_body(self.vendor, symbol, response, "chart data"), field)
-        return within(self.vendor, symbol, observations, start, last)
+            detail = "No data found, symbol may be delisted" if "No data found" in response.text else "not found"
+            raise NotFound(self.display_name, symbol, f"Yahoo says: {detail}.")
+        super().raise_for_status(symbol, response, detail)
+
+    def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
+        return parse(symbol, text, field)
