@@ -7,6 +7,7 @@ import re
 import statistics
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from openpyxl import load_workbook
@@ -17,11 +18,16 @@ from tests import realdata
 from udfs import cells
 from workbook import engine
 from workbook.data_sheets import read_tables
-from workbook.export import book_from_file, export_book, export_for_colleagues
+from workbook.export import export_book, export_for_colleagues
 from workbook.layout import build_book
 from workbook.xlsx import BrokenWorkbookError, read_grids, write_book
 
 MOMENT = dt.date(2024, 7, 16)
+REPLAY = dt.date(2024, 9, 12)  # the as-of day a user types into the workbook's as-of cell
+CORE = {
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
 
 
 def value(book, results, key):
@@ -48,6 +54,34 @@ def files(tmp_path_factory, moment):
     live = write_book(book, folder / "lazarus.xlsx")
     copy = export_book(book, folder / "copy.xlsx", results)
     return live, copy
+
+
+@pytest.fixture(scope="module")
+def lived_with(tmp_path_factory, files) -> Path:
+    """The live workbook after a user has lived with it: the as-of cell set to a past day in Excel, and a key, a
+    hidden sheet, VBA, an author and a path added."""
+    live, _ = files
+    target = tmp_path_factory.mktemp("lived_with") / "lazarus.xlsm"
+    _tamper(live, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def colleague_copy(tmp_path_factory, lived_with) -> Path:
+    """`lived_with` exported for colleagues: read back from the file, computed headless, written as values."""
+    return export_for_colleagues(lived_with, tmp_path_factory.mktemp("colleague") / "copy.xlsx")
+
+
+@pytest.fixture(scope="module")
+def colleague_workbook(colleague_copy):
+    return load_workbook(colleague_copy)
+
+
+@pytest.fixture(scope="module")
+def colleague_view(moment, colleague_workbook):
+    """What the copy for colleagues shows in the cell of each answer: key -> value."""
+    book, _ = moment
+    return {key: colleague_workbook[sheet][ref].value for key, (sheet, ref) in book.answers.items()}
 
 
 def test_dashboard_answers_are_lazarus_formulas_not_numbers(moment):
@@ -105,11 +139,9 @@ def test_analog_grid_shows_the_last_episodes_of_rally_analogs(moment, inputs):
     assert value(book, results, "analog_12") == "Share positive"
 
 
-def test_as_of_cell_replays_a_past_day(inputs):
-    book = build_book(inputs.data, dt.date(2024, 9, 12))
-    results = engine.calculate(book)
-    assert value(book, results, "t10y2y_curve_state") == "DIS-INVERTED"
-    assert value(book, results, "t10y2y_curve_since") == realdata.serial(dt.date(2024, 9, 6))
+def test_as_of_cell_replays_a_past_day(inputs, colleague_view):
+    assert colleague_view["t10y2y_curve_state"] == "DIS-INVERTED"
+    assert colleague_view["t10y2y_curve_since"] == dt.datetime(2024, 9, 6)
     latest = build_book(inputs.data, None)
     latest_results = engine.calculate(latest)
     assert value(latest, latest_results, "as_of") == realdata.serial(dt.date(2025, 9, 25))
@@ -173,13 +205,17 @@ def test_export_holds_values_charts_and_formats_only(files, moment):
         names = archive.namelist()
         assert sum(1 for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n)) == 4
         assert not any("vbaProject" in n or "externalLink" in n for n in names)
-        core = archive.read("docProps/core.xml").decode()
-        assert "<dc:creator>Lazarus</dc:creator>" in core
+        core = ElementTree.fromstring(archive.read("docProps/core.xml"))
+    # Parsed, not matched as text: openpyxl writes the namespace prefixes differently with and without lxml.
+    assert core.tag == f"{{{CORE['cp']}}}coreProperties"
+    assert [creator.text for creator in core.findall("dc:creator", CORE)] == ["Lazarus"]
 
 
 def _tamper(live: Path, target: Path) -> None:
-    """A workbook a user has lived with: a key on a config sheet, a hidden sheet, VBA, an author and a path."""
+    """A workbook a user has lived with: a past as-of day typed in, a key on a config sheet, a hidden sheet, VBA, an
+    author and a path."""
     workbook = load_workbook(live)
+    workbook["Dashboard"]["B3"].value = dt.datetime.combine(REPLAY, dt.time())
     config = workbook.create_sheet("xlwings.conf")
     config["A1"], config["B1"] = "FRED_API_KEY", "abcdef0123456789abcdef0123456789"
     hidden = workbook.create_sheet("Scratch")
@@ -194,28 +230,23 @@ def _tamper(live: Path, target: Path) -> None:
         archive.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 fake VBA project")
 
 
-def test_export_leaves_keys_hidden_sheets_vba_and_people_behind(files, tmp_path):
-    live, _ = files
-    tampered = tmp_path / "tampered.xlsm"
-    _tamper(live, tampered)
-    copy = export_for_colleagues(tampered, tmp_path / "copy.xlsx")
-    with zipfile.ZipFile(copy) as archive:
+def test_export_leaves_keys_hidden_sheets_vba_and_people_behind(lived_with, colleague_copy, colleague_workbook):
+    with zipfile.ZipFile(lived_with) as archive:  # they were there to leave behind
+        assert "xl/vbaProject.bin" in archive.namelist()
+        assert b"abcdef0123456789" in b"".join(archive.read(name) for name in archive.namelist())
+    with zipfile.ZipFile(colleague_copy) as archive:
         blob = b"".join(archive.read(name) for name in archive.namelist())
         assert not any("vbaProject" in name for name in archive.namelist())
     for secret in (b"abcdef0123456789", b"Jane", b"jane", b"xlwings.conf", b"Scratch", b"private notes", b"Users"):
         assert secret not in blob
-    assert load_workbook(copy).sheetnames == ["Dashboard", "Prices", "Rates", "Macro", "Sources", "Log", "Methods"]
+    assert colleague_workbook.sheetnames == ["Dashboard", "Prices", "Rates", "Macro", "Sources", "Log", "Methods"]
 
 
-def test_a_workbook_edited_in_excel_exports_its_own_data(files, tmp_path):
-    live, _ = files
-    workbook = load_workbook(live)
-    workbook["Dashboard"]["B3"].value = dt.datetime(2024, 9, 12)
-    edited = tmp_path / "edited.xlsx"
-    workbook.save(edited)
-    book = book_from_file(edited)
-    results = engine.calculate(book)
-    assert value(book, results, "t10y2y_curve_state") == "DIS-INVERTED"
+def test_a_workbook_edited_in_excel_exports_its_own_data(colleague_view):
+    _, iwm = realdata.until(*realdata.iwm(), REPLAY)
+    assert colleague_view["as_of"] == dt.datetime.combine(REPLAY, dt.time())  # the day typed into the file
+    assert colleague_view["iwm_close"] == pytest.approx(iwm[-1])  # and the data of that day
+    assert colleague_view["t10y2y_curve_state"] == "DIS-INVERTED"
 
 
 @pytest.mark.parametrize(

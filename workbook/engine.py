@@ -1,8 +1,9 @@
 """Compute a Lazarus workbook without Excel, with the `formulas` engine and every Lazarus function registered.
 
 The engine's own parser and function library (INDEX, MATCH, MAXIFS, LOOKUP, IF, …, and INDEX:INDEX references)
-evaluate each formula; Lazarus functions are added to its function table and run through udfs.cells exactly as a
-cell in Excel does. What differs from `formulas.ExcelModel` is the bookkeeping around it, for speed:
+evaluate each formula; Lazarus functions are added to its function table while a formula compiles and run through
+udfs.cells exactly as a cell in Excel does. Everything that touches the inside of `formulas` is in
+workbook/formulas_shim.py. What differs from `formulas.ExcelModel` is the bookkeeping around it, for speed:
 - ExcelModel makes a graph node of every one of the ~150,000 data cells (25 s for this workbook); here a formula
   asks for the names, cells and ranges it uses, and a data range is handed over as one array;
 - compiling a formula costs ~9 ms, so numbers and cell references are lifted out into inputs and each formula
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from udfs.cells import ALL
+from workbook import formulas_shim as shim
 from workbook.model import Book, Sheet
 
 _EPOCH = dt.date(1899, 12, 30)
@@ -27,7 +29,6 @@ _PLACEHOLDER = "LZARG"
 _CELL = re.compile(r"(?<![A-Za-z0-9_.!:$'])\$?([A-Z]{1,3})\$?([0-9]+)(?![A-Za-z0-9_(:!])")
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.$])([0-9]+(?:\.[0-9]+)?(?:E[+-]?[0-9]+)?)(?![A-Za-z0-9_(.])")
 _REFERENCE = re.compile(r"^'?(?P<sheet>[^'!]+)'?!\$?(?P<c1>[A-Z]+)\$?(?P<r1>\d+)(?::\$?(?P<c2>[A-Z]+)\$?(?P<r2>\d+))?$")
-_registered = False
 
 
 def _letters(index: int) -> str:
@@ -40,127 +41,15 @@ def _letters(index: int) -> str:
     return text
 
 
-def _from_engine(value: Any) -> Any:
-    """Engine values to what the cell functions take: a range stays a 2-D object array with blanks as None (error
-    values and text are not numbers, so the cleaning rules count them as missing); a single cell becomes a scalar."""
-    import schedula
-
-    if isinstance(value, np.ndarray):
-        if value.size == 1:
-            return _from_engine(value.ravel()[0])
-        grid = np.array(value, dtype=object)
-        grid[grid == schedula.EMPTY] = None  # one C-level pass; a per-cell Python loop cost 5 s per workbook
-        return grid
-    return _scalar(value)
-
-
-def _scalar(value: Any) -> Any:
-    """One engine value as Python: blank -> None, an error value -> its text ('#N/A'), NumPy numbers -> Python."""
-    import schedula
-    from formulas.functions import XlError
-
-    if value is schedula.EMPTY:
-        return None
-    if isinstance(value, XlError):
-        return str(value)
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def register() -> None:
-    """Add every Lazarus function to the engine's function table (once per process)."""
-    global _registered
-    if _registered:
-        return
-    import formulas
-    from formulas.functions import Array, wrap_ranges_func
-
-    table = formulas.get_functions()
-    for function in ALL:
-
-        def call(*args: Any, _function=function) -> Any:
-            result = _function(*[_from_engine(a) for a in args])
-            return np.asarray(result, dtype=object).view(Array) if isinstance(result, list) else result
-
-        call.__name__ = function.__name__
-        table[function.__name__] = wrap_ranges_func(call)
-    table["INDEX"] = _fast_index(table["INDEX"])
-    table["ROWS"] = _size_of_arrays(table["ROWS"], axis=0)
-    table["COLUMNS"] = _size_of_arrays(table["COLUMNS"], axis=1)
-    _registered = True
-
-
-def _size_of_arrays(original: Any, axis: int) -> Any:
-    """ROWS/COLUMNS that also take a computed array (Excel's ROWS(RALLY_ANALOGS(...))); the engine's own
-    versions accept only references."""
-    from formulas.ranges import Ranges
-
-    def size(value: Any) -> Any:
-        if isinstance(value, Ranges):
-            return original(value)
-        if isinstance(value, np.ndarray):
-            return value.shape[axis] if value.ndim == 2 else 1
-        return 1
-
-    return size
-
-
-def _scalar_number(value: Any) -> float | None:
-    from formulas.ranges import Ranges
-
-    if isinstance(value, Ranges):
-        value = value.value
-    if isinstance(value, np.ndarray):
-        if value.size != 1:
-            return None
-        value = value.ravel()[0]
-    if isinstance(value, np.generic):
-        value = value.item()
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _fast_index(original: dict[str, Any]) -> dict[str, Any]:
-    """INDEX(range, row[, column]) that picks one cell directly.
-
-    The engine's INDEX builds a reference object for every cell of the range before picking one: ~90 ms on an
-    8,000-row column, and the as-of names and chart data call it hundreds of times. For one range and whole
-    numbers ≥ 1 this builds only the chosen cell's reference, exactly as the engine's INDEX builds it; anything
-    else (row 0, arrays of rows, several areas, out of range) goes to the engine's INDEX unchanged.
-    """
-    from formulas.ranges import Ranges
-    from formulas.tokens.operand import _index2col
-
-    engine_index = original["function"]
-
-    def index(compiling: bool, array: Any, row_num: Any, col_num: Any = None, area_num: Any = 1) -> Any:
-        if not compiling and isinstance(array, Ranges) and not array.is_set and _scalar_number(area_num) == 1:
-            base = array.ranges[0]
-            first_row, first_col = int(base["r1"]), int(base["n1"])
-            rows, cols = int(base["r2"]) - first_row + 1, int(base["n2"]) - first_col + 1
-            row, col = _scalar_number(row_num), 1.0 if col_num is None else _scalar_number(col_num)
-            if col_num is None and rows == 1:
-                row, col = 1.0, row
-            if row is not None and col is not None and 1 <= row <= rows and 1 <= col <= cols:
-                r, n = first_row + int(row) - 1, first_col + int(col) - 1
-                values = Ranges((base,), array.values).value
-                sheet_id = base["sheet_id"]
-                ref = f"{_index2col(n)}{r}"
-                cell = {
-                    "r1": r,
-                    "r2": r,
-                    "c1": _index2col(n),
-                    "c2": _index2col(n),
-                    "n1": n,
-                    "n2": n,
-                    "ref": ref,
-                    "name": f"{sheet_id}!{ref}" if sheet_id else ref,
-                    "sheet_id": sheet_id,
-                }
-                return Ranges(values=dict(array.values)).set_value(cell, values[r - first_row, n - first_col])
-        return engine_index(compiling, array, row_num, col_num, area_num)
-
-    return {**original, "function": index}
+@functools.cache
+def functions() -> dict[str, Any]:
+    """The function-table entries the engine compiles with: every Lazarus function, run through udfs.cells exactly
+    as a cell in Excel does, and the faster INDEX, ROWS and COLUMNS. They are installed only while a formula
+    compiles (formulas_shim.compile_formula), so the `formulas` package's own table stays as it is for everyone
+    else in the process."""
+    table = {function.__name__: shim.cell_function(function) for function in ALL}
+    table.update(shim.fast_lookups())
+    return table
 
 
 def plain(value: Any) -> Any:
@@ -169,7 +58,7 @@ def plain(value: Any) -> Any:
         value = value.value
     if isinstance(value, np.ndarray):
         value = value.ravel()[0] if value.size else None
-    return _scalar(value)
+    return shim.scalar(value)
 
 
 def template(formula: str) -> tuple[str, list[tuple[str, str]]]:
@@ -195,9 +84,7 @@ def template(formula: str) -> tuple[str, list[tuple[str, str]]]:
 
 @functools.cache
 def _compiled(formula: str) -> Any:
-    import formulas
-
-    return formulas.Parser().ast(formula)[1].compile()
+    return shim.compile_formula(formula, functions())
 
 
 def _serial(value: Any) -> Any:
@@ -212,7 +99,6 @@ class BookEngine:
     """Evaluates the formulas of a `Book`: every formula cell, each name and range at most once."""
 
     def __init__(self, book: Book):
-        register()
         self.book = book
         self.sheets: dict[str, Sheet] = {sheet.name.upper(): sheet for sheet in book.sheets}
         self.names = {name.upper(): text for name, text in book.names.items()}
@@ -233,9 +119,7 @@ class BookEngine:
         if key not in self.memo:
             cell = self.sheets[sheet].cells.get((row, column))
             if cell is None:
-                import schedula
-
-                self.memo[key] = schedula.EMPTY
+                self.memo[key] = shim.EMPTY
             elif cell.is_formula:
                 self.memo[key] = self.formula(str(cell.value), sheet)
             else:
@@ -274,8 +158,6 @@ class BookEngine:
 
     def _reference(self, text: str) -> Any:
         """A cell's value, or a range as the engine's Ranges object (so INDEX can return references into it)."""
-        import formulas
-        import schedula
         from openpyxl.utils import column_index_from_string
 
         match = _REFERENCE.match(text.replace("$", ""))
@@ -288,7 +170,7 @@ class BookEngine:
         if key not in self.memo:
             first_row, last_row = int(match["r1"]), int(match["r2"])
             first_col, last_col = column_index_from_string(match["c1"]), column_index_from_string(match["c2"])
-            grid = np.full((last_row - first_row + 1, last_col - first_col + 1), schedula.EMPTY, dtype=object)
+            grid = np.full((last_row - first_row + 1, last_col - first_col + 1), shim.EMPTY, dtype=object)
             cells = self.sheets[sheet].cells
             for r in range(first_row, last_row + 1):
                 for c in range(first_col, last_col + 1):
@@ -297,7 +179,7 @@ class BookEngine:
                         value = self.cell(sheet, r, c) if cell.is_formula else _serial(cell.value)
                         grid[r - first_row, c - first_col] = value
             reference = f"{sheet}!{match['c1']}{first_row}:{match['c2']}{last_row}"
-            self.memo[key] = formulas.Ranges().push(reference, grid)
+            self.memo[key] = shim.reference(reference, grid)
         return self.memo[key]
 
 
