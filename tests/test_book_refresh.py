@@ -15,8 +15,8 @@ from addin.excel.book_refresh import LOG_TABLE, SOURCES_TABLE, refresh_book
 from addin.pipeline.sources import DEFAULT_SOURCES, source_rows
 from addin.pipeline.store import Store
 from addin.pipeline.vendors import HttpClient
+from testkit.vendor_server import Fault, VendorServer, load_newsletter_data
 from tests.test_refresh import TODAY, config_for, fast_settings
-from tests.vendor_server import Fault, VendorServer, load_newsletter_data
 from workbook.info_sheets import LOG_HEADER
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.xlwings_harness import ERROR_CODES, MISSING, ComTime, Harness, windows_xlwings
+from testkit.xlwings_harness import ERROR_CODES, MISSING, ComTime, Harness, windows_xlwings
 from udfs import cells
 
 DATA = Path(__file__).parent / "data"

@@ -16,7 +16,7 @@ from addin.pipeline.refresh import refresh, summary_rows
 from addin.pipeline.sources import DEFAULT_SOURCES, Source, VendorSymbol, load_sources, source_rows
 from addin.pipeline.store import Store
 from addin.pipeline.vendors import HttpClient
-from tests.vendor_server import (
+from testkit.vendor_server import (
     DATA,
     YAHOO_OUTAGE_HTML,
     Fault,

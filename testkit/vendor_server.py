@@ -23,8 +23,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-FIXTURES = Path(__file__).parent / "fixtures"
-DATA = Path(__file__).parent / "data"
+# The recordings and real data stay beside the tests that cite them.
+FIXTURES = Path(__file__).parents[1] / "tests" / "fixtures"
+DATA = Path(__file__).parents[1] / "tests" / "data"
 TREASURY_PREFIX = "/resource-center/data-chart-center/interest-rates/daily-treasury-rates.csv/"
 
 # The HTML page Yahoo shows during outages (yfinance keys off "Will be right back"); not a recording.
