@@ -1,6 +1,6 @@
 """Benchmark: a first and a second (incremental) refresh of the 13 newsletter sources from a local server.
 
-The server (tests/vendor_server.py) serves vendor-format bodies generated from the real histories in
+The server (testkit/vendor_server.py) serves vendor-format bodies generated from the real histories in
 tests/data, honouring each request's date range, and adds 100 ms of latency to every request. The client runs
 with the production pacing (FRED and Yahoo at 1 request/s). Printed: wall time, requests and bytes of each
 refresh, and, for the concurrency claim, each vendor's paced chain timed on its own.
@@ -21,7 +21,7 @@ from addin.pipeline.config import Config
 from addin.pipeline.refresh import RefreshReport, refresh
 from addin.pipeline.store import Store
 from addin.pipeline.vendors import HttpClient, HttpSettings
-from tests.vendor_server import VendorServer, load_newsletter_data
+from testkit.vendor_server import VendorServer, load_newsletter_data
 from workbook.catalogue import CATALOGUE, Source
 
 LATENCY = 0.100

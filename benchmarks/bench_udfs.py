@@ -1,5 +1,5 @@
 """Time every cell function the way Excel calls it: xlwings' own `call_udf` (argument conversion, udfs.excel, the
-statistics, result conversion) under tests/xlwings_harness.py, for a 25,000-row column and for a whole-column
+statistics, result conversion) under testkit/xlwings_harness.py, for a 25,000-row column and for a whole-column
 reference (1,048,576 rows, 25,000 filled). Prints the median milliseconds per call; the target is under 10 ms.
 
     .venv/bin/python benchmarks/bench_udfs.py [--repeat 15]
@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.xlwings_harness import ERROR_CODES, MISSING, ComTime, Harness, windows_xlwings
+from testkit.xlwings_harness import ERROR_CODES, MISSING, ComTime, Harness, windows_xlwings
 
 ROWS = 25_000
 WHOLE_COLUMN = 1_048_576

@@ -6,6 +6,7 @@ the recorded bodies served over HTTP on 127.0.0.1.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import pandas as pd
@@ -14,8 +15,8 @@ import pytest
 from addin.excel.book_refresh import LOG_TABLE, SOURCES_TABLE, refresh_book
 from addin.pipeline.store import Store
 from addin.pipeline.vendors import HttpClient
-from tests.test_refresh import TODAY, config_for, fast_settings
-from tests.vendor_server import Fault, VendorServer, load_newsletter_data
+from testkit.vendor_server import Fault, load_newsletter_data
+from tests.test_refresh import TODAY, config_for, copy_store, fast_settings
 from workbook.catalogue import CATALOGUE, source_rows
 from workbook.info_sheets import LOG_HEADER
 
@@ -50,10 +51,8 @@ class TableWriter:
 
 
 @pytest.fixture
-def server():
-    with VendorServer() as running:
-        load_newsletter_data(running)
-        yield running
+def server(newsletter_server):
+    return newsletter_server
 
 
 def run(server, tmp_path, writer, sheet=None):
@@ -67,9 +66,28 @@ def run(server, tmp_path, writer, sheet=None):
     )
 
 
-def test_refresh_fills_every_table_points_the_names_at_the_new_rows_and_logs(server, tmp_path):
+@pytest.fixture(scope="module")
+def first_refresh(running_vendor_server, tmp_path_factory):
+    """One Refresh of a new workbook from the 13 newsletter series, made once per module: (its folder, with the
+    store, and the writer and result as it left them). Read it only; `refreshed_copy` gives a test its own copy."""
+    running_vendor_server.reset()
+    load_newsletter_data(running_vendor_server)
+    folder = tmp_path_factory.mktemp("first-book-refresh")
     writer = TableWriter()
-    result = run(server, tmp_path, writer)
+    result = run(running_vendor_server, folder, writer)
+    return folder, writer, result
+
+
+@pytest.fixture
+def refreshed_copy(first_refresh, server, tmp_path):
+    """This test's copy of `first_refresh`'s writer, with its store copied into ``tmp_path``; the server is reset."""
+    folder, writer, _ = first_refresh
+    copy_store(folder / "lazarus.sqlite", tmp_path / "lazarus.sqlite")
+    return copy.deepcopy(writer)
+
+
+def test_refresh_fills_every_table_points_the_names_at_the_new_rows_and_logs(first_refresh):
+    _, writer, result = first_refresh
     prices = writer.tables["PricesTable"]
     assert list(prices.columns) == ["Date", "IWM", "SPY", "IWC", "MDY", "RUT", "GSPC"]
     row = prices[prices["Date"] == dt.date(2024, 7, 8)].iloc[0]
@@ -93,9 +111,8 @@ def test_refresh_this_sheet_touches_only_that_sheets_sources_and_tables(server, 
         run(server, tmp_path, writer, sheet="Dashboard")
 
 
-def test_a_failing_vendor_leaves_its_column_as_it_was_and_says_why(server, tmp_path):
-    writer = TableWriter()
-    run(server, tmp_path, writer)
+def test_a_failing_vendor_leaves_its_column_as_it_was_and_says_why(server, tmp_path, refreshed_copy):
+    writer = refreshed_copy
     before = writer.tables["MonthlyTable"].copy()
     server.fault("fred:UNRATE", *[Fault(500, b"Internal Server Error")] * 10)
     result = run(server, tmp_path, writer)

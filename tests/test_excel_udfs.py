@@ -1,4 +1,4 @@
-"""The Excel registration (udfs.excel), checked with xlwings' own Windows code running under tests/xlwings_harness.py:
+"""The Excel registration (udfs.excel), checked with xlwings' own Windows code running under testkit/xlwings_harness.py:
 the `__xlfunc__` metadata, the VBA that `generate_vba_wrapper` writes, and `call_udf`'s argument conversion of
 COM-style tuples of tuples built from the real series in tests/data."""
 
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.xlwings_harness import ERROR_CODES, MISSING, ComTime, Harness, windows_xlwings
+from testkit.xlwings_harness import ERROR_CODES, MISSING, ComTime, Harness, windows_xlwings
 from udfs import cells
 
 DATA = Path(__file__).parent / "data"

@@ -7,10 +7,15 @@ import datetime as dt
 import inspect
 import math
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from udfs.cells import ALL
+
+# 150 random argument lists per function, about 5 s for the module; test_inputs.py and test_excel_udfs.py check
+# the named bad inputs (text, errors, blanks, bad windows, overflow) quickly. Skipped by `pytest -m "not slow"`.
+pytestmark = pytest.mark.slow
 
 cell = st.one_of(
     st.none(),

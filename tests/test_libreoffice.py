@@ -14,6 +14,10 @@ from addin.pipeline.workbook_data import offline_data
 from workbook.export import export_book
 from workbook.layout import build_book
 
+# Starting LibreOffice and printing the workbook takes several seconds; test_workbook.py checks the exported
+# values without it. Skipped by the quick run (`pytest -m "not slow"`).
+pytestmark = pytest.mark.slow
+
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 if SOFFICE is None or shutil.which("pdftotext") is None:
     # CI installs LibreOffice and poppler and sets LAZARUS_REQUIRE_LIBREOFFICE=1, so there this is a failure.

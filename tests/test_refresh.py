@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from addin.pipeline.secrets import redact
 from addin.pipeline.sources import load_sources
 from addin.pipeline.store import Store
 from addin.pipeline.vendors import HttpClient
-from tests.vendor_server import (
+from testkit.vendor_server import (
     DATA,
     YAHOO_OUTAGE_HTML,
     Fault,
@@ -36,10 +37,8 @@ STOOQ_KEY = "stooqKEY7f3a9c2e"
 
 
 @pytest.fixture
-def server():
-    with VendorServer() as running:
-        load_newsletter_data(running)
-        yield running
+def server(newsletter_server):
+    return newsletter_server
 
 
 @pytest.fixture
@@ -65,8 +64,38 @@ def by_id(report):
     return {status.source_id: status for status in report.statuses}
 
 
-def test_first_refresh_fills_the_store_with_every_newsletter_series(server, store, tmp_path):
-    report = run_refresh(server, store, tmp_path)
+@pytest.fixture(scope="module")
+def first_refresh(running_vendor_server, tmp_path_factory):
+    """One first refresh of the 13 sources, made once per module: (its store file, its report)."""
+    running_vendor_server.reset()
+    load_newsletter_data(running_vendor_server)
+    folder = tmp_path_factory.mktemp("first-refresh")
+    report = run_refresh(running_vendor_server, Store(folder / "lazarus.sqlite"), folder)
+    assert report.ok, summary_rows(report)
+    return folder / "lazarus.sqlite", report
+
+
+@pytest.fixture
+def refreshed(first_refresh, server, store):
+    """``store`` as the first refresh left it (a copy of `first_refresh`'s); returns that refresh's report. The
+    server is reset, so its hits are this test's only."""
+    path, report = first_refresh
+    copy_store(path, store.path)
+    return report
+
+
+def copy_store(source: Path, target: Path) -> None:
+    """Copy a SQLite store with SQLite's backup (whole, whatever its journal holds)."""
+    from_db, to_db = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        from_db.backup(to_db)
+    finally:
+        from_db.close()
+        to_db.close()
+
+
+def test_first_refresh_fills_the_store_with_every_newsletter_series(store, refreshed):
+    report = refreshed
     assert report.ok, summary_rows(report)
     status = by_id(report)
     assert [s.source_id for s in report.statuses] == [s.id for s in CATALOGUE]
@@ -86,21 +115,21 @@ def test_first_refresh_fills_the_store_with_every_newsletter_series(server, stor
     assert status["ICSA"].rows_added == 3043 and status["BAMLH0A0HYM2"].last_date == D(2024, 7, 10)
 
 
-def test_second_refresh_asks_only_for_the_last_month_and_moves_under_5_percent_of_the_bytes(server, store, tmp_path):
-    first = run_refresh(server, store, tmp_path)
-    first_hits = len(server.hits)
+def test_second_refresh_asks_only_for_the_last_month_and_moves_under_5_percent_of_the_bytes(
+    server, store, tmp_path, refreshed
+):
+    first = refreshed
     second = run_refresh(server, store, tmp_path)
     assert second.ok and all(s.rows_added == 0 and s.rows_revised == 0 for s in second.statuses)
     assert second.bytes_received < 0.05 * first.bytes_received
-    later = server.hits[first_hits:]
+    later = server.hits
     fred = next(h for h in later if h.route == "fred:T10Y2Y")
     assert fred.query == {"id": "T10Y2Y", "cosd": "2026-06-30", "coed": "2026-11-24"}  # 2026-07-31 minus 31 days
     yahoo = next(h for h in later if h.route == "yahoo:IWM")
     assert yahoo.query["period1"] == str(int(dt.datetime(2025, 8, 26, tzinfo=dt.UTC).timestamp()))
 
 
-def test_overlap_picks_up_a_revised_value_and_a_new_day(server, store, tmp_path):
-    run_refresh(server, store, tmp_path)
+def test_overlap_picks_up_a_revised_value_and_a_new_day(server, store, tmp_path, refreshed):
     server.fred["UNRATE"] = [*server.fred["UNRATE"][:-1], (D(2026, 3, 1), 4.4), (D(2026, 4, 1), 4.5)]
     report = run_refresh(server, store, tmp_path)
     status = by_id(report)["UNRATE"]
@@ -108,8 +137,7 @@ def test_overlap_picks_up_a_revised_value_and_a_new_day(server, store, tmp_path)
     assert store.revisions("UNRATE")[0][:3] == (D(2026, 3, 1), 4.3, 4.4)
 
 
-def test_a_failed_series_keeps_all_its_old_rows_and_says_why(server, store, tmp_path):
-    run_refresh(server, store, tmp_path)
+def test_a_failed_series_keeps_all_its_old_rows_and_says_why(server, store, tmp_path, refreshed):
     before = store.read_rows("UNRATE")
     server.serve("fred:UNRATE", b"observation_date,UNRATE_NSA\n2026-04-01,4.5\n")  # a renamed column
     report = run_refresh(server, store, tmp_path)

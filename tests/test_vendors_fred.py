@@ -11,7 +11,7 @@ import pytest
 from addin.pipeline.vendors import BadResponse, HttpClient, KeyRejected, MissingKey, NotFound
 from addin.pipeline.vendors.fred_api import FredApiReader
 from addin.pipeline.vendors.fred_csv import FredCsvReader
-from tests.vendor_server import Fault, VendorServer, fast_settings, fixture
+from testkit.vendor_server import Fault, VendorServer, fast_settings, fixture
 
 D = dt.date
 KEY = "abcdef0123456789abcdef0123456789"  # a made-up 32-character key

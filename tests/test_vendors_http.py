@@ -15,7 +15,7 @@ from addin.pipeline.secrets import redact, scrub
 from addin.pipeline.vendors import BadResponse, HttpClient, HttpStatusError, RateLimited, VendorUnavailable
 from addin.pipeline.vendors.fred_api import FredApiReader
 from addin.pipeline.vendors.fred_csv import FredCsvReader
-from tests.vendor_server import Fault, VendorServer, fast_settings, fixture
+from testkit.vendor_server import Fault, VendorServer, fast_settings, fixture
 
 D = dt.date
 MODERN = "fred/fredgraph_T10Y2Y_modern_2024-06-27_2024-07-19.csv"

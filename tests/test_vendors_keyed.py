@@ -11,7 +11,7 @@ from addin.pipeline.vendors import BadResponse, HttpClient, KeyRejected, Missing
 from addin.pipeline.vendors.alphavantage import AlphaVantageReader
 from addin.pipeline.vendors.stooq import StooqReader
 from addin.pipeline.vendors.tiingo import TiingoReader
-from tests.vendor_server import VendorServer, fast_settings, fixture
+from testkit.vendor_server import VendorServer, fast_settings, fixture
 
 D = dt.date
 TIINGO_KEY = "tiingo-0123456789abcdef0123456789abcdef"

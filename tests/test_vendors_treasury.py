@@ -9,7 +9,7 @@ import pytest
 
 from addin.pipeline.vendors import BadResponse, HttpClient, NotFound
 from addin.pipeline.vendors.treasury import TreasuryReader
-from tests.vendor_server import DATA, VendorServer, fast_settings, fixture, load_fred_csv
+from testkit.vendor_server import DATA, VendorServer, fast_settings, fixture, load_fred_csv
 
 D = dt.date
 

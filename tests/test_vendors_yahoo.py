@@ -9,7 +9,7 @@ import pytest
 
 from addin.pipeline.vendors import BadResponse, HttpClient, NotFound, RateLimited
 from addin.pipeline.vendors.yahoo import YahooReader
-from tests.vendor_server import Bar, Fault, VendorServer, fast_settings, fixture
+from testkit.vendor_server import Bar, Fault, VendorServer, fast_settings, fixture
 
 D = dt.date
 AAPL = "yahoo/yahoo_chart_v8_AAPL_2020-08-31_to_2020-11-07_split_dividend.body.json"
@@ -96,7 +96,7 @@ def test_429_every_time_is_rate_limited_after_the_retries(server):
 
 
 def test_html_outage_page_with_status_200_is_an_error(server):
-    from tests.vendor_server import YAHOO_OUTAGE_HTML
+    from testkit.vendor_server import YAHOO_OUTAGE_HTML
 
     server.fault("yahoo:AAPL", Fault(200, YAHOO_OUTAGE_HTML, content_type="text/html"))
     with pytest.raises(BadResponse, match=r"outage page \('Will be right back'\)"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
+import functools
 import json
 import threading
 import time
@@ -23,8 +24,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-FIXTURES = Path(__file__).parent / "fixtures"
-DATA = Path(__file__).parent / "data"
+# The recordings and real data stay beside the tests that cite them.
+FIXTURES = Path(__file__).parents[1] / "tests" / "fixtures"
+DATA = Path(__file__).parents[1] / "tests" / "data"
 TREASURY_PREFIX = "/resource-center/data-chart-center/interest-rates/daily-treasury-rates.csv/"
 
 # The HTML page Yahoo shows during outages (yfinance keys off "Will be right back"); not a recording.
@@ -56,9 +58,9 @@ class Fault:
     truncate: bool = False  # announce the full Content-Length, send half, close the connection
 
 
-@dataclass
+@dataclass(frozen=True)
 class Bar:
-    """One daily price bar (None fields make a Yahoo null bar)."""
+    """One daily price bar (None fields make a Yahoo null bar). Frozen: servers share the bars read once."""
 
     day: dt.date
     open: float | None
@@ -196,18 +198,25 @@ class VendorServer:
     """Start with ``with VendorServer() as server:``; ``server.url`` is the base URL for every vendor."""
 
     def __init__(self, latency: float = 0.0) -> None:
-        self.latency = latency
-        self.fred: dict[str, list[tuple[dt.date, float | None]]] = {}
-        self.fred_header = "observation_date"
-        self.fred_missing = ""
-        self.yahoo: dict[str, list[Bar]] = {}
-        self.treasury: dict[int, bytes] = {}
-        self.static: dict[str, tuple[int, bytes, str]] = {}  # route -> (status, body, content type)
-        self.keys: dict[str, str] = {}  # vendor -> the only key it accepts
-        self.faults: dict[str, deque[Fault]] = defaultdict(deque)
-        self.hits: list[Hit] = []
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
+        self.reset(latency)
+
+    def reset(self, latency: float = 0.0) -> None:
+        """Back to the state of a new server: no data, served bodies, keys, faults or hits (a running one keeps
+        its port). For one server shared by several tests; a request still stalled from an earlier test would
+        record its hit after the reset, so tests that inject stalls use a server of their own."""
+        with self._lock:
+            self.latency = latency
+            self.fred: dict[str, list[tuple[dt.date, float | None]]] = {}
+            self.fred_header = "observation_date"
+            self.fred_missing = ""
+            self.yahoo: dict[str, list[Bar]] = {}
+            self.treasury: dict[int, bytes] = {}
+            self.static: dict[str, tuple[int, bytes, str]] = {}  # route -> (status, body, content type)
+            self.keys: dict[str, str] = {}  # vendor -> the only key it accepts
+            self.faults: dict[str, deque[Fault]] = defaultdict(deque)
+            self.hits: list[Hit] = []
 
     # setup helpers
     def fault(self, route: str, *faults: Fault) -> None:
@@ -365,26 +374,43 @@ def load_newsletter_data(server: VendorServer) -> None:
     ^RUT and ^GSPC have no real history in the repo, so the independent legacy IWM and SPY downloads
     (xjcarter/data, 2000–2022) stand in for them: real bars of realistic size, under the index symbols.
     T10Y3M comes from the recorded FRED API body (2023-01..06) and BAMLH0A0HYM2 from its fredgraph excerpt.
+    The files are read once per process; each server gets its own lists, so a test may replace or edit them.
     """
+    yahoo, fred = _newsletter_histories()
+    server.yahoo.update((symbol, list(bars)) for symbol, bars in yahoo.items())
+    server.fred.update((series, list(rows)) for series, rows in fred.items())
+
+
+@functools.cache
+def _newsletter_histories() -> tuple[dict[str, tuple[Bar, ...]], dict[str, tuple[tuple[dt.date, float | None], ...]]]:
     prices = DATA / "prices"
-    server.yahoo["IWM"] = load_price_csv(prices / "IWM_chenc319-Silverlight.csv")
-    server.yahoo["SPY"] = load_price_csv(prices / "SPY_chenc319-Silverlight.csv")
-    server.yahoo["IWC"] = load_price_csv(prices / "IWC_2024_alm0421.csv")
-    server.yahoo["MDY"] = load_price_csv(prices / "legacy_2000_2022" / "MDY_xjcarter-data.csv")
-    server.yahoo["^RUT"] = load_price_csv(prices / "legacy_2000_2022" / "IWM_xjcarter-data.csv")
-    server.yahoo["^GSPC"] = load_price_csv(prices / "legacy_2000_2022" / "SPY_xjcarter-data.csv")
-    fred = DATA / "fred"
-    server.fred["T10Y2Y"] = load_fred_csv(fred / "T10Y2Y_qie2003.csv")
-    server.fred["DGS10"] = load_fred_csv(fred / "DGS10_qie2003.csv")
-    server.fred["DGS2"] = load_fred_csv(fred / "DGS2_matemadrigal.csv")
-    server.fred["UNRATE"] = load_fred_csv(fred / "UNRATE_granite-tsfm.csv")
-    server.fred["ICSA"] = load_fred_csv(fred / "ICSA_rellethy.csv")
-    server.fred["BAMLH0A0HYM2"] = load_fred_csv(FIXTURES / "fred" / "fredgraph_BAMLH0A0HYM2_modern_2024-07-01_10.csv")
+    yahoo = {
+        "IWM": load_price_csv(prices / "IWM_chenc319-Silverlight.csv"),
+        "SPY": load_price_csv(prices / "SPY_chenc319-Silverlight.csv"),
+        "IWC": load_price_csv(prices / "IWC_2024_alm0421.csv"),
+        "MDY": load_price_csv(prices / "legacy_2000_2022" / "MDY_xjcarter-data.csv"),
+        "^RUT": load_price_csv(prices / "legacy_2000_2022" / "IWM_xjcarter-data.csv"),
+        "^GSPC": load_price_csv(prices / "legacy_2000_2022" / "SPY_xjcarter-data.csv"),
+    }
+    fred_dir = DATA / "fred"
+    fred = {
+        "T10Y2Y": load_fred_csv(fred_dir / "T10Y2Y_qie2003.csv"),
+        "DGS10": load_fred_csv(fred_dir / "DGS10_qie2003.csv"),
+        "DGS2": load_fred_csv(fred_dir / "DGS2_matemadrigal.csv"),
+        "UNRATE": load_fred_csv(fred_dir / "UNRATE_granite-tsfm.csv"),
+        "ICSA": load_fred_csv(fred_dir / "ICSA_rellethy.csv"),
+        "BAMLH0A0HYM2": load_fred_csv(FIXTURES / "fred" / "fredgraph_BAMLH0A0HYM2_modern_2024-07-01_10.csv"),
+    }
     api = json.loads(fixture("fred/fred_api_series_observations_T10Y3M_2023-01-01_2023-06-06.json"))
-    server.fred["T10Y3M"] = [
+    fred["T10Y3M"] = [
         (dt.date.fromisoformat(o["date"]), None if o["value"] == "." else float(o["value"]))
         for o in api["observations"]
     ]
+    # Tuples of frozen bars and tuples: the copy read once cannot be changed by accident.
+    return (
+        {symbol: tuple(bars) for symbol, bars in yahoo.items()},
+        {series: tuple(rows) for series, rows in fred.items()},
+    )
 
 
 def fast_settings(**overrides: object):
