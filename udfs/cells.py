@@ -15,41 +15,39 @@ from udfs.errors import CellError, cell_function
 from udfs.inputs import check_positive, dated, omitted, pair, real, series, to_floats, whole
 from udfs.inputs import prices as price_series
 
-Cell = Any
+Arg = Any  # whatever the caller (Excel through udfs.excel, the workbook engine, a test) passes for one argument
 
 
-def _window(window: Cell) -> int:
+def _window(window: Arg) -> int:
     return whole(window, "window", 6)
 
 
-def _lookback(lookback: Cell) -> int:
+def _lookback(lookback: Arg) -> int:
     return whole(lookback, "lookback", 0, minimum=0)
 
 
-def _ratio(numerator: Cell, denominator: Cell) -> np.ndarray:
-    top, bottom = pair(
-        to_floats(numerator, "numerator"), to_floats(denominator, "denominator"), ("numerator", "denominator")
-    )
+def _ratio(numerator: Arg, denominator: Arg) -> np.ndarray:
+    top, bottom = pair(numerator, denominator, ("numerator", "denominator"))
     check_positive(top, "numerator")
     check_positive(bottom, "denominator")
     return top.values / bottom.values
 
 
-def _prices_and_dates(values: Cell, dates: Cell) -> tuple[np.ndarray, np.ndarray | None]:
+def _prices_and_dates(values: Arg, dates: Arg) -> tuple[np.ndarray, np.ndarray | None]:
     if omitted(dates):
         return price_series(values).values, None
     price_col, date_col = dated(values, dates)
     return price_col.values, date_col.values
 
 
-def _horizons(value: Cell) -> tuple[int, ...]:
+def _horizons(value: Arg) -> tuple[int, ...]:
     """'21,63,126,252', a single number, or a range of numbers."""
     if omitted(value):
         return (21, 63, 126, 252)
     if isinstance(value, str):
         parts = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
         try:
-            numbers: list[Cell] = [float(part) for part in parts]
+            numbers: list[Arg] = [float(part) for part in parts]
         except ValueError:
             raise CellError(
                 f'horizons must be whole numbers separated by commas, like "21,63", got {value!r}'
@@ -65,45 +63,45 @@ def _horizons(value: Cell) -> tuple[int, ...]:
 
 
 @cell_function
-def RALLY_RETURN(prices: Cell, window: Cell = 6) -> float:
+def RALLY_RETURN(prices: Arg, window: Arg = 6) -> float:
     """Return of the last `window` observations: Pₙ / Pₙ₋w − 1 (0.152 = 15.2%)."""
     return rally.rally_return(price_series(prices).values, _window(window))
 
 
 @cell_function
-def RALLY_SIGMA(prices: Cell, window: Cell = 6, lookback: Cell = 0) -> float:
+def RALLY_SIGMA(prices: Arg, window: Arg = 6, lookback: Arg = 0) -> float:
     """How many standard deviations today's w-day return is from the mean of every earlier overlapping w-day
     return: (Rₙ − mean(H)) / stdev(H), sample stdev."""
     return rally.rally_sigma(price_series(prices).values, _window(window), _lookback(lookback))
 
 
 @cell_function
-def RALLY_PERCENTILE(prices: Cell, window: Cell = 6, lookback: Cell = 0) -> float:
+def RALLY_PERCENTILE(prices: Arg, window: Arg = 6, lookback: Arg = 0) -> float:
     """Percentile of today's w-day return among every earlier overlapping w-day return (mean rank, ties ½)."""
     return rally.rally_percentile(price_series(prices).values, _window(window), _lookback(lookback))
 
 
 @cell_function
-def EVENTS_PER_CENTURY(prices: Cell, window: Cell = 6, threshold: Cell = None, dates: Cell = None) -> float:
+def EVENTS_PER_CENTURY(prices: Arg, window: Arg = 6, threshold: Arg = None, dates: Arg = None) -> float:
     """How often a w-day move like today's (or beyond `threshold`) happens: non-overlapping episodes per 100 years."""
     values, serials = _prices_and_dates(prices, dates)
     return rally.events_per_century(values, _window(window), real(threshold, "threshold", None), serials)
 
 
 @cell_function
-def UP_STREAK(prices: Cell, threshold: Cell = 0.01) -> int:
+def UP_STREAK(prices: Arg, threshold: Arg = 0.01) -> int:
     """Number of consecutive latest daily returns above `threshold` (0 if today's is not)."""
     return rally.up_streak(price_series(prices).values, real(threshold, "threshold", 0.01))
 
 
 @cell_function
-def UP_DAYS(prices: Cell, window: Cell = 6, threshold: Cell = 0.01) -> int:
+def UP_DAYS(prices: Arg, window: Arg = 6, threshold: Arg = 0.01) -> int:
     """How many of the last `window` daily returns are above `threshold` ("five >1% days in a six-day rally")."""
     return rally.up_days(price_series(prices).values, _window(window), real(threshold, "threshold", 0.01))
 
 
 @cell_function
-def MAX_DAILY_GAIN(prices: Cell, window: Cell = 6) -> float:
+def MAX_DAILY_GAIN(prices: Arg, window: Arg = 6) -> float:
     """The largest of the last `window` daily returns."""
     return rally.max_daily_gain(price_series(prices).values, _window(window))
 
@@ -112,19 +110,19 @@ def MAX_DAILY_GAIN(prices: Cell, window: Cell = 6) -> float:
 
 
 @cell_function
-def RATIO_CHANGE(numerator: Cell, denominator: Cell, window: Cell = 6) -> float:
+def RATIO_CHANGE(numerator: Arg, denominator: Arg, window: Arg = 6) -> float:
     """Change of the ratio numerator/denominator over `window` observations: Qₙ / Qₙ₋w − 1."""
     return rally.rally_return(_ratio(numerator, denominator), _window(window), "ratio values")
 
 
 @cell_function
-def RATIO_SIGMA(numerator: Cell, denominator: Cell, window: Cell = 6, lookback: Cell = 0) -> float:
+def RATIO_SIGMA(numerator: Arg, denominator: Arg, window: Arg = 6, lookback: Arg = 0) -> float:
     """RALLY_SIGMA of the ratio numerator/denominator: how unusual today's w-day change of the ratio is, in sigmas."""
     return rally.rally_sigma(_ratio(numerator, denominator), _window(window), _lookback(lookback), "ratio values")
 
 
 @cell_function
-def RATIO_PERCENTILE(numerator: Cell, denominator: Cell, window: Cell = 6, lookback: Cell = 0) -> float:
+def RATIO_PERCENTILE(numerator: Arg, denominator: Arg, window: Arg = 6, lookback: Arg = 0) -> float:
     """RALLY_PERCENTILE of the ratio numerator/denominator: percentile of today's w-day change of the ratio."""
     return rally.rally_percentile(_ratio(numerator, denominator), _window(window), _lookback(lookback), "ratio values")
 
@@ -133,37 +131,37 @@ def RATIO_PERCENTILE(numerator: Cell, denominator: Cell, window: Cell = 6, lookb
 
 
 @cell_function
-def RSI(prices: Cell, period: Cell = 14) -> float:
+def RSI(prices: Arg, period: Arg = 14) -> float:
     """Wilder's relative strength index (0-100) of the last price, exactly as TA-Lib computes it."""
     return overbought.rsi(price_series(prices).values, whole(period, "period", 14))
 
 
 @cell_function
-def MA_SIGMA(prices: Cell, period: Cell = 50) -> float:
+def MA_SIGMA(prices: Arg, period: Arg = 50) -> float:
     """Distance of the last price from its `period`-day moving average in population standard deviations."""
     return overbought.ma_sigma(price_series(prices).values, whole(period, "period", 50))
 
 
 @cell_function
-def OVERBOUGHT_PERCENTILE(prices: Cell, period: Cell = 50) -> float:
+def OVERBOUGHT_PERCENTILE(prices: Arg, period: Arg = 50) -> float:
     """Percentile of today's MA_SIGMA among every earlier day's (1 = never this overbought)."""
     return overbought.overbought_percentile(price_series(prices).values, whole(period, "period", 50))
 
 
 @cell_function
-def DRAWDOWN(prices: Cell) -> float:
+def DRAWDOWN(prices: Arg) -> float:
     """Distance of the last price below the highest price: Pₙ / max(P) − 1 (0 at a new high)."""
     return market.drawdown(price_series(prices).values)
 
 
 @cell_function
-def BEAR_LINE(prices: Cell, threshold: Cell = 0.2) -> float:
+def BEAR_LINE(prices: Arg, threshold: Arg = 0.2) -> float:
     """The price that marks bear-market territory: max(P) · (1 − threshold)."""
     return market.bear_line(price_series(prices).values, real(threshold, "threshold", 0.2))
 
 
 @cell_function
-def MARKET_STATE(prices: Cell) -> str:
+def MARKET_STATE(prices: Arg) -> str:
     """NEW HIGH, BULL (drawdown under 10%), CORRECTION (10% to 20%) or BEAR (20% or more)."""
     return market.market_state(price_series(prices).values)
 
@@ -171,7 +169,7 @@ def MARKET_STATE(prices: Cell) -> str:
 # --- Yield curve ---------------------------------------------------------------------------------------------
 
 
-def _curve(spread: Cell, dates: Cell) -> tuple[np.ndarray, np.ndarray]:
+def _curve(spread: Arg, dates: Arg) -> tuple[np.ndarray, np.ndarray]:
     values, serials = dated(spread, dates, name="spread", positive=False)
     if not len(values):
         raise CellError("spread has no numbers with a date")
@@ -179,7 +177,7 @@ def _curve(spread: Cell, dates: Cell) -> tuple[np.ndarray, np.ndarray]:
 
 
 @cell_function
-def CURVE_STATE(spread: Cell, dates: Cell, persist: Cell = 5, memory_days: Cell = 365) -> str:
+def CURVE_STATE(spread: Arg, dates: Arg, persist: Arg = 5, memory_days: Arg = 365) -> str:
     """INVERTED, UN-INVERTING, DIS-INVERTED or NORMAL: the yield curve's state on the last day."""
     values, serials = _curve(spread, dates)
     return curve.curve_state(
@@ -188,7 +186,7 @@ def CURVE_STATE(spread: Cell, dates: Cell, persist: Cell = 5, memory_days: Cell 
 
 
 @cell_function
-def CURVE_SINCE(spread: Cell, dates: Cell, persist: Cell = 5, memory_days: Cell = 365) -> float:
+def CURVE_SINCE(spread: Arg, dates: Arg, persist: Arg = 5, memory_days: Arg = 365) -> float:
     """The date the curve's current state began (format the cell as a date)."""
     values, serials = _curve(spread, dates)
     return curve.curve_state(
@@ -197,7 +195,7 @@ def CURVE_SINCE(spread: Cell, dates: Cell, persist: Cell = 5, memory_days: Cell 
 
 
 @cell_function
-def CURVE_EPISODES(spread: Cell, dates: Cell, persist: Cell = 5) -> list[list[float | str]]:
+def CURVE_EPISODES(spread: Arg, dates: Arg, persist: Arg = 5) -> list[list[float | str]]:
     """Spills one row per inversion episode: start, end (blank while open), calendar days, minimum spread, its date."""
     values, serials = _curve(spread, dates)
     persist_days = whole(persist, "persist", 5)
@@ -211,7 +209,7 @@ def CURVE_EPISODES(spread: Cell, dates: Cell, persist: Cell = 5) -> list[list[fl
 
 
 @cell_function
-def SAHM_RULE(unemployment: Cell) -> float:
+def SAHM_RULE(unemployment: Arg) -> float:
     """Sahm recession rule, in percentage points: 3-month average unemployment minus its low of the prior 12 months."""
     rates = to_floats(unemployment, "unemployment")
     present = np.flatnonzero(~np.isnan(rates))
@@ -221,7 +219,7 @@ def SAHM_RULE(unemployment: Cell) -> float:
 
 
 @cell_function
-def PERCENTILE_RANK(values: Cell, value: Cell = None) -> float:
+def PERCENTILE_RANK(values: Arg, value: Arg = None) -> float:
     """Percentile of `value` among `values` (default: the latest value among all earlier ones), ties count ½."""
     return macro.percentile_rank(series(values, "values").values, real(value, "value", None))
 
@@ -230,7 +228,7 @@ def PERCENTILE_RANK(values: Cell, value: Cell = None) -> float:
 
 
 @cell_function
-def RALLY_REPORT(prices: Cell, dates: Cell = None, window: Cell = 6, lookback: Cell = 0) -> list[list[float | str]]:
+def RALLY_REPORT(prices: Arg, dates: Arg = None, window: Arg = 6, lookback: Arg = 0) -> list[list[float | str]]:
     """Spills a method card of today's w-day move: move, sigma, percentile, normal percentile, episodes per century,
     windows used, dates, method."""
     values, serials = _prices_and_dates(prices, dates)
@@ -239,7 +237,7 @@ def RALLY_REPORT(prices: Cell, dates: Cell = None, window: Cell = 6, lookback: C
 
 @cell_function
 def RALLY_ANALOGS(
-    prices: Cell, dates: Cell, window: Cell = 6, threshold: Cell = None, horizons: Cell = "21,63,126,252"
+    prices: Arg, dates: Arg, window: Arg = 6, threshold: Arg = None, horizons: Arg = "21,63,126,252"
 ) -> list[list[float | str]]:
     """Spills every earlier move like today's with what followed over each horizon, then the median and share up:
     did the rally have legs?"""

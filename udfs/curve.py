@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from udfs.inputs import need
+from udfs.errors import need
 
 INVERTED = "INVERTED"
 UN_INVERTING = "UN-INVERTING"

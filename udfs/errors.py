@@ -2,6 +2,10 @@
 
 xlwings cannot return a real `#N/A` error value (xlwings issue #776) and shows a Python exception as a traceback in
 the cell, so every cell function returns `#N/A NAME: what is wrong and what would fix it` instead (SPEC.md).
+
+The statistics modules (rally, overbought, market, curve, macro, reports) take clean NumPy arrays and depend on
+nothing but NumPy and this module: they raise `CellError`, through `need` for the standard too-short message.
+`cell_function`, the guard at the edge, turns that error (or any other) into the `#N/A …` text.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ class CellError(ValueError):
     """Bad input or an undefined result; the message is what the user reads after `#N/A NAME: `."""
 
 
-def is_na(value: object) -> bool:
-    """True for a cell function's `#N/A …` text."""
-    return isinstance(value, str) and value.startswith(NA_PREFIX)
+def need(count: int, minimum: int, what: str, noun: str) -> None:
+    """The standard too-short message, e.g. 'window 6 needs at least 27 prices, got 5'."""
+    if count < minimum:
+        raise CellError(f"{what} needs at least {minimum} {noun}, got {count}")
 
 
 def _plain(value: Any) -> Any:

@@ -7,15 +7,21 @@ NumPy array, with headers, blanks (None or ""), text, error texts and dates mixe
 - a single-series function drops interior missing observations; a two-series function drops a row where either side is
   missing, so both ranges must have the same size;
 - prices must be > 0, dates strictly increasing; an error names the cell's 1-based position in the range.
+
+This is also the only place that knows what Excel itself hands over (udfs.excel passes series arguments on untouched,
+read `raw`): a whole-column reference is a million rows, almost all of them trailing blanks, so those are trimmed with
+C-level counts before any cell is looked at; an error cell arrives as an int (a COM error code) that would pass for a
+number, so it becomes a blank; a date cell arrives as a timezone-aware datetime and counts as its calendar day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
 from numbers import Real
 from typing import Any
 
@@ -24,16 +30,19 @@ import numpy as np
 from udfs.errors import CellError
 
 # Excel's day zero for serials after 1900-02-28 (Excel counts the non-existent 1900-02-29).
-EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-_EPOCH64 = np.datetime64("1899-12-30T00:00:00", "us")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
 _EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
+_EPOCH64 = np.datetime64(EXCEL_EPOCH, "D")
 _LAST_SERIAL = 2958465.0  # 9999-12-31, Excel's last date
-_FAST_TYPES = {float, int, type(None), np.float64}
+_FAST_TYPES = {float, type(None), np.float64}  # not int: an int may be an error cell, see _cell_number
 _MAX_WHOLE = 10**9
+# Excel's error cells reach Python as COM error codes: xlErrNull (2000) … xlErrCalc (2050), offset by 0x800A0000.
+_FIRST_ERROR, _LAST_ERROR = -2146826288, -2146826238
+_BLOCK = 4096  # cells per C-level count while looking for the end of the data
 
 
 @dataclass(frozen=True)
-class Column:
+class Observed:
     """Observations kept from one range: `values`, and `cells`, their 1-based positions in the range (for messages)."""
 
     values: np.ndarray
@@ -43,26 +52,85 @@ class Column:
         return len(self.values)
 
 
-def _flatten(values: Any, name: str) -> list[Any] | np.ndarray:
-    """One row or one column of cells as a flat sequence; a single cell is a sequence of one."""
+# --- Excel's dates ---------------------------------------------------------------------------------------------
+
+
+def date_to_serial(day: dt.date) -> float:
+    """The Excel serial of a date (or of a datetime's calendar day: the time of day is ignored)."""
+    return float(day.toordinal() - _EPOCH_ORDINAL)
+
+
+def serial_to_date(serial: float) -> dt.date:
+    """The calendar date of an Excel serial (its whole-day part)."""
+    return EXCEL_EPOCH + dt.timedelta(days=math.floor(serial))
+
+
+def date_text(serial: float) -> str:
+    return serial_to_date(serial).isoformat()
+
+
+# --- The cells of one range ------------------------------------------------------------------------------------
+
+
+def _data_end(seq: Sequence[Any], blanks: tuple[Any, ...]) -> int:
+    """len(seq) without its trailing blank cells (`blanks`: the empty cell first, then empty text).
+
+    A whole-column reference is 1,048,576 rows of which the last million are blank: counting blanks block by block
+    (in C) from the end finds the data in a few ms, where a Python loop over the rows takes ~50 ms.
+    """
+    empty, *others = blanks
+    end = len(seq)
+    while end:
+        start = max(0, end - _BLOCK)
+        block = seq[start:end]
+        found = block.count(empty)
+        # Comparing None with "" is slow in C too, so only look for empty text when a block is not all empty.
+        for other in others if found != end - start else ():
+            found += block.count(other)
+        if found != end - start:
+            break
+        end = start
+    while end and seq[end - 1] in blanks:
+        end -= 1
+    return end
+
+
+def _rows_end(rows: Sequence[Any]) -> int:
+    """len(rows) without its trailing blank rows; rows of one cell each, as tuples (from Excel) or lists."""
+    kind = type(rows[-1])
+    if kind is tuple:
+        return _data_end(rows, ((None,), ("",)))
+    if kind is list:
+        return _data_end(rows, ([None], [""]))
+    return len(rows)
+
+
+def _cells(values: Any, name: str) -> tuple[Sequence[Any], int]:
+    """One row or one column of cells as a flat sequence without its trailing blanks, and the number of cells the
+    range had before trimming. A single cell is a range of one."""
     if values is None:
-        return []
+        return [], 0
     if isinstance(values, np.ndarray):
-        if values.ndim == 2:
-            if 1 not in values.shape:
-                raise CellError(f"{name} must be one row or one column, got {values.shape[0]}×{values.shape[1]} cells")
-            return values.ravel()
-        return values.ravel()
+        if values.ndim == 2 and 1 not in values.shape:
+            raise CellError(f"{name} must be one row or one column, got {values.shape[0]}×{values.shape[1]} cells")
+        return values.ravel(), values.size
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        return [values]
-    if values and isinstance(values[0], (list, tuple, np.ndarray)):
-        if len(values) == 1:
-            return list(values[0])
-        widths = set(map(len, values))
-        if widths != {1}:
-            raise CellError(f"{name} must be one row or one column, got {len(values)}×{max(widths)} cells")
-        return [row[0] for row in values]
-    return values
+        return [values], 1
+    if not values:
+        return values, 0
+    if not isinstance(values[0], (list, tuple, np.ndarray)):
+        return values[: _data_end(values, (None, ""))], len(values)
+    if len(values) == 1:  # one row: ((a, b, c, …),)
+        row = values[0] if isinstance(values[0], (list, tuple)) else list(values[0])
+        return row[: _data_end(row, (None, ""))], len(row)
+    rows = values[: _rows_end(values)]
+    widths = set(map(len, rows))
+    if widths - {1}:
+        raise CellError(f"{name} must be one row or one column, got {len(values)}×{max(widths)} cells")
+    return list(chain.from_iterable(rows)), len(values)
+
+
+# --- Cells to numbers ------------------------------------------------------------------------------------------
 
 
 def _number(value: Any) -> float:
@@ -73,6 +141,14 @@ def _number(value: Any) -> float:
         return float(value)
     except (OverflowError, ValueError):
         return math.nan
+
+
+def _cell_number(value: Any) -> float:
+    """One cell of a series as a number. Excel's error cells arrive as ints (COM error codes); as numbers they would
+    pass for prices, so they are blanks. (Excel hands every number over as a float.)"""
+    if value.__class__ is int and _FIRST_ERROR <= value <= _LAST_ERROR:
+        return math.nan
+    return _number(value)
 
 
 def _first(flat: Sequence[Any], kinds: tuple[type, ...]) -> int:
@@ -106,13 +182,12 @@ def _converted(flat: Sequence[Any], kinds: tuple[type, ...], fast: set[type] | N
     return out
 
 
-def to_floats(values: Any, name: str = "values") -> np.ndarray:
+def _floats(flat: Sequence[Any]) -> np.ndarray:
     """Every cell as a float, NaN where the cell is not a finite number (text, blank, error, TRUE/FALSE, ±inf)."""
-    flat = _flatten(values, name)
     if isinstance(flat, np.ndarray) and flat.dtype.kind in "fiu":
         out = flat.astype(float)
     else:
-        out = _converted(flat, (Real, Decimal), _FAST_TYPES, lambda body: np.array(body, dtype=float), _number)
+        out = _converted(flat, (Real, Decimal), _FAST_TYPES, lambda body: np.array(body, dtype=float), _cell_number)
     out[~np.isfinite(out)] = np.nan
     return out
 
@@ -120,10 +195,10 @@ def to_floats(values: Any, name: str = "values") -> np.ndarray:
 def _serial(value: Any) -> float:
     """A date cell's Excel serial: its calendar day (the time of day is ignored; every statistic counts days)."""
     if isinstance(value, dt.date):
-        return float(value.toordinal() - _EPOCH_ORDINAL)
+        return date_to_serial(value)
     if isinstance(value, np.datetime64):
-        return float((value.astype("datetime64[D]") - _EPOCH64.astype("datetime64[D]")) / np.timedelta64(1, "D"))
-    return _number(value)
+        return float((value.astype("datetime64[D]") - _EPOCH64) / np.timedelta64(1, "D"))
+    return _cell_number(value)
 
 
 def _days_to_serials(body: list[Any]) -> np.ndarray:
@@ -131,11 +206,10 @@ def _days_to_serials(body: list[Any]) -> np.ndarray:
     return np.fromiter(map(dt.date.toordinal, body), float, len(body)) - _EPOCH_ORDINAL
 
 
-def to_serials(values: Any, name: str = "dates") -> np.ndarray:
+def _serials(flat: Sequence[Any]) -> np.ndarray:
     """Dates as Excel serial day numbers (floats), NaN for cells that are not dates or numbers."""
-    flat = _flatten(values, name)
     if isinstance(flat, np.ndarray) and flat.dtype.kind == "M":
-        out = (flat.astype("datetime64[D]") - _EPOCH64.astype("datetime64[D]")) / np.timedelta64(1, "D")
+        out = (flat.astype("datetime64[D]") - _EPOCH64) / np.timedelta64(1, "D")
     elif isinstance(flat, np.ndarray) and flat.dtype.kind in "fiu":
         out = flat.astype(float)
     else:
@@ -152,51 +226,74 @@ def to_serials(values: Any, name: str = "dates") -> np.ndarray:
     return out
 
 
-def serial_to_date(serial: float) -> dt.date:
-    """The calendar date of an Excel serial (its whole-day part)."""
-    return (EXCEL_EPOCH + dt.timedelta(days=math.floor(serial))).date()
+def to_floats(values: Any, name: str = "values") -> np.ndarray:
+    """Every cell of one range as a float, NaN where the cell is not a finite number; trailing blanks trimmed."""
+    return _floats(_cells(values, name)[0])
 
 
-def date_text(serial: float) -> str:
-    return serial_to_date(serial).isoformat()
+def to_serials(values: Any, name: str = "dates") -> np.ndarray:
+    """Dates of one range as Excel serial day numbers, NaN for cells that are not dates or numbers."""
+    return _serials(_cells(values, name)[0])
 
 
-def _present(raw: np.ndarray) -> Column:
+# --- Observations ----------------------------------------------------------------------------------------------
+
+
+def _present(raw: np.ndarray) -> Observed:
     kept = np.flatnonzero(~np.isnan(raw))
-    return Column(raw[kept], kept + 1)
+    return Observed(raw[kept], kept + 1)
 
 
-def series(values: Any, name: str = "values") -> Column:
+def series(values: Any, name: str = "values") -> Observed:
     """The numbers of one range in order, blanks/text/errors dropped."""
     return _present(to_floats(values, name))
 
 
-def check_positive(column: Column, name: str = "prices") -> Column:
+def check_positive(observed: Observed, name: str = "prices") -> Observed:
     """SPEC.md: prices must be > 0; the error names the first offending cell."""
-    bad = np.flatnonzero(column.values <= 0)
+    bad = np.flatnonzero(observed.values <= 0)
     if bad.size:
         i = bad[0]
-        raise CellError(f"{name} cell {column.cells[i]} is {column.values[i]:g}; prices must be greater than 0")
-    return column
+        raise CellError(f"{name} cell {observed.cells[i]} is {observed.values[i]:g}; prices must be greater than 0")
+    return observed
 
 
-def prices(values: Any, name: str = "prices") -> Column:
+def prices(values: Any, name: str = "prices") -> Observed:
     """A price series: numbers only, each > 0."""
     return check_positive(series(values, name), name)
 
 
-def pair(first: np.ndarray, second: np.ndarray, names: tuple[str, str]) -> tuple[Column, Column]:
-    """Two same-size ranges, keeping the rows where both sides are present (SPEC.md pairwise alignment)."""
-    if len(first) != len(second):
+def _padded(values: np.ndarray, length: int) -> np.ndarray:
+    if len(values) >= length:
+        return values
+    return np.concatenate([values, np.full(length - len(values), np.nan)])
+
+
+def pair(first: Any, second: Any, names: tuple[str, str]) -> tuple[Observed, Observed]:
+    """Two same-size ranges of numbers, keeping the rows where both sides are present (SPEC.md pairwise alignment)."""
+    return _paired(first, second, names, _floats)
+
+
+def _paired(
+    first: Any, second: Any, names: tuple[str, str], read_second: Callable[[Sequence[Any]], np.ndarray]
+) -> tuple[Observed, Observed]:
+    first_cells, first_size = _cells(first, names[0])
+    second_cells, second_size = _cells(second, names[1])
+    one, other = _floats(first_cells), read_second(second_cells)
+    if first_size == second_size:
+        # Two ranges of the same size whose data end at different rows (a holiday: the last date has no value yet,
+        # in a whole-column reference) are trimmed to different lengths: the shorter one ends in blanks.
+        one, other = _padded(one, len(other)), _padded(other, len(one))
+    if len(one) != len(other):
         raise CellError(
-            f"{names[0]} has {len(first)} cells but {names[1]} has {len(second)}; give two ranges of the same size"
+            f"{names[0]} has {len(one)} cells but {names[1]} has {len(other)}; give two ranges of the same size"
         )
-    kept = np.flatnonzero(~(np.isnan(first) | np.isnan(second)))
+    kept = np.flatnonzero(~(np.isnan(one) | np.isnan(other)))
     cells = kept + 1
-    return Column(first[kept], cells), Column(second[kept], cells)
+    return Observed(one[kept], cells), Observed(other[kept], cells)
 
 
-def check_dates(dates: Column, name: str = "dates") -> Column:
+def check_dates(dates: Observed, name: str = "dates") -> Observed:
     """Dates must be real Excel dates and strictly increasing once missing rows are dropped."""
     bad = np.flatnonzero((dates.values < 1) | (dates.values > _LAST_SERIAL))
     if bad.size:
@@ -212,12 +309,15 @@ def check_dates(dates: Column, name: str = "dates") -> Column:
     return dates
 
 
-def dated(values: Any, dates: Any, name: str = "prices", positive: bool = True) -> tuple[Column, Column]:
+def dated(values: Any, dates: Any, name: str = "prices", positive: bool = True) -> tuple[Observed, Observed]:
     """A series with its dates, aligned pairwise; prices checked > 0 when `positive`, dates increasing."""
-    series_col, date_col = pair(to_floats(values, name), to_serials(dates, "dates"), (name, "dates"))
+    observed, days = _paired(values, dates, (name, "dates"), _serials)
     if positive:
-        check_positive(series_col, name)
-    return series_col, check_dates(date_col)
+        check_positive(observed, name)
+    return observed, check_dates(days)
+
+
+# --- Single-cell arguments -------------------------------------------------------------------------------------
 
 
 def omitted(value: Any) -> bool:
@@ -229,8 +329,8 @@ def omitted(value: Any) -> bool:
     return False
 
 
-def _scalar(value: Any) -> Any:
-    # A single cell passed by reference can arrive as [[x]] or [x].
+def _single_cell(value: Any) -> Any:
+    """The value of an argument that is one cell: passed by reference it can arrive as [[x]] or [x]."""
     while isinstance(value, (list, tuple)) and len(value) == 1:
         value = value[0]
     return value
@@ -240,7 +340,7 @@ def whole(value: Any, name: str, default: int, minimum: int = 1) -> int:
     """A window, period or count: a whole number ≥ `minimum` (6.0 is fine, 6.5 or 0 is not)."""
     if omitted(value):
         return default
-    value = _scalar(value)
+    value = _single_cell(value)
     number = _number(value)
     if not math.isfinite(number) or number != math.floor(number):
         shown = f"text {value!r}" if isinstance(value, str) else repr(value)
@@ -256,15 +356,9 @@ def real(value: Any, name: str, default: float | None) -> float | None:
     """A threshold or level: any finite number; omitted gives `default`."""
     if omitted(value):
         return default
-    value = _scalar(value)
+    value = _single_cell(value)
     number = _number(value)
     if not math.isfinite(number):
         shown = f"text {value!r}" if isinstance(value, str) else repr(value)
         raise CellError(f"{name} must be a number, got {shown}")
     return number
-
-
-def need(count: int, minimum: int, what: str, noun: str) -> None:
-    """The standard too-short message, e.g. 'window 6 needs at least 27 prices, got 5'."""
-    if count < minimum:
-        raise CellError(f"{what} needs at least {minimum} {noun}, got {count}")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from udfs.errors import CellError
-from udfs.inputs import need
+from udfs.errors import CellError, need
 from udfs.rally import mean_rank
 
 SAHM_TRIGGER = 0.5

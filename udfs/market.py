@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from udfs.errors import CellError
-from udfs.inputs import need
+from udfs.errors import CellError, need
 
 CORRECTION = 0.9  # P / max ≤ 0.9: a drawdown of 10% or more
 BEAR = 0.8  # P / max ≤ 0.8: a drawdown of 20% or more

@@ -6,8 +6,7 @@ import math
 
 import numpy as np
 
-from udfs.errors import CellError
-from udfs.inputs import need
+from udfs.errors import CellError, need
 from udfs.rally import MIN_HISTORY
 
 # TA-Lib's TA_IS_ZERO: it reports RSI 0 when avgGain + avgLoss is within 1e-8 of zero.

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from udfs.errors import CellError
-from udfs.inputs import need
+from udfs.errors import CellError, need
 
 MIN_HISTORY = 20  # SPEC.md: H needs at least 20 members
 YEAR_OBSERVATIONS = 252

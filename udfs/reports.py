@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
-from udfs.errors import CellError
+from udfs.errors import CellError, need
 from udfs.rally import (
     declustered_events,
     events_per_century,
@@ -56,6 +57,11 @@ def _median_and_share(column: list[float]) -> tuple[float | str, float | str]:
     return float(np.median(values)), float(np.count_nonzero(values > 0) / len(values))
 
 
+def analog_header(horizons: Sequence[int]) -> list[str]:
+    """The header row of RALLY_ANALOGS' table: "End date", "Move", then "After h" for each horizon h."""
+    return ["End date", "Move", *[f"After {h}" for h in horizons]]
+
+
 def rally_analogs(
     prices: np.ndarray,
     dates: np.ndarray,
@@ -66,16 +72,14 @@ def rally_analogs(
     """Every earlier declustered episode (as EVENTS_PER_CENTURY counts them, today's excluded) with its end date,
     its move Rₜ(w) and the return P_{t+h} / Pₜ − 1 over each horizon h after it ("" where the data ends sooner),
     then a median row and a share-positive row (both over the episodes that have a value)."""
+    need(len(prices), window + 1, f"window {window}", "prices")
     returns = window_returns(prices, window)
-    if len(returns) == 0:
-        raise CellError(f"window {window} needs at least {window + 1} prices, got {len(prices)}")
     limit = float(returns[-1]) if threshold is None else threshold
     last = len(prices) - 1
     ends = [int(k) + window for k in declustered_events(returns, window, limit) if int(k) + window < last]
     if not ends:
         sign = "≥" if limit >= 0 else "≤"
         raise CellError(f"no earlier {window}-observation move {sign} {limit:.1%} in the data")
-    header: list[float | str] = ["End date", "Move", *[f"After {h}" for h in horizons]]
     end = np.array(ends)
     # One column per horizon, NaN where the data ends sooner; computed for all episodes at once.
     columns = [returns[end - window]]
@@ -88,7 +92,7 @@ def rally_analogs(
     body: Table = [[float(dates[e]), *["" if v != v else v for v in row]] for e, row in rows]  # NaN -> blank
     summary = [_median_and_share(column[~np.isnan(column)].tolist()) for column in columns]
     return [
-        header,
+        analog_header(horizons),
         *body,
         ["Median", *[median for median, _ in summary]],
         ["Share positive", *[share for _, share in summary]],
