@@ -43,7 +43,7 @@ def _prices_and_dates(values: Arg, dates: Arg) -> tuple[np.ndarray, np.ndarray |
 def _horizons(value: Arg) -> tuple[int, ...]:
     """'21,63,126,252', a single number, or a range of numbers."""
     if omitted(value):
-        return (21, 63, 126, 252)
+        return reports.ANALOG_HORIZONS
     if isinstance(value, str):
         parts = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
         try:

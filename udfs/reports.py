@@ -57,6 +57,10 @@ def _median_and_share(column: list[float]) -> tuple[float | str, float | str]:
     return float(np.median(values)), float(np.count_nonzero(values > 0) / len(values))
 
 
+# Trading days after the move: about one, three, six and twelve months.
+ANALOG_HORIZONS = (21, 63, 126, 252)
+
+
 def analog_header(horizons: Sequence[int]) -> list[str]:
     """The header row of RALLY_ANALOGS' table: "End date", "Move", then "After h" for each horizon h."""
     return ["End date", "Move", *[f"After {h}" for h in horizons]]
@@ -67,7 +71,7 @@ def rally_analogs(
     dates: np.ndarray,
     window: int = 6,
     threshold: float | None = None,
-    horizons: tuple[int, ...] = (21, 63, 126, 252),
+    horizons: tuple[int, ...] = ANALOG_HORIZONS,
 ) -> Table:
     """Every earlier declustered episode (as EVENTS_PER_CENTURY counts them, today's excluded) with its end date,
     its move Rₜ(w) and the return P_{t+h} / Pₜ − 1 over each horizon h after it ("" where the data ends sooner),

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
+from udfs.reports import ANALOG_HORIZONS, analog_header
 from workbook.data_sheets import AS_OF_NAME, DATE_FORMAT
 from workbook.model import Book, Chart, ChartSeries, Sheet
 
@@ -183,7 +184,7 @@ def _analog_grid(book: Book, sheet: Sheet, row: int) -> int:
     sheet.put(row + 1, 1, "Earlier episodes (or why there are none)", style="label")
     sheet.put(row + 1, 2, f"=IF({ANALOG_ROWS}<4,{ANALOGS},{ANALOG_ROWS}-3)", COUNT)
     book.answers["analog_count"] = (SHEET, f"B{row + 1}")
-    sheet.put_row(row + 2, ["End date", "Move", "After 21", "After 63", "After 126", "After 252"], style="header")
+    sheet.put_row(row + 2, analog_header(ANALOG_HORIZONS), style="header")
     for k in range(1, ANALOGS_SHOWN + 3):
         target = row + 2 + k
         if k <= ANALOGS_SHOWN:

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from udfs.cells import ALL
+from udfs.inputs import date_to_serial
 from workbook import formulas_shim as shim
 from workbook.model import Book, Sheet
 
-_EPOCH = dt.date(1899, 12, 30)
 _PLACEHOLDER = "LZARG"
 # A cell reference such as B3 or $AB$12 that is not part of a name, a sheet reference or a range.
 _CELL = re.compile(r"(?<![A-Za-z0-9_.!:$'])\$?([A-Z]{1,3})\$?([0-9]+)(?![A-Za-z0-9_(:!])")
@@ -88,11 +88,7 @@ def _compiled(formula: str) -> Any:
 
 
 def _serial(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return float((value - _EPOCH).days)
-    return value
+    return date_to_serial(value) if isinstance(value, dt.date) else value
 
 
 class BookEngine:

@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from udfs.book_data import serial_to_date
-
 from addin.pipeline.workbook_data import offline_data
+from udfs.inputs import date_to_serial, serial_to_date
+from udfs.reports import ANALOG_HORIZONS, analog_header
 from workbook import engine
 from workbook.dashboard import ANALOGS_SHOWN, SECTIONS, SHEET
 from workbook.export import colleague_copy_path, export_book, shown
@@ -54,7 +54,7 @@ def _value(results: Mapping[str, Mapping[tuple[int, int], Any]], book: Book, key
     if position in results.get(sheet, {}):
         return results[sheet][position]
     value = book.sheet(sheet).cells[position].value  # a typed-in value, such as a fixed as-of date
-    return float((value - dt.date(1899, 12, 30)).days) if isinstance(value, dt.date) else value
+    return date_to_serial(value) if isinstance(value, dt.date) else value
 
 
 def print_answers(book: Book, results: Mapping, write: Callable[[str], None] = print) -> None:
@@ -72,7 +72,7 @@ def print_answers(book: Book, results: Mapping, write: Callable[[str], None] = p
             write(f"  {answer.label:<46} {' | '.join(cells)}")
     write("\nIWM: after six-day moves like this one, did the rally have legs?")
     write(f"  earlier episodes: {formatted(_value(results, book, 'analog_count'), '0')}")
-    header = ["End date", "Move", "After 21", "After 63", "After 126", "After 252"]
+    header = analog_header(ANALOG_HORIZONS)
     write("  " + "".join(f"{h:>12}" for h in header))
     _, ref = book.answers["analog_1"]
     first_row = int(ref[1:])

@@ -1,0 +1,38 @@
+"""The `lazarus` command line: every command's module imports and parses its options; unknown commands are refused."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+
+import pytest
+
+from addin import commands
+from tests import realdata
+
+
+@pytest.mark.parametrize("name", sorted(commands.COMMANDS))
+def test_every_command_imports_and_declares_its_options(name):
+    module = importlib.import_module(f"addin.commands.{name}")
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)
+    assert callable(module.run)
+
+
+def test_an_unknown_command_is_refused_with_the_list(capsys):
+    assert commands.main(["demoo"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown command 'demoo'" in err and "refresh" in err
+
+
+@pytest.mark.slow
+def test_the_demo_prints_the_dashboard_of_the_newsletters_day(tmp_path, capsys):
+    assert commands.main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "=== Dashboard as of 2024-07-16 ===" in out
+    _, closes = realdata.until(*realdata.iwm(), dt.date(2024, 7, 16))
+    six_day = closes[-1] / closes[-7] - 1  # the verbatim Yahoo file, not the bundled sample
+    line = next(line for line in out.splitlines() if line.strip().startswith("Six-day return"))
+    assert f"{six_day:.2%}" in line.split("|")[0]
+    assert (tmp_path / "lazarus.xlsx").is_file() and (tmp_path / "lazarus (for colleagues).xlsx").is_file()
