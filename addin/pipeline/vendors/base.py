@@ -79,6 +79,13 @@ def within(
     return kept
 
 
+def date_range(
+    start: dt.date | None, end: dt.date | None, names: tuple[str, str], date_format: str = "%Y-%m-%d"
+) -> dict[str, str]:
+    """The request parameters `names` = (first, last) for a date range; an open end is left out."""
+    return {name: day.strftime(date_format) for name, day in zip(names, (start, end), strict=True) if day}
+
+
 def iso_date(vendor: str, series: str, text: str) -> dt.date:
     """Parse YYYY-MM-DD (a trailing time such as Tiingo's ``T00:00:00.000Z`` is ignored)."""
     try:

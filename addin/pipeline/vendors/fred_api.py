@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, validate
+from addin.pipeline.vendors.base import Observation, Reader, date_range, iso_date, parse_number, validate
 from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound
 from addin.pipeline.vendors.http import Response
 
@@ -61,12 +61,8 @@ class FredApiReader(Reader):
         return "/fred/series/observations"
 
     def params(self, symbol: str, start: dt.date | None, end: dt.date | None) -> dict[str, str]:
-        params = {"series_id": symbol, "api_key": self.key or "", "file_type": "json"}
-        if start:
-            params["observation_start"] = start.isoformat()
-        if end:
-            params["observation_end"] = end.isoformat()
-        return params
+        dates = date_range(start, end, ("observation_start", "observation_end"))
+        return {"series_id": symbol, "api_key": self.key or "", "file_type": "json", **dates}
 
     def raise_for_status(self, symbol: str, response: Response, detail: str = "") -> None:
         raise_for_error(symbol, response.status, response.text)

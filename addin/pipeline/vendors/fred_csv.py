@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 
-from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, validate
+from addin.pipeline.vendors.base import Observation, Reader, date_range, iso_date, parse_number, validate
 from addin.pipeline.vendors.errors import BadResponse
 
 DATE_HEADERS = ("observation_date", "DATE")
@@ -56,12 +56,7 @@ class FredCsvReader(Reader):
         return "/graph/fredgraph.csv"
 
     def params(self, symbol: str, start: dt.date | None, end: dt.date | None) -> dict[str, str]:
-        params = {"id": symbol}
-        if start:
-            params["cosd"] = start.isoformat()
-        if end:
-            params["coed"] = end.isoformat()
-        return params
+        return {"id": symbol, **date_range(start, end, ("cosd", "coed"))}
 
     def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
         return parse(symbol, text)

@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 
-from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, validate
+from addin.pipeline.vendors.base import Observation, Reader, date_range, iso_date, parse_number, validate
 from addin.pipeline.vendors.errors import BadResponse, KeyRejected, NotFound
 
 HEADER = ["Date", "Open", "High", "Low", "Close", "Volume"]
@@ -52,12 +52,8 @@ class StooqReader(Reader):
         return "/q/d/l/"
 
     def params(self, symbol: str, start: dt.date | None, end: dt.date | None) -> dict[str, str]:
-        params = {"s": symbol.lower(), "i": "d", "apikey": self.key or ""}
-        if start:
-            params["d1"] = start.strftime("%Y%m%d")
-        if end:
-            params["d2"] = end.strftime("%Y%m%d")
-        return params
+        dates = date_range(start, end, ("d1", "d2"), "%Y%m%d")
+        return {"s": symbol.lower(), "i": "d", "apikey": self.key or "", **dates}
 
     def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
         return parse(symbol, text)
