@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -24,3 +25,19 @@ def newsletter_server(running_vendor_server: VendorServer) -> VendorServer:
     running_vendor_server.reset()
     load_newsletter_data(running_vendor_server)
     return running_vendor_server
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A real PostgreSQL server for the whole run (initdb + pg_ctl in a temporary folder). Where PostgreSQL is not
+    installed the tests that need it are skipped; CI installs it and sets LAZARUS_REQUIRE_POSTGRES=1, so there that is
+    a failure."""
+    from testkit.postgres import Cluster, binaries
+
+    if binaries() is None:
+        if os.environ.get("LAZARUS_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL is required here (LAZARUS_REQUIRE_POSTGRES=1) but initdb is not installed")
+        pytest.skip("PostgreSQL is not installed")
+    cluster = Cluster()
+    yield cluster
+    cluster.close()

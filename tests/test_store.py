@@ -1,4 +1,5 @@
-"""The SQLite history store: incremental upserts with revisions, all-or-nothing writes, concurrent refreshes."""
+"""The history store on both backends (the SQLite file and a real PostgreSQL server): incremental upserts with
+revisions, all-or-nothing writes, concurrent writers. Tests that reach into one backend's internals say so."""
 
 from __future__ import annotations
 
@@ -14,9 +15,19 @@ from addin.pipeline.store import Store, StoreBusy
 D = dt.date
 
 
-@pytest.fixture
-def store(tmp_path):
-    return Store(tmp_path / "lazarus.sqlite", busy_timeout=2.0)
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        return Store(tmp_path / "lazarus.sqlite", busy_timeout=2.0)
+    from addin.pipeline.store_postgres import PostgresStore
+
+    cluster = request.getfixturevalue("pg_cluster")
+    return PostgresStore(cluster.url(cluster.database()))
+
+
+def reopened(store):
+    """A second handle on the same store, as another process would open it."""
+    return type(store)(store.url) if hasattr(store, "url") else Store(store.path)
 
 
 def test_write_then_read_back_dates_and_values_oldest_first(store):
@@ -24,7 +35,7 @@ def test_write_then_read_back_dates_and_values_oldest_first(store):
     assert (result.rows_received, result.rows_added, result.rows_revised) == (2, 2, 0)
     assert result.last_date == D(2024, 7, 5) == store.last_date("T10Y2Y")
     assert store.read_series("T10Y2Y") == [(D(2024, 7, 3), -0.35), (D(2024, 7, 5), -0.32)]
-    assert Store(store.path).read_series("T10Y2Y") == store.read_series("T10Y2Y")
+    assert reopened(store).read_series("T10Y2Y") == store.read_series("T10Y2Y")
     assert store.last_date("NOPE") is None and store.read_series("NOPE") == []
     assert store.series_ids() == ["T10Y2Y"]
 
@@ -72,7 +83,8 @@ def test_a_rejected_write_leaves_every_old_row_untouched(store, bad):
     assert store.read_rows("IWM") == before
 
 
-def test_a_failure_inside_the_transaction_rolls_back_the_whole_series(store, tmp_path):
+def test_a_failure_inside_the_transaction_rolls_back_the_whole_series(tmp_path):
+    store = Store(tmp_path / "lazarus.sqlite")  # SQLite internals: a trigger makes the second insert fail
     store.write_series("SPY", "yahoo", [(D(2024, 7, 1), 545.34)])
     # Make the second row's insert fail after the first row was revised and rewritten: nothing may remain of that
     # write.

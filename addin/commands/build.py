@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 from addin.pipeline.config import load_config
+from addin.pipeline.store import StoreError
+from addin.pipeline.store_choice import open_store
 from addin.pipeline.workbook_data import offline_data, store_data
 from workbook.layout import build_book
 from workbook.xlsx import write_book
@@ -19,7 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out", type=Path, default=Path("lazarus.xlsx"), help="workbook to write (default lazarus.xlsx)"
     )
     parser.add_argument("--offline", action="store_true", help="use the bundled sample instead of the local store")
-    parser.add_argument("--store", type=Path, default=None, help="the SQLite store to read (default: your data folder)")
+    parser.add_argument(
+        "--store", default=None, help="the store to read: a SQLite file or a postgresql:// URL (default: your config)"
+    )
     parser.add_argument(
         "--as-of", type=dt.date.fromisoformat, default=None, help="fix the as-of date (default: follow the latest data)"
     )
@@ -27,7 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     began = time.perf_counter()
-    book_data = offline_data() if args.offline else store_data(args.store or load_config().store_path)
+    try:
+        book_data = offline_data() if args.offline else store_data(open_store(load_config(), args.store))
+    except StoreError as exc:
+        print(f"lazarus build: {exc}", file=sys.stderr)
+        return 1
     if not any(values for _, values in book_data.data.values()):
         print("lazarus build: the store holds no data yet; run `lazarus refresh` or use --offline", file=sys.stderr)
         return 1

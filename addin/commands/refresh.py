@@ -10,14 +10,17 @@ from pathlib import Path
 from addin.pipeline.config import load_config
 from addin.pipeline.refresh import DEFAULT_OVERLAP_DAYS, SourceStatus, refresh, summary_rows
 from addin.pipeline.sources import check_unique, load_sources
-from addin.pipeline.store import Store
+from addin.pipeline.store import StoreError
+from addin.pipeline.store_choice import open_store
 from addin.pipeline.vendors import HttpClient, HttpSettings
 from workbook.catalogue import CATALOGUE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``lazarus refresh``."""
-    parser.add_argument("--store", type=Path, help="SQLite store path (default: lazarus.sqlite in the data folder)")
+    parser.add_argument(
+        "--store", help="a SQLite file or a postgresql:// URL (default: LAZARUS_STORE, the config, or lazarus.sqlite)"
+    )
     parser.add_argument("--sources", type=Path, help="CSV or JSON list of sources (default: the newsletter's)")
     parser.add_argument("--only", action="append", metavar="ID", help="refresh only this source id (repeatable)")
     parser.add_argument("--full", action="store_true", help="ignore stored dates and fetch whole histories")
@@ -54,7 +57,8 @@ def _table(rows: list[list[str]], max_error: int = 90) -> str:
 
 
 def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
-    """Run ``lazarus refresh``: 0 when every source refreshed, 1 when any failed, 2 for a bad source list."""
+    """Run ``lazarus refresh``: 0 when every source refreshed, 1 when any failed, 2 for a bad source list or a
+    store that cannot be used (unreachable, no schema, read-only)."""
     config = load_config()
     try:
         sources = load_sources(args.sources) if args.sources else list(CATALOGUE)
@@ -69,24 +73,30 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
     except ValueError as exc:
         print(f"lazarus refresh: the sources list is not usable: {exc}", file=sys.stderr)
         return 2
-    store = Store(args.store or config.store_path)
-    report = refresh(
-        sources,
-        store,
-        config,
-        client=HttpClient(settings),
-        overlap_days=args.overlap_days,
-        full=args.full,
-        on_status=None if args.no_progress else _progress(sys.stderr),
-    )
+    try:
+        store = open_store(config, args.store)
+        report = refresh(
+            sources,
+            store,
+            config,
+            client=HttpClient(settings),
+            overlap_days=args.overlap_days,
+            full=args.full,
+            on_status=None if args.no_progress else _progress(sys.stderr),
+        )
+    except StoreError as exc:
+        print(f"lazarus refresh: {exc}", file=sys.stderr)
+        return 2
     print(_table(summary_rows(report)))
     failed = sum(not s.ok for s in report.statuses)
     print(
         f"\n{len(report.statuses) - failed} of {len(report.statuses)} sources refreshed"
         f" in {report.seconds:.1f} s"
-        f" ({report.requests} requests, {report.bytes_received:,} bytes); store: {store.path}"
+        f" ({report.requests} requests, {report.bytes_received:,} bytes); store: {store.location}"
     )
     for status in report.statuses:
         if not status.ok:
             print(f"{status.source_id}: {status.error}", file=sys.stderr)
+    if report.log_error:
+        print(report.log_error, file=sys.stderr)
     return 1 if failed else 0

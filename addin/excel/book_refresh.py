@@ -16,7 +16,7 @@ import pandas as pd
 from addin.pipeline.config import Config, load_config
 from addin.pipeline.refresh import RefreshReport, refresh
 from addin.pipeline.sources import sources_from_rows
-from addin.pipeline.store import Store
+from addin.pipeline.store_choice import HistoryStore, open_store
 from addin.pipeline.workbook_data import store_data
 from workbook.catalogue import CATALOGUE, Source
 from workbook.data_sheets import DATA_TABLES, range_names, table_rows
@@ -62,7 +62,7 @@ def workbook_sources(writer: BookWriter) -> list[Source]:
 def refresh_book(
     writer: BookWriter,
     sheet: str | None = None,
-    store: Store | None = None,
+    store: HistoryStore | None = None,
     config: Config | None = None,
     **options: Any,
 ) -> BookRefresh:
@@ -73,7 +73,7 @@ def refresh_book(
         if not sources:
             raise ValueError(f"No source on the Sources sheet writes to the sheet {sheet!r}.")
     config = config or load_config()
-    store = store or Store(config.store_path)
+    store = store or open_store(config)
     report = refresh(
         sources,
         store=store,
@@ -81,7 +81,7 @@ def refresh_book(
         on_status=lambda status, done, total: writer.progress(done, total, status.source_id),
         **options,
     )
-    data = store_data(store.path).data
+    data = store_data(store).data
     touched = {source.sheet for source in sources}
     rewritten = []
     for table in DATA_TABLES:
@@ -100,7 +100,7 @@ def refresh_book(
                 s.vendor or "",
                 s.rows_added,
                 s.last_date,
-                "ok" if s.ok else s.error,
+                s.outcome,
             ]
             for s in report.statuses
         ],

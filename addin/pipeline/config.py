@@ -13,6 +13,9 @@ Keys come from the environment (``LAZARUS_FRED_API_KEY`` …, or the vendors' cu
     [paths]
     data_dir = "D:/lazarus-data"
 
+    [store]
+    url = "postgresql://desk-db.example/lazarus"   # a desk's shared store; default: lazarus.sqlite in data_dir
+
 Keys are never read from a workbook, and :func:`addin.pipeline.secrets.redact` is the only way a key is shown.
 Base-URL overrides (``LAZARUS_<VENDOR>_BASE_URL`` or ``[base_urls]``) are read here and nowhere else.
 """
@@ -73,6 +76,7 @@ class Config:
     keys: Mapping[str, str] = field(default_factory=dict, repr=False)
     base_urls: Mapping[str, str] = field(default_factory=dict)
     config_file: Path | None = None
+    store_url: str | None = None  # a PostgreSQL URL (LAZARUS_STORE or [store] url); None = the SQLite file
 
     def key(self, name: str) -> str | None:
         """The API key for a key name ("fred", "tiingo", "stooq", "alphavantage"), or None."""
@@ -114,4 +118,5 @@ def load_config(env: Mapping[str, str] | None = None, config_file: Path | None =
         if env.get("LAZARUS_DATA_DIR")
         else (Path(data_dir_setting).expanduser() if data_dir_setting else user_data_dir(env))
     )
-    return Config(data_dir=data_dir, keys=keys, base_urls=base_urls, config_file=path)
+    store_url = env.get("LAZARUS_STORE") or (data.get("store") or {}).get("url") or None
+    return Config(data_dir=data_dir, keys=keys, base_urls=base_urls, config_file=path, store_url=store_url)

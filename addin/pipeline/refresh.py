@@ -20,13 +20,16 @@ from dataclasses import dataclass, field
 from addin.pipeline.config import Config, load_config
 from addin.pipeline.secrets import scrub
 from addin.pipeline.sources import check_unique
-from addin.pipeline.store import Store, StoreBusy
+from addin.pipeline.store import StoreError
+from addin.pipeline.store_choice import HistoryStore, open_store
 from addin.pipeline.vendors import KEY_NAMES, READERS, HttpClient, Reader, VendorError
 from workbook.catalogue import CATALOGUE, Source
 
 __all__ = ["DEFAULT_OVERLAP_DAYS", "RefreshReport", "SourceStatus", "refresh", "summary_rows"]
 
 DEFAULT_OVERLAP_DAYS = 31  # re-fetch a month: picks up revisions of daily, weekly and last month's values
+# On a shared store, a series another refresh wrote this recently is not fetched again (--full always fetches).
+FRESH_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,14 @@ class SourceStatus:
     seconds: float
     sheet: str = ""
     column: str = ""
+    note: str = ""  # e.g. "refreshed by another user a moment ago" for a series a colleague had just written
+
+    @property
+    def outcome(self) -> str:
+        """The Log sheet's status: "ok" (with the note, if any) or what went wrong."""
+        if not self.ok:
+            return self.error
+        return f"ok: {self.note}" if self.note else "ok"
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,7 @@ class RefreshReport:
     seconds: float
     bytes_received: int
     requests: int
+    log_error: str = ""  # why the refresh log could not be written (the data written before that stays)
 
     @property
     def ok(self) -> bool:
@@ -82,7 +94,7 @@ def _make_readers(sources: Sequence[Source], config: Config, client: HttpClient)
 
 def refresh(
     sources: Sequence[Source] | None = None,
-    store: Store | None = None,
+    store: HistoryStore | None = None,
     config: Config | None = None,
     *,
     client: HttpClient | None = None,
@@ -100,7 +112,8 @@ def refresh(
     sources = list(CATALOGUE if sources is None else sources)
     check_unique(sources)
     config = config or load_config()
-    store = store or Store(config.store_path)
+    store = store or open_store(config)
+    store.check_writable()  # a read-only role is told before anything is fetched
     client = client or HttpClient()
     today = today or dt.date.today()
     readers = _make_readers(sources, config, client)
@@ -109,11 +122,11 @@ def refresh(
     finished: queue.Queue[SourceStatus] = queue.Queue()
     inboxes: dict[str, queue.Queue[_Job | None]] = {vendor: queue.Queue() for vendor in readers}
 
-    def finish(job: _Job, ok: bool, vendor: str | None, added: int = 0, revised: int = 0) -> None:
+    def finish(job: _Job, ok: bool, vendor: str | None, added: int = 0, revised: int = 0, note: str = "") -> None:
         error = "" if ok else " | ".join(job.attempts) or "no vendor is configured for this source"
         try:
             last_date = store.last_date(job.source.id)
-        except sqlite3.Error:  # the status must still be delivered, or the refresh would wait forever
+        except (StoreError, sqlite3.Error):  # the status must still be delivered, or the refresh would wait forever
             last_date = None
         finished.put(
             SourceStatus(
@@ -129,6 +142,7 @@ def refresh(
                 seconds=round(time.monotonic() - job.started, 3),
                 sheet=job.source.sheet,
                 column=job.source.column,
+                note=note,
             )
         )
 
@@ -152,14 +166,20 @@ def refresh(
         while (job := inboxes[vendor].get()) is not None:
             link = job.source.chain[job.index]
             try:
-                last = None if full else store.last_date(job.source.id)
-                start = last - dt.timedelta(days=overlap_days) if last else None
-                observations = reader.fetch(link.symbol, start, today, field=job.source.field)
-                result = store.write_series(job.source.id, vendor, observations)
+                # On a shared store, a colleague refreshing the same series holds it; when they are done it is
+                # fresh, and fetching it again would only spend the vendor's rate limit.
+                with store.claim(job.source.id, fresh_seconds=0 if full else FRESH_SECONDS) as fresh:
+                    if fresh:
+                        finish(job, True, None, note="refreshed by another user a moment ago")
+                        continue
+                    last = None if full else store.last_date(job.source.id)
+                    start = last - dt.timedelta(days=overlap_days) if last else None
+                    observations = reader.fetch(link.symbol, start, today, field=job.source.field)
+                    result = store.write_series(job.source.id, vendor, observations)
             except VendorError as exc:
                 job.attempts.append(str(exc))
-            except (StoreBusy, sqlite3.Error) as exc:
-                job.attempts.append(f"the local store failed: {exc}")
+            except (StoreError, sqlite3.Error) as exc:
+                job.attempts.append(f"the store failed: {exc}")
                 finish(job, False, None)  # another vendor would hit the same locked store
                 continue
             except Exception as exc:  # a reader bug must not stop the other sources
@@ -191,15 +211,19 @@ def refresh(
         for s in statuses
     ]
     # The Log sheet shows every refresh, failures included; the store is where that history lives.
-    store.append_log(
-        (s.started_at, s.source_id, s.vendor or "", s.rows_added, s.last_date, "ok" if s.ok else s.error)
-        for s in statuses
-    )
+    log_error = ""
+    try:
+        store.append_log(
+            (s.started_at, s.source_id, s.vendor or "", s.rows_added, s.last_date, s.outcome) for s in statuses
+        )
+    except (StoreError, sqlite3.Error) as exc:
+        log_error = scrub(f"the refresh log could not be written: {exc}")
     return RefreshReport(
         statuses=statuses,
         seconds=round(time.monotonic() - began, 3),
         bytes_received=client.bytes_received - bytes_before,
         requests=client.requests_made - requests_before,
+        log_error=log_error,
     )
 
 
@@ -215,7 +239,7 @@ def summary_rows(report: RefreshReport) -> list[list[str]]:
                 str(s.rows_revised),
                 s.last_date.isoformat() if s.last_date else "-",
                 s.vendor or "-",
-                s.error,
+                s.error or s.note,
             ]
         )
     return rows

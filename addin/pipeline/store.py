@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Store", "StoreBusy", "WriteResult"]
+__all__ = ["Store", "StoreBusy", "StoreError", "StoreReadOnly", "WriteResult", "check_rows"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS observations (
@@ -51,8 +51,16 @@ CREATE TABLE IF NOT EXISTS refresh_log (
 """
 
 
-class StoreBusy(RuntimeError):
+class StoreError(RuntimeError):
+    """The store cannot be used as asked; the message names the store and what to do."""
+
+
+class StoreBusy(StoreError):
     """Another refresh held the store for longer than the busy timeout; nothing was written."""
+
+
+class StoreReadOnly(StoreError):
+    """This user may read the store but not write it (a read-only role or file)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,7 @@ class Store:
 
     def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
         self.path = Path(path)
+        self.location = str(self.path)
         self.busy_timeout = busy_timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
@@ -85,6 +94,14 @@ class Store:
             yield con
         finally:
             con.close()
+
+    def check_writable(self) -> None:
+        """Nothing to check ahead: a file this user cannot write fails on its first write, with the file's name."""
+
+    @contextmanager
+    def claim(self, series: str, fresh_seconds: float = 0.0) -> Iterator[bool]:
+        """One user per file: no one else refreshes this store's series meanwhile, so never skip."""
+        yield False
 
     def last_date(self, series: str) -> dt.date | None:
         """The newest stored date of ``series``, or None if nothing is stored."""
@@ -162,12 +179,7 @@ class Store:
         (FRED keeps only ~3 years of the ICE spread) never shortens ours. Raises ValueError for a non-finite
         value or dates not strictly increasing, StoreBusy if another writer holds the store too long.
         """
-        rows = list(observations)
-        for (previous, _), (day, _) in itertools.pairwise(rows):
-            if day <= previous:
-                raise ValueError(f"{series}: dates must be strictly increasing ({day} after {previous})")
-        if any(not math.isfinite(value) for _, value in rows):
-            raise ValueError(f"{series}: refusing to store a value that is not a finite number")
+        rows = check_rows(series, observations)
         stamp = (fetched_at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
         added = revised = 0
         with self._connect() as con:
@@ -203,3 +215,14 @@ class Store:
                 con.execute("ROLLBACK")
                 raise
         return WriteResult(len(rows), added, revised, self.last_date(series))
+
+
+def check_rows(series: str, observations: Iterable[tuple[dt.date, float]]) -> list[tuple[dt.date, float]]:
+    """The observations as a list, refused (ValueError) unless dates strictly increase and values are finite."""
+    rows = list(observations)
+    for (previous, _), (day, _) in itertools.pairwise(rows):
+        if day <= previous:
+            raise ValueError(f"{series}: dates must be strictly increasing ({day} after {previous})")
+    if any(not math.isfinite(value) for _, value in rows):
+        raise ValueError(f"{series}: refusing to store a value that is not a finite number")
+    return rows

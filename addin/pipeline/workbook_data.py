@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from addin.pipeline import sample
-from addin.pipeline.store import Store
+from addin.pipeline.store_choice import HistoryStore
 from workbook.catalogue import CATALOGUE, Source, source_rows
 from workbook.data_sheets import Series, series_ids
 
@@ -42,9 +41,8 @@ def offline_data() -> WorkbookData:
     return WorkbookData(data, source_rows(CATALOGUE)[1:], log, provenance)
 
 
-def store_data(path: Path) -> WorkbookData:
-    """Every series the workbook shows, as the store at ``path`` holds it, with the store's refresh log."""
-    store = Store(path)
+def store_data(store: HistoryStore) -> WorkbookData:
+    """Every series the workbook shows, as `store` holds it (reads only), with the store's refresh log."""
     data: dict[str, Series] = {}
     for series_id in series_ids():
         rows = store.read_series(series_id)
@@ -54,7 +52,7 @@ def store_data(path: Path) -> WorkbookData:
         for time, source, vendor, added, last, status in store.read_log()
     ]
     provenance = [
-        f"Data: the local store {store.path.name}, filled by `lazarus refresh` from the vendors on the Sources sheet.",
+        f"Data: the store {store.location}, filled by `lazarus refresh` from the vendors on the Sources sheet.",
         "FRED series: St. Louis Fed (ICE BofA and S&P series carry their owners' terms: do not redistribute).",
         "Yahoo Finance prices: personal use only. Tiingo, Stooq, Alpha Vantage: their free plans' terms.",
         f"Store read on {dt.date.today().isoformat()}.",

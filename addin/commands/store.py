@@ -1,0 +1,34 @@
+"""`lazarus store init`: create (or check) the store's tables, on the desk's PostgreSQL server or in the SQLite file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from addin.pipeline.config import load_config
+from addin.pipeline.store import StoreError
+from addin.pipeline.store_choice import is_postgres
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True)
+    init = sub.add_parser("init", help="create the store's tables (versioned); safe to run again")
+    init.add_argument("--store", default=None, help="a postgresql:// URL or a SQLite file (default: your config)")
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config()
+    where = args.store if args.store is not None else config.store_url or config.store_path
+    try:
+        if is_postgres(str(where)):
+            from addin.pipeline.store_postgres import PostgresStore
+
+            print(PostgresStore(str(where), check_schema=False).init())
+        else:
+            from addin.pipeline.store import Store
+
+            print(f"the SQLite store {Store(where).location} is ready (its tables are created on first use)")
+    except StoreError as exc:
+        print(f"lazarus store init: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,309 @@
+"""The shared history store: the same observations, revisions and refresh log as the SQLite store, on a PostgreSQL
+server a desk shares (psycopg 3).
+
+Same semantics as `addin.pipeline.store.Store`: one row per (series, date) with its vendor and fetch time, revised
+values kept in ``revisions``, one transaction per series. What a server adds:
+- a versioned schema (``lazarus_schema``), created by `lazarus store init`, never implicitly by a reader;
+- a per-series advisory lock (`claim`), so two analysts refreshing at once fetch each series once: the second waits
+  for the first and then skips the series, which the first has just written;
+- read-only roles: every read works with SELECT alone; a write says the role cannot write.
+The connection URL may leave out what libpq finds itself (PGHOST, PGUSER, PGPASSWORD, ``~/.pgpass``); a password in
+the URL is registered as a secret, so no message, log or workbook ever shows it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from addin.pipeline.secrets import register_secret, scrub
+from addin.pipeline.store import StoreError, StoreReadOnly, WriteResult, check_rows
+
+__all__ = ["SCHEMA_VERSION", "PostgresStore", "describe_url"]
+
+SCHEMA_VERSION = 1
+
+# Version 1. A later release adds a MIGRATIONS entry per version and `init` applies the missing ones in order.
+SCHEMA = """
+CREATE TABLE lazarus_schema (version INTEGER NOT NULL);
+CREATE TABLE observations (
+    series TEXT NOT NULL,
+    date DATE NOT NULL,
+    value DOUBLE PRECISION NOT NULL,
+    vendor TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (series, date)
+);
+CREATE TABLE revisions (
+    id BIGSERIAL PRIMARY KEY,
+    series TEXT NOT NULL,
+    date DATE NOT NULL,
+    old_value DOUBLE PRECISION NOT NULL,
+    old_vendor TEXT NOT NULL,
+    old_fetched_at TEXT NOT NULL,
+    new_value DOUBLE PRECISION NOT NULL,
+    vendor TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+);
+CREATE INDEX revisions_series ON revisions (series);
+CREATE TABLE refresh_log (
+    id BIGSERIAL PRIMARY KEY,
+    time TEXT NOT NULL,
+    source TEXT NOT NULL,
+    vendor TEXT NOT NULL,
+    rows_added INTEGER NOT NULL,
+    last_date DATE,
+    status TEXT NOT NULL
+);
+CREATE TABLE refreshed (series TEXT PRIMARY KEY, at TIMESTAMPTZ NOT NULL);
+"""
+
+_LOCK_SPACE = 7_460_001  # first key of pg_advisory_lock(int, int): Lazarus' own, clear of other applications'
+
+
+def describe_url(url: str) -> str:
+    """The URL as it may be shown: the password, if any, replaced by ****."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":****@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class PostgresStore:
+    """A history store on a PostgreSQL server. One connection per thread, opened on first use."""
+
+    def __init__(self, url: str, *, connect_timeout: float = 10.0, check_schema: bool = True) -> None:
+        self.url = url
+        self.location = describe_url(url)
+        self.connect_timeout = connect_timeout
+        password = urlsplit(url).password
+        if password:
+            register_secret(password)
+        self._local = threading.local()
+        if check_schema:
+            self._check_schema()
+
+    # --- connections and errors ----------------------------------------------------------------------------
+
+    def _connection(self) -> psycopg.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None or con.closed:
+            try:
+                con = psycopg.connect(self.url, autocommit=True, connect_timeout=int(self.connect_timeout))
+            except psycopg.OperationalError as exc:
+                raise StoreError(f"cannot reach the store {self.location}: {_first_line(exc)}") from None
+            self._local.con = con
+        return con
+
+    @contextmanager
+    def _cursor(self, action: str) -> Iterator[psycopg.Cursor]:
+        try:
+            with self._connection().cursor() as cur:
+                yield cur
+        except pg_errors.InsufficientPrivilege as exc:
+            raise StoreReadOnly(
+                f"the store {self.location} does not let this user write ({_first_line(exc)}): {action} needs a "
+                "role with INSERT; building workbooks works as is"
+            ) from None
+        except pg_errors.UndefinedTable:
+            raise StoreError(f"the store {self.location} has no Lazarus tables: run `lazarus store init`") from None
+        except psycopg.OperationalError as exc:
+            self._local.con = None  # the server went away: the next call reconnects
+            raise StoreError(f"the store {self.location} failed while {action}: {_first_line(exc)}") from None
+
+    def close(self) -> None:
+        con = getattr(self._local, "con", None)
+        if con is not None:
+            con.close()
+            self._local.con = None
+
+    # --- schema -------------------------------------------------------------------------------------------
+
+    def schema_version(self) -> int | None:
+        """The schema version on the server, or None when Lazarus' tables are not there yet."""
+        with self._cursor("reading the schema version") as cur:
+            cur.execute("SELECT to_regclass('lazarus_schema') IS NOT NULL")
+            if not cur.fetchone()[0]:
+                return None
+            cur.execute("SELECT max(version) FROM lazarus_schema")
+            return cur.fetchone()[0]
+
+    def _check_schema(self) -> None:
+        version = self.schema_version()
+        if version is None:
+            raise StoreError(f"the store {self.location} has no Lazarus tables yet: run `lazarus store init`")
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the store {self.location} has schema version {version}, newer than this Lazarus knows "
+                f"({SCHEMA_VERSION}): update Lazarus"
+            )
+
+    def init(self) -> str:
+        """Create the schema if it is missing; say what was done. Safe to run again."""
+        version = self.schema_version()
+        if version == SCHEMA_VERSION:
+            return f"the store {self.location} already has schema version {version}"
+        if version is not None:
+            raise StoreError(f"the store {self.location} has schema version {version}; this Lazarus has no migration")
+        con = self._connection()
+        try:
+            with con.transaction(), con.cursor() as cur:
+                cur.execute(SCHEMA)
+                cur.execute("INSERT INTO lazarus_schema VALUES (%s)", (SCHEMA_VERSION,))
+        except pg_errors.InsufficientPrivilege as exc:
+            raise StoreReadOnly(f"cannot create tables in {self.location}: {_first_line(exc)}") from None
+        return f"created the Lazarus tables (schema version {SCHEMA_VERSION}) in {self.location}"
+
+    # --- reads: SELECT only -------------------------------------------------------------------------------
+
+    def last_date(self, series: str) -> dt.date | None:
+        with self._cursor(f"reading {series}") as cur:
+            cur.execute("SELECT max(date) FROM observations WHERE series = %s", (series,))
+            return cur.fetchone()[0]
+
+    def read_series(self, series: str) -> list[tuple[dt.date, float]]:
+        with self._cursor(f"reading {series}") as cur:
+            cur.execute("SELECT date, value FROM observations WHERE series = %s ORDER BY date", (series,))
+            return [(day, value) for day, value in cur.fetchall()]
+
+    def read_rows(self, series: str) -> list[tuple[dt.date, float, str, str]]:
+        with self._cursor(f"reading {series}") as cur:
+            cur.execute(
+                "SELECT date, value, vendor, fetched_at FROM observations WHERE series = %s ORDER BY date", (series,)
+            )
+            return [tuple(row) for row in cur.fetchall()]  # type: ignore[misc]
+
+    def read_log(self, limit: int = 1000) -> list[tuple[dt.datetime, str, str, int, dt.date | None, str]]:
+        with self._cursor("reading the refresh log") as cur:
+            cur.execute(
+                "SELECT time, source, vendor, rows_added, last_date, status FROM refresh_log ORDER BY id DESC LIMIT %s",
+                (limit,),
+            )
+            rows = cur.fetchall()
+        return [(dt.datetime.fromisoformat(t), *rest) for t, *rest in reversed(rows)]  # type: ignore[misc]
+
+    def series_ids(self) -> list[str]:
+        with self._cursor("listing the series") as cur:
+            cur.execute("SELECT DISTINCT series FROM observations ORDER BY series")
+            return [row[0] for row in cur.fetchall()]
+
+    def revisions(self, series: str) -> list[tuple[dt.date, float, float, str]]:
+        with self._cursor(f"reading the revisions of {series}") as cur:
+            cur.execute(
+                "SELECT date, old_value, new_value, fetched_at FROM revisions WHERE series = %s ORDER BY id", (series,)
+            )
+            return [tuple(row) for row in cur.fetchall()]  # type: ignore[misc]
+
+    # --- writes -------------------------------------------------------------------------------------------
+
+    def check_writable(self) -> None:
+        """Raise StoreReadOnly before a refresh starts fetching, rather than after the first download."""
+        with self._cursor("checking write access") as cur:
+            cur.execute(
+                "SELECT has_table_privilege('observations', 'INSERT') AND has_table_privilege('refresh_log', 'INSERT')"
+            )
+            if not cur.fetchone()[0]:
+                raise StoreReadOnly(
+                    f"the store {self.location} is read-only for this user: `lazarus refresh` needs a role that can "
+                    "write (ask whoever runs the desk's refresh); `lazarus build` and the cell functions work as is"
+                )
+
+    @contextmanager
+    def claim(self, series: str, fresh_seconds: float = 0.0) -> Iterator[bool]:
+        """Hold `series` for one refresh. Yields True when another user wrote it while this one waited for the lock,
+        or less than `fresh_seconds` ago, so the caller skips it instead of fetching it a second time."""
+        con = self._connection()
+        with self._cursor(f"locking {series}") as cur:
+            cur.execute("SELECT clock_timestamp()")  # the server's clock: client clocks may differ
+            (waited_from,) = cur.fetchone()
+            cur.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (_LOCK_SPACE, series))
+        try:
+            with self._cursor(f"reading {series}") as cur:
+                cur.execute(
+                    "SELECT at >= %s OR clock_timestamp() - at < make_interval(secs => %s) FROM refreshed"
+                    " WHERE series = %s",
+                    (waited_from, fresh_seconds, series),
+                )
+                row = cur.fetchone()
+            yield bool(row and row[0])
+        finally:
+            # A lost connection has released the lock already; only a live one must unlock.
+            with contextlib.suppress(psycopg.Error), con.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (_LOCK_SPACE, series))
+
+    def append_log(self, rows: Iterable[tuple[dt.datetime, str, str, int, dt.date | None, str]]) -> None:
+        values = [
+            (t.isoformat(timespec="seconds"), src, vendor, added, day, status)
+            for t, src, vendor, added, day, status in rows
+        ]
+        con = self._connection()
+        with self._cursor("writing the refresh log") as cur, con.transaction():
+            cur.executemany(
+                "INSERT INTO refresh_log (time, source, vendor, rows_added, last_date, status)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                values,
+            )
+
+    def write_series(
+        self,
+        series: str,
+        vendor: str,
+        observations: Iterable[tuple[dt.date, float]],
+        fetched_at: dt.datetime | None = None,
+    ) -> WriteResult:
+        """Upsert `observations` of `series` in one transaction, as `Store.write_series` does."""
+        rows = check_rows(series, observations)
+        stamp = (fetched_at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
+        con = self._connection()
+        added = revised = 0
+        with self._cursor(f"writing {series}") as cur, con.transaction():
+            # Writers of one series take turns; other series go on in parallel.
+            cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_SPACE, series))
+            old: dict[dt.date, tuple[Any, ...]] = {}
+            if rows:
+                cur.execute(
+                    "SELECT date, value, vendor, fetched_at FROM observations"
+                    " WHERE series = %s AND date BETWEEN %s AND %s",
+                    (series, rows[0][0], rows[-1][0]),
+                )
+                old = {day: (value, who, at) for day, value, who, at in cur.fetchall()}
+            changed, revisions = [], []
+            for day, value in rows:
+                before = old.get(day)
+                if before is None:
+                    added += 1
+                elif before[0] != value:
+                    revised += 1
+                    revisions.append((series, day, before[0], before[1], before[2], value, vendor, stamp))
+                else:
+                    continue
+                changed.append((series, day, float(value), vendor, stamp))
+            if revisions:
+                cur.executemany(
+                    "INSERT INTO revisions (series, date, old_value, old_vendor, old_fetched_at, new_value, vendor,"
+                    " fetched_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
+                    revisions,
+                )
+            if changed:
+                cur.executemany(
+                    "INSERT INTO observations VALUES (%s,%s,%s,%s,%s) ON CONFLICT (series, date) DO UPDATE SET"
+                    " value = EXCLUDED.value, vendor = EXCLUDED.vendor, fetched_at = EXCLUDED.fetched_at",
+                    changed,
+                )
+            cur.execute(
+                "INSERT INTO refreshed VALUES (%s, now()) ON CONFLICT (series) DO UPDATE SET at = now()", (series,)
+            )
+        return WriteResult(len(rows), added, revised, self.last_date(series))
+
+
+def _first_line(exc: BaseException) -> str:
+    return scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
