@@ -49,6 +49,10 @@ class TableWriter:
     def progress(self, done, total, what):
         self.progress_calls.append((done, total, what))
 
+    def recalculate_calls(self, function):
+        self.recalculated = function
+        return 0
+
 
 @pytest.fixture
 def server(newsletter_server):
@@ -99,6 +103,7 @@ def test_refresh_fills_every_table_points_the_names_at_the_new_rows_and_logs(fir
     log = writer.tables[LOG_TABLE]
     assert len(log) == len(CATALOGUE) and set(log["Status"]) == {"ok"}
     assert [done for done, _, _ in writer.progress_calls] == list(range(1, len(CATALOGUE) + 1))
+    assert writer.recalculated == "HISTORY"  # the cells that read the store are recalculated
     assert str(result).startswith(f"Refreshed {len(CATALOGUE)} of {len(CATALOGUE)} sources")
 
 

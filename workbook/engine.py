@@ -83,8 +83,11 @@ def template(formula: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 @functools.cache
-def _compiled(formula: str) -> Any:
-    return shim.compile_formula(formula, functions())
+def _compiled(formula: str, extra: tuple[tuple[str, Any], ...] = ()) -> Any:
+    table = functions()
+    if extra:
+        table = {**table, **{name: shim.cell_function(function) for name, function in extra}}
+    return shim.compile_formula(formula, table)
 
 
 def _serial(value: Any) -> Any:
@@ -94,8 +97,9 @@ def _serial(value: Any) -> Any:
 class BookEngine:
     """Evaluates the formulas of a `Book`: every formula cell, each name and range at most once."""
 
-    def __init__(self, book: Book):
+    def __init__(self, book: Book, extra: tuple[tuple[str, Any], ...] = ()):
         self.book = book
+        self.extra = extra  # cell functions beyond udfs.cells, e.g. HISTORY over a store: (name, function)
         self.sheets: dict[str, Sheet] = {sheet.name.upper(): sheet for sheet in book.sheets}
         self.names = {name.upper(): text for name, text in book.names.items()}
         self.memo: dict[str, Any] = {}
@@ -124,7 +128,7 @@ class BookEngine:
 
     def formula(self, text: str, sheet: str) -> Any:
         shape, arguments = template(text)
-        function = _compiled(shape)
+        function = _compiled(shape, self.extra)
         inputs = [self._input(name, arguments, sheet) for name in function.inputs]
         return function(*inputs)
 
@@ -179,6 +183,7 @@ class BookEngine:
         return self.memo[key]
 
 
-def calculate(book: Book) -> dict[str, dict[tuple[int, int], Any]]:
-    """Every formula cell of `book`, computed: sheet name -> (row, column) -> value."""
-    return BookEngine(book).compute()
+def calculate(book: Book, extra: dict[str, Any] | None = None) -> dict[str, dict[tuple[int, int], Any]]:
+    """Every formula cell of `book`, computed: sheet name -> (row, column) -> value. `extra` adds cell functions by
+    name (the caller's, such as HISTORY reading a store, which this package may not import)."""
+    return BookEngine(book, tuple(sorted((extra or {}).items()))).compute()

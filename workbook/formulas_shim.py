@@ -181,6 +181,14 @@ def fast_index(original: dict[str, Any]) -> dict[str, Any]:
                     "sheet_id": sheet_id,
                 }
                 return Ranges(values=dict(array.values)).set_value(cell, values[r - first_row, n - first_col])
+        if not compiling and isinstance(array, np.ndarray) and array.ndim == 2 and col_num is not None:
+            # Excel's INDEX(array, 0, c) is the whole column c (and (array, r, 0) row r); the engine's own INDEX
+            # gives only the first cell, which would cut HISTORY(...)'s spill to its header.
+            row, col = _scalar_number(row_num), _scalar_number(col_num)
+            if row == 0 and col is not None and 1 <= col <= array.shape[1]:
+                return array[:, int(col) - 1 : int(col)].view(Array)
+            if col == 0 and row is not None and 1 <= row <= array.shape[0]:
+                return array[int(row) - 1 : int(row), :].view(Array)
         return engine_index(compiling, array, row_num, col_num, area_num)
 
     return {**original, "function": index}

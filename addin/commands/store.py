@@ -1,4 +1,5 @@
-"""`lazarus store init`: create (or check) the store's tables, on the desk's PostgreSQL server or in the SQLite file."""
+"""`lazarus store init`: create (or check) the store's tables, on the desk's PostgreSQL server or in the SQLite file.
+`lazarus store load-sample`: the bundled sample into the store, for HISTORY and `lazarus build` without a network."""
 
 from __future__ import annotations
 
@@ -14,12 +15,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
     init = sub.add_parser("init", help="create the store's tables (versioned); safe to run again")
     init.add_argument("--store", default=None, help="a postgresql:// URL or a SQLite file (default: your config)")
+    sample = sub.add_parser("load-sample", help="write the bundled sample (no key, no network) into the store")
+    sample.add_argument("--store", default=None, help="a postgresql:// URL or a SQLite file (default: your config)")
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_config()
     where = args.store if args.store is not None else config.store_url or config.store_path
     try:
+        if args.action == "load-sample":
+            from addin.pipeline import sample
+            from addin.pipeline.store_choice import open_store
+
+            store = open_store(config, args.store)
+            loaded = sample.load_into(store)
+            print(f"Loaded the bundled sample into {store.location}: {', '.join(loaded)}")
+            return 0
         if is_postgres(str(where)):
             from addin.pipeline.store_postgres import PostgresStore
 

@@ -31,6 +31,7 @@ class BookWriter(Protocol):
     def append_rows(self, name: str, rows: list[list[Any]]) -> None: ...
     def set_names(self, names: dict[str, str]) -> None: ...
     def progress(self, done: int, total: int, what: str) -> None: ...
+    def recalculate_calls(self, function: str) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -105,4 +106,5 @@ def refresh_book(
             for s in report.statuses
         ],
     )
+    writer.recalculate_calls("HISTORY")  # its cells read the store, which has just changed
     return BookRefresh(report, rewritten)

@@ -70,6 +70,30 @@ class LiveBook:
         for name, refers_to in names.items():
             self.book.names.add(name, f"={refers_to}")
 
+    def recalculate_calls(self, function: str = "HISTORY") -> int:
+        """Recalculate every cell whose formula calls `function`; the number of cells.
+
+        A refresh changes the store that HISTORY reads, but no cell a HISTORY formula depends on, so Excel would not
+        recompute it. Each sheet's formulas are read in one transfer and only the matching cells are marked dirty
+        (Range.Dirty), so the recalculation is those cells and what depends on them, not the whole workbook.
+        """
+        marker = f"{function.upper()}("
+        count = 0
+        for sheet in self.book.sheets:
+            used = sheet.used_range
+            grid = used.formula
+            if isinstance(grid, str):
+                grid = ((grid,),)
+            top, left = used.row, used.column
+            for r, row in enumerate(grid):
+                for c, text in enumerate(row):
+                    if isinstance(text, str) and text.startswith("=") and marker in text.upper():
+                        sheet.range((top + r, left + c)).api.Dirty()
+                        count += 1
+        if count:
+            self.book.app.calculate()
+        return count
+
     def status(self, text: str) -> None:
         """Show `text` in Excel's status bar (the only progress Excel shows while Python runs)."""
         self.book.app.status_bar = text

@@ -11,6 +11,7 @@ a broken piece then fails one button with a message instead of every button.
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -172,12 +173,15 @@ def settings(book: Any = None) -> str:
 
 
 def function_names() -> list[str]:
-    """The cell functions `udfs.excel` declares (upper-case names, as Excel shows them)."""
-    try:
-        import udfs.excel as cells
-    except ImportError:
-        return []
-    return sorted(n for n in dir(cells) if n.isupper() and callable(getattr(cells, n)))
+    """The cell functions the add-in's UDF modules declare (upper-case names, as Excel shows them)."""
+    names: set[str] = set()
+    for module_name in ("udfs.excel", "addin.excel.cell_history"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        names.update(n for n in dir(module) if n.isupper() and callable(getattr(module, n)))
+    return sorted(names)
 
 
 def _help(book: Any) -> str:

@@ -27,7 +27,8 @@ HERE = Path(__file__).resolve().parent
 RIBBON_XML = HERE / "ribbon" / "customUI.xml"
 CALLBACKS_BAS = HERE / "ribbon" / "LazarusRibbon.bas"
 XLAM_NAME = "lazarus.xlam"
-UDF_MODULES = "udfs.excel"
+# The cell functions, and HISTORY, which reads the store (so it lives above udfs, in the add-in).
+UDF_MODULES = "udfs.excel;addin.excel.cell_history"
 
 # What the template ships and what we turn it into.
 TEMPLATE_CUSTOMUI = "customUI/customUI.xml"

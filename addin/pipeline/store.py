@@ -103,6 +103,11 @@ class Store:
         """One user per file: no one else refreshes this store's series meanwhile, so never skip."""
         yield False
 
+    def last_refresh(self) -> int:
+        """The newest refresh-log id (0 before the first refresh): what a reader's cache of series checks."""
+        with self._connect() as con:
+            return con.execute("SELECT coalesce(max(id), 0) FROM refresh_log").fetchone()[0]
+
     def last_date(self, series: str) -> dt.date | None:
         """The newest stored date of ``series``, or None if nothing is stored."""
         with self._connect() as con:

@@ -165,6 +165,11 @@ class PostgresStore:
 
     # --- reads: SELECT only -------------------------------------------------------------------------------
 
+    def last_refresh(self) -> int:
+        with self._cursor("reading the refresh log") as cur:
+            cur.execute("SELECT coalesce(max(id), 0) FROM refresh_log")
+            return cur.fetchone()[0]
+
     def last_date(self, series: str) -> dt.date | None:
         with self._cursor(f"reading {series}") as cur:
             cur.execute("SELECT max(date) FROM observations WHERE series = %s", (series,))
