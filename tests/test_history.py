@@ -151,3 +151,26 @@ def test_the_ribbon_refresh_recalculates_exactly_the_history_cells():
     book = SimpleNamespace(sheets=sheets, app=SimpleNamespace(calculate=lambda: calculated.append(True)))
     assert LiveBook(book).recalculate_calls("HISTORY") == 2
     assert dirty == [(2, 3), (3, 5)] and calculated == [True]
+
+
+def test_history_reads_the_desks_postgresql_store_the_same_way(pg_cluster, loaded):
+    from addin.pipeline.store_postgres import PostgresStore
+    from testkit.postgres import READER, READER_PASSWORD
+
+    database = pg_cluster.database()
+    sample.load_into(PostgresStore(pg_cluster.url(database)))
+    reader = PostgresStore(pg_cluster.url(database, READER, READER_PASSWORD))  # SELECT is all HISTORY needs
+    on_server = history_function(StoreHistory(lambda: reader))
+    on_file = history_function(StoreHistory(lambda: loaded))
+    for series in ("IWM", "ICSA"):
+        assert on_server(series) == on_file(series)
+
+
+def test_dated_functions_take_the_date_column_of_the_spill(loaded):
+    sheet = Sheet("Analysis")
+    spill = 'HISTORY("IWM",,"2024-07-16")'
+    sheet.put(1, 1, f"=EVENTS_PER_CENTURY(INDEX({spill},0,2),6,0.1,INDEX({spill},0,1))")
+    results = engine.calculate(Book(sheets=[sheet]), {"HISTORY": history_function(StoreHistory(lambda: loaded))})
+    days, closes = realdata.until(*realdata.iwm(), D(2024, 7, 16))
+    expected = cells.EVENTS_PER_CENTURY(closes, 6, 0.1, [realdata.serial(day) for day in days])
+    assert isinstance(expected, float) and results["Analysis"][(1, 1)] == pytest.approx(expected, rel=1e-12)
