@@ -117,7 +117,16 @@ def test_the_server_stopping_mid_refresh_leaves_every_series_old_or_new_and_says
 ):
     store = PostgresStore(pg_cluster.url(pg_cluster.database()))
     newsletter_server.latency = 0.15
-    stopper = threading.Timer(0.6, pg_cluster.stop, kwargs={"mode": "immediate"})
+
+    def stop_after_the_first_series() -> None:
+        watcher = PostgresStore(store.url)
+        deadline = time.monotonic() + 60
+        while not watcher.series_ids() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        watcher.close()
+        pg_cluster.stop(mode="immediate")
+
+    stopper = threading.Thread(target=stop_after_the_first_series)
     stopper.start()
     try:
         report = run_refresh(newsletter_server, store, tmp_path, KEYLESS)
