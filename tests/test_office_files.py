@@ -42,12 +42,11 @@ def test_openxml_audit_finds_no_error_in_the_full_size_workbooks(full_files):
     assert errors == {"live": [], "copy": []}
 
 
-def test_openxml_audit_catches_a_planted_schema_error(small_files, tmp_path):
-    live, _ = small_files
+def test_openxml_audit_catches_a_planted_schema_error(built_xlam, tmp_path):
     broken = checks.planted(
-        live, tmp_path / "b.xlsx", "xl/charts/chart1.xml", lambda x: x.replace('val="b"', 'val="x"', 1)
+        built_xlam, tmp_path / "b.xlam", xlam.CUSTOMUI_PART, lambda x: x.replace('size="large"', 'size="huge"', 1)
     )
-    assert checks.audit(broken)
+    assert any("huge" in error for error in checks.audit(broken))
 
 
 # --- charts ------------------------------------------------------------------------------------------------
@@ -164,7 +163,9 @@ def test_lazarus_ribbon_bas_parses_with_microsofts_vba_grammar():
         assert checks.vba_syntax_errors(path.read_text(encoding="utf-8")) == [], path.name
 
 
+@pytest.mark.slow
 def test_one_udf_wrapper_as_the_installer_writes_it_parses():
+    # ~2.5 s, most of it the grammars' first use; the quick run parses LazarusRibbon.bas and the planted modules.
     from testkit.xlwings_harness import windows_xlwings
 
     with windows_xlwings() as xl:
