@@ -295,3 +295,47 @@ def test_a_workbook_without_lazarus_tables_is_refused(tmp_path):
     Workbook().save(other)
     with pytest.raises(ValueError, match=r"budget\.xlsx: no Lazarus data tables"):
         export_for_colleagues(other, tmp_path / "copy.xlsx")
+
+
+def _axes(path: Path, chart: int) -> dict[str, str]:
+    """The axis settings of xl/charts/chart<chart>.xml: position and bounds of the date and value axes."""
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read(f"xl/charts/chart{chart}.xml").decode()
+    found = {}
+    for kind in ("dateAx", "valAx"):
+        axis = re.search(rf"<c:{kind}>(.*?)</c:{kind}>", xml, re.S).group(1)
+        found[f"{kind} position"] = re.search(r'<c:axPos val="(\w)"', axis).group(1)
+        for bound in ("min", "max"):
+            match = re.search(rf'<c:{bound} val="([^"]+)"', axis)
+            found[f"{kind} {bound}"] = float(match.group(1)) if match else None
+    return found
+
+
+def test_charts_have_dates_at_the_bottom_and_price_and_ratio_axes_fitted_to_the_copys_data(small_files, small_moment):
+    live, copy = small_files
+    book, results = small_moment
+    charts = book.sheet("Dashboard").charts
+    assert [c.title for c in charts] == [
+        "IWC and its bear-market line",
+        "IWM / SPY",
+        "10-year minus 2-year Treasury",
+        "IWM RSI (14 days)",
+    ]
+    # LibreOffice wrapped the 36-character title at 14 pt; titles are 12 pt now and at most 30 characters.
+    assert all(len(c.title) <= 30 for c in charts)
+    for path in (live, copy):
+        for number in range(1, 5):
+            axes = _axes(path, number)
+            assert axes["dateAx position"] == "b" and axes["valAx position"] == "l"
+        assert (_axes(path, 4)["valAx min"], _axes(path, 4)["valAx max"]) == (0, 100)  # RSI
+    dashboard = results["Dashboard"]
+    iwc = [dashboard[(row, 28)] for row in range(2, 254) if isinstance(dashboard[(row, 28)], float)]
+    bear = dashboard[(253, 29)]
+    iwc_axes = _axes(copy, 1)
+    assert 0 < iwc_axes["valAx min"] <= min(*iwc, bear) and iwc_axes["valAx max"] >= max(iwc)
+    assert iwc_axes["valAx max"] - iwc_axes["valAx min"] < 2 * (max(iwc) - min(*iwc, bear))
+    first_iwc_day = next(dashboard[(row, 27)] for row in range(2, 254) if isinstance(dashboard[(row, 28)], float))
+    assert iwc_axes["dateAx min"] == first_iwc_day  # no empty left half before IWC's first day
+    assert _axes(copy, 2)["valAx min"] > 0  # IWM/SPY
+    # The live workbook's chart data are formulas that refresh and the as-of cell change: automatic axes there.
+    assert _axes(live, 1)["valAx min"] is None and _axes(live, 1)["dateAx min"] is None

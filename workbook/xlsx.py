@@ -149,6 +149,18 @@ def _range_values(book: Book, shown: Mapping[str, Mapping[tuple[int, int], Any]]
     return values
 
 
+def _plots_formulas(book: Book, reference: str) -> bool:
+    """Whether any cell of a chart reference holds a formula."""
+    match = _RANGE.match(reference)
+    cells = book.sheet(match["sheet"]).cells
+    first_col, first_row, last_col, last_row = range_boundaries(match["cells"].replace("$", ""))
+    return any(
+        cells.get((row, column)) is not None and cells[(row, column)].is_formula
+        for row in range(first_row, last_row + 1)
+        for column in range(first_col, last_col + 1)
+    )
+
+
 def _serial(day: dt.date) -> float:
     if isinstance(day, dt.datetime):
         return (day - dt.datetime(1899, 12, 30)).total_seconds() / 86400
@@ -170,6 +182,7 @@ def _chart(workbook: xlsxwriter.Workbook, book: Book, shown, spec: Chart):
     chart = workbook.add_chart({"type": "line"})
     categories = _range_values(book, shown, spec.categories)
     plotted: list[list[Any]] = []
+    series_refs = [series.values for series in spec.series]
     for series in spec.series:
         values = _range_values(book, shown, series.values)
         plotted.append(values)
@@ -200,7 +213,10 @@ def _chart(workbook: xlsxwriter.Workbook, book: Book, shown, spec: Chart):
         "num_format": spec.number_format,
         "major_gridlines": {"visible": False},
     }
-    if spec.y_scale == "data":
+    # Bounds fitted to the data suit a file whose chart data are values (the colleague copy). Where they are formulas
+    # (the live workbook), refresh and the as-of cell change them in Excel, and fixed bounds would cut the line off:
+    # there the axes stay automatic.
+    if spec.y_scale == "data" and not any(_plots_formulas(book, ref) for ref in (spec.categories, *series_refs)):
         numbers = [v for values in plotted for v in values if v is not None]
         if numbers:
             y_axis["min"], y_axis["max"], y_axis["major_unit"] = nice_bounds(min(numbers), max(numbers))
