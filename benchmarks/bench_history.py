@@ -43,7 +43,7 @@ def main() -> None:
         os.environ.update(LAZARUS_DATA_DIR=folder, LAZARUS_CONFIG=str(Path(folder) / "none.toml"))
         os.environ.pop("LAZARUS_STORE", None)
         with windows_xlwings("addin.excel.cell_history") as xl:
-            provider = xl.module.PROVIDER
+            provider = xl.module.store_rows
             call = lambda: xl.raw_call("HISTORY", "LONG", None, None, None)  # noqa: E731
             table = call()
             assert len(table) == ROWS + 1

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from addin.pipeline.workbook_data import WorkbookData, offline_data
 from testkit.vendor_server import VendorServer, load_newsletter_data
+from tests import books
+from workbook import engine
+from workbook.export import export_book
+from workbook.layout import build_book
+from workbook.xlsx import write_book
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +48,60 @@ def pg_cluster():
     cluster = Cluster()
     yield cluster
     cluster.close()
+
+
+# --- Lazarus workbooks (tests/books.py says which is which) -------------------------------------------------
+
+
+def _moment(inputs: WorkbookData):
+    book = build_book(inputs.data, books.MOMENT, inputs.source_rows, inputs.log_rows, inputs.provenance)
+    return book, engine.calculate(book)
+
+
+def _files(folder: Path, moment) -> tuple[Path, Path]:
+    book, results = moment
+    live = write_book(book, folder / "lazarus.xlsx", results)
+    copy = export_book(book, folder / "lazarus (for colleagues).xlsx", results)
+    return live, copy
+
+
+@pytest.fixture(scope="session")
+def sample_inputs() -> WorkbookData:
+    """The full bundled sample."""
+    return offline_data()
+
+
+@pytest.fixture(scope="session")
+def small_inputs(sample_inputs) -> WorkbookData:
+    return books.small(sample_inputs)
+
+
+@pytest.fixture(scope="session")
+def small_moment(small_inputs):
+    """The small-sample workbook as of the newsletter's day and its computed values: (book, results)."""
+    return _moment(small_inputs)
+
+
+@pytest.fixture(scope="session")
+def small_files(tmp_path_factory, small_moment) -> tuple[Path, Path]:
+    """The small-sample live workbook and its colleague copy: (live, copy)."""
+    return _files(tmp_path_factory.mktemp("small"), small_moment)
+
+
+@pytest.fixture(scope="session")
+def full_moment(sample_inputs):
+    """The workbook on the full bundled sample as of the newsletter's day: (book, results). ~5 s to compute."""
+    return _moment(sample_inputs)
+
+
+@pytest.fixture(scope="session")
+def full_files(tmp_path_factory, full_moment) -> tuple[Path, Path]:
+    return _files(tmp_path_factory.mktemp("full"), full_moment)
+
+
+@pytest.fixture(scope="session")
+def built_xlam(tmp_path_factory) -> Path:
+    """lazarus.xlam as `lazarus addin build` writes it."""
+    from addin.excel import xlam
+
+    return xlam.build(tmp_path_factory.mktemp("xlam") / "lazarus.xlam")

@@ -66,7 +66,7 @@ def test_unknown_and_empty_series_say_what_to_do(history):
         == '#N/A HISTORY: "^GSPC" has no rows in the store yet: press Refresh data (or run `lazarus refresh`)'
     )
     assert history("IWM", "2030-01-01").endswith('"IWM" has no rows between the dates asked for')
-    assert history("IWM", "yesterday") == '#N/A HISTORY: start must be a date, got text "yesterday"'
+    assert history("IWM", "yesterday") == '#N/A HISTORY: start_date must be a date, got text "yesterday"'
 
 
 def test_the_cache_serves_repeat_calls_and_a_refresh_invalidates_it(tmp_path):

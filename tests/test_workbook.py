@@ -13,17 +13,15 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from addin.pipeline.workbook_data import offline_data
-from tests import realdata
+from tests import books, realdata
 from udfs import cells
 from workbook import engine
 from workbook.data_sheets import read_tables
-from workbook.export import export_book, export_for_colleagues
+from workbook.export import export_for_colleagues
 from workbook.layout import build_book
-from workbook.xlsx import BrokenWorkbookError, read_grids, write_book
+from workbook.xlsx import BrokenWorkbookError, read_grids
 
-MOMENT = dt.date(2024, 7, 16)
-REPLAY = dt.date(2024, 9, 12)  # the as-of day a user types into the workbook's as-of cell
+MOMENT, REPLAY = books.MOMENT, books.REPLAY
 CORE = {
     "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
     "dc": "http://purl.org/dc/elements/1.1/",
@@ -37,30 +35,10 @@ def value(book, results, key):
 
 
 @pytest.fixture(scope="module")
-def inputs():
-    return offline_data()
-
-
-@pytest.fixture(scope="module")
-def moment(inputs):
-    book = build_book(inputs.data, MOMENT, inputs.source_rows, inputs.log_rows, inputs.provenance)
-    return book, engine.calculate(book)
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory, moment):
-    book, results = moment
-    folder = tmp_path_factory.mktemp("books")
-    live = write_book(book, folder / "lazarus.xlsx")
-    copy = export_book(book, folder / "copy.xlsx", results)
-    return live, copy
-
-
-@pytest.fixture(scope="module")
-def lived_with(tmp_path_factory, files) -> Path:
+def lived_with(tmp_path_factory, small_files) -> Path:
     """The live workbook after a user has lived with it: the as-of cell set to a past day in Excel, and a key, a
     hidden sheet, VBA, an author and a path added."""
-    live, _ = files
+    live, _ = small_files
     target = tmp_path_factory.mktemp("lived_with") / "lazarus.xlsm"
     _tamper(live, target)
     return target
@@ -78,14 +56,14 @@ def colleague_workbook(colleague_copy):
 
 
 @pytest.fixture(scope="module")
-def colleague_view(moment, colleague_workbook):
+def colleague_view(small_moment, colleague_workbook):
     """What the copy for colleagues shows in the cell of each answer: key -> value."""
-    book, _ = moment
+    book, _ = small_moment
     return {key: colleague_workbook[sheet][ref].value for key, (sheet, ref) in book.answers.items()}
 
 
-def test_dashboard_answers_are_lazarus_formulas_not_numbers(moment):
-    book, _ = moment
+def test_dashboard_answers_are_lazarus_formulas_not_numbers(small_moment):
+    book, _ = small_moment
     dashboard = book.sheet("Dashboard")
     for key, (_, ref) in book.answers.items():
         if key == "as_of":
@@ -103,31 +81,45 @@ def test_dashboard_answers_are_lazarus_formulas_not_numbers(moment):
         assert name in formulas
 
 
-def test_headless_values_match_independent_computations(moment):
-    book, results = moment
+def test_headless_values_match_independent_computations_on_recent_data(small_moment):
+    # The small sample holds the last 300 observations to 2024-09-12: enough for every answer that looks back a
+    # few days, so these equal the full workbook's.
+    book, results = small_moment
+    _, iwm = realdata.until(*realdata.iwm(), MOMENT)
+    _, spy = realdata.until(*realdata.spy(), MOMENT)
+    assert value(book, results, "iwm_return") == pytest.approx(iwm[-1] / iwm[-7] - 1, abs=1e-12)
+    _, iwc = realdata.until(*realdata.iwc(), MOMENT)
+    assert value(book, results, "iwc_return") == pytest.approx(iwc[-1] / iwc[-7] - 1, abs=1e-12)
+    assert value(book, results, "iwm_ratio_change") == pytest.approx(
+        (iwm[-1] / spy[-1]) / (iwm[-7] / spy[-7]) - 1, abs=1e-12
+    )
+    assert value(book, results, "iwm_close") == pytest.approx(224.600006)
+    assert value(book, results, "iwc_state") == "NEW HIGH"
+    assert value(book, results, "t10y2y_spread") == -0.26
+    assert value(book, results, "mdy_data_to") == realdata.serial(dt.date(2022, 11, 18))
+
+
+@pytest.mark.slow
+def test_headless_values_match_independent_computations(full_moment):
+    book, results = full_moment
     dates, iwm = realdata.until(*realdata.iwm(), MOMENT)
     spy_dates, spy = realdata.until(*realdata.spy(), MOMENT)
     spy = spy[spy_dates.index(dates[0]) :]
     assert value(book, results, "iwm_return") == pytest.approx(iwm[-1] / iwm[-7] - 1, abs=1e-12)
-    _, iwc = realdata.until(*realdata.iwc(), MOMENT)
-    assert value(book, results, "iwc_return") == pytest.approx(iwc[-1] / iwc[-7] - 1, abs=1e-12)
     ratio = [a / b for a, b in zip(iwm, spy, strict=True)]
     assert value(book, results, "iwm_ratio_change") == pytest.approx(ratio[-1] / ratio[-7] - 1, abs=1e-12)
     moves = [iwm[t] / iwm[t - 6] - 1 for t in range(6, len(iwm))]
     sigma = (moves[-1] - statistics.mean(moves[:-1])) / statistics.stdev(moves[:-1])
     assert value(book, results, "iwm_sigma") == pytest.approx(sigma, rel=1e-9)
-    assert value(book, results, "iwm_close") == pytest.approx(224.600006)
     assert value(book, results, "iwm_drawdown") == pytest.approx(iwm[-1] / max(iwm) - 1, abs=1e-12)
-    assert value(book, results, "iwc_state") == "NEW HIGH"
-    assert value(book, results, "t10y2y_spread") == -0.26
     assert value(book, results, "t10y2y_curve_state") == "INVERTED"
     assert value(book, results, "t10y2y_curve_since") == realdata.serial(dt.date(2022, 7, 6))
     assert value(book, results, "sahm") == pytest.approx(0.50, abs=1e-9)
-    assert value(book, results, "mdy_data_to") == realdata.serial(dt.date(2022, 11, 18))
 
 
-def test_analog_grid_shows_the_last_episodes_of_rally_analogs(moment, inputs):
-    book, results = moment
+@pytest.mark.slow
+def test_analog_grid_shows_the_last_episodes_of_rally_analogs(full_moment):
+    book, results = full_moment
     dates, closes = realdata.until(*realdata.iwm(), MOMENT)
     table = cells.RALLY_ANALOGS(closes, dates, 6)
     episodes = table[1:-2]
@@ -139,17 +131,21 @@ def test_analog_grid_shows_the_last_episodes_of_rally_analogs(moment, inputs):
     assert value(book, results, "analog_12") == "Share positive"
 
 
-def test_as_of_cell_replays_a_past_day(inputs, colleague_view):
+def test_as_of_cell_replays_a_past_day(colleague_view):
     assert colleague_view["t10y2y_curve_state"] == "DIS-INVERTED"
     assert colleague_view["t10y2y_curve_since"] == dt.datetime(2024, 9, 6)
-    latest = build_book(inputs.data, None)
+
+
+@pytest.mark.slow
+def test_without_an_as_of_date_the_workbook_follows_the_latest_data(sample_inputs):
+    latest = build_book(sample_inputs.data, None)
     latest_results = engine.calculate(latest)
     assert value(latest, latest_results, "as_of") == realdata.serial(dt.date(2025, 9, 25))
     assert value(latest, latest_results, "iwm_close") == pytest.approx(239.289993)
 
 
-def test_chart_data_covers_the_year_to_the_as_of_date(moment):
-    book, results = moment
+def test_chart_data_covers_the_year_to_the_as_of_date(small_moment):
+    book, results = small_moment
     dashboard = results["Dashboard"]
     assert dashboard[(253, 27)] == realdata.serial(MOMENT)  # last chart row: the as-of day
     assert dashboard[(253, 28)] == pytest.approx(129.46)  # IWC on that day
@@ -158,8 +154,8 @@ def test_chart_data_covers_the_year_to_the_as_of_date(moment):
     assert len(book.sheet("Dashboard").charts) == 4
 
 
-def test_written_workbook_keeps_formulas_names_and_tables(files):
-    live, _ = files
+def test_written_workbook_keeps_formulas_names_and_tables(small_files):
+    live, _ = small_files
     workbook = load_workbook(live)
     assert workbook.sheetnames == ["Dashboard", "Prices", "Rates", "Macro", "Sources", "Log", "Methods"]
     assert workbook["Dashboard"]["B6"].value == "=RALLY_RETURN(IWM,6)"
@@ -168,13 +164,45 @@ def test_written_workbook_keeps_formulas_names_and_tables(files):
     assert set(workbook["Macro"].tables) == {"MonthlyTable", "WeeklyTable", "SpreadTable"}
     # MAXIFS is newer than Excel 2007: it must carry _xlfn. in the file or Excel shows #NAME?.
     assert any("_xlfn.MAXIFS(" in str(c.value) for row in workbook["Dashboard"].iter_rows() for c in row)
+    dashboard = workbook["Dashboard"]
+    assert dashboard.freeze_panes is None and workbook["Prices"].freeze_panes == "A2"
+    assert dashboard.print_area == "'Dashboard'!$A$1:$Y$56"
+    assert dashboard.page_setup.orientation == "landscape" and dashboard.sheet_properties.pageSetUpPr.fitToPage
+    assert dashboard.column_dimensions["A"].width == pytest.approx(44, abs=1)
+    assert workbook.properties.creator == "Lazarus" and workbook.properties.title == "Lazarus"
 
 
-def test_data_tables_read_back_exactly(files, inputs):
-    live, _ = files
+def test_every_formula_cell_carries_its_computed_value_and_errors_stay_errors(small_files, small_moment):
+    live, _ = small_files
+    book, results = small_moment
+    cached = load_workbook(live, data_only=True)["Dashboard"]
+    assert cached["B6"].value == pytest.approx(value(book, results, "iwm_return"))
+    assert cached["B6"].number_format == "0.00%"
+    assert cached["AB2"].value == "#N/A"  # a chart gap, written as Excel's error value
+    with zipfile.ZipFile(live) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert re.search(r'<c r="AB2" s="\d+" t="e"><f>[^<]+</f><v>#N/A</v></c>', sheet)
+    # Every formula carries a value; an empty one only where the formula computed the empty text "".
+    empty_results = sum(1 for v in results["Dashboard"].values() if v == "")
+    assert len(re.findall(r"<f>[^<]*</f><v></v>", sheet)) == empty_results
+    assert len(re.findall(r"<f>", sheet)) == len(results["Dashboard"])
+
+
+def test_data_tables_read_back_exactly(small_files, small_inputs):
+    live, _ = small_files
     data = read_tables(read_grids(live))
     for series_id in ("IWM", "T10Y2Y", "UNRATE", "ICSA"):
-        expected = {d: v for d, v in zip(*inputs.data[series_id], strict=True) if v is not None}
+        expected = {d: v for d, v in zip(*small_inputs.data[series_id], strict=True) if v is not None}
+        got = {d: v for d, v in zip(*data[series_id], strict=True) if v is not None}
+        assert got == expected
+
+
+@pytest.mark.slow
+def test_full_data_tables_read_back_exactly_and_a_missing_month_keeps_its_row(full_files, sample_inputs):
+    live, _ = full_files
+    data = read_tables(read_grids(live))
+    for series_id in ("IWM", "T10Y2Y", "UNRATE", "ICSA"):
+        expected = {d: v for d, v in zip(*sample_inputs.data[series_id], strict=True) if v is not None}
         got = {d: v for d, v in zip(*data[series_id], strict=True) if v is not None}
         assert got == expected
     # The missing month keeps its row, so SAHM_RULE still sees a gap there.
@@ -182,9 +210,9 @@ def test_data_tables_read_back_exactly(files, inputs):
     assert rates[months.index(dt.date(2025, 10, 1))] is None
 
 
-def test_export_holds_values_charts_and_formats_only(files, moment):
-    _, copy = files
-    book, results = moment
+def test_export_holds_values_charts_and_formats_only(small_files, small_moment):
+    _, copy = small_files
+    book, results = small_moment
     workbook = load_workbook(copy)
     formulas = [
         c.coordinate
@@ -267,3 +295,47 @@ def test_a_workbook_without_lazarus_tables_is_refused(tmp_path):
     Workbook().save(other)
     with pytest.raises(ValueError, match=r"budget\.xlsx: no Lazarus data tables"):
         export_for_colleagues(other, tmp_path / "copy.xlsx")
+
+
+def _axes(path: Path, chart: int) -> dict[str, str]:
+    """The axis settings of xl/charts/chart<chart>.xml: position and bounds of the date and value axes."""
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read(f"xl/charts/chart{chart}.xml").decode()
+    found = {}
+    for kind in ("dateAx", "valAx"):
+        axis = re.search(rf"<c:{kind}>(.*?)</c:{kind}>", xml, re.S).group(1)
+        found[f"{kind} position"] = re.search(r'<c:axPos val="(\w)"', axis).group(1)
+        for bound in ("min", "max"):
+            match = re.search(rf'<c:{bound} val="([^"]+)"', axis)
+            found[f"{kind} {bound}"] = float(match.group(1)) if match else None
+    return found
+
+
+def test_charts_have_dates_at_the_bottom_and_price_and_ratio_axes_fitted_to_the_copys_data(small_files, small_moment):
+    live, copy = small_files
+    book, results = small_moment
+    charts = book.sheet("Dashboard").charts
+    assert [c.title for c in charts] == [
+        "IWC and its bear-market line",
+        "IWM / SPY",
+        "10-year minus 2-year Treasury",
+        "IWM RSI (14 days)",
+    ]
+    # LibreOffice wrapped the 36-character title at 14 pt; titles are 12 pt now and at most 30 characters.
+    assert all(len(c.title) <= 30 for c in charts)
+    for path in (live, copy):
+        for number in range(1, 5):
+            axes = _axes(path, number)
+            assert axes["dateAx position"] == "b" and axes["valAx position"] == "l"
+        assert (_axes(path, 4)["valAx min"], _axes(path, 4)["valAx max"]) == (0, 100)  # RSI
+    dashboard = results["Dashboard"]
+    iwc = [dashboard[(row, 28)] for row in range(2, 254) if isinstance(dashboard[(row, 28)], float)]
+    bear = dashboard[(253, 29)]
+    iwc_axes = _axes(copy, 1)
+    assert 0 < iwc_axes["valAx min"] <= min(*iwc, bear) and iwc_axes["valAx max"] >= max(iwc)
+    assert iwc_axes["valAx max"] - iwc_axes["valAx min"] < 2 * (max(iwc) - min(*iwc, bear))
+    first_iwc_day = next(dashboard[(row, 27)] for row in range(2, 254) if isinstance(dashboard[(row, 28)], float))
+    assert iwc_axes["dateAx min"] == first_iwc_day  # no empty left half before IWC's first day
+    assert _axes(copy, 2)["valAx min"] > 0  # IWM/SPY
+    # The live workbook's chart data are formulas that refresh and the as-of cell change: automatic axes there.
+    assert _axes(live, 1)["valAx min"] is None and _axes(live, 1)["dateAx min"] is None

@@ -42,8 +42,8 @@ EXPECTED_MEMBERS = {
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    return xlam.build(tmp_path_factory.mktemp("xlam") / "lazarus.xlam")
+def built(built_xlam) -> Path:
+    return built_xlam  # tests/conftest.py: one build for the whole run
 
 
 @pytest.fixture(scope="module")
@@ -210,8 +210,7 @@ def test_install_on_linux_says_what_it_cannot_do_and_fails(capsys):
     assert "lazarus addin build" in err
 
 
-def test_the_add_in_carries_no_template_authors_name_or_folder(tmp_path):
-    built = xlam.build(tmp_path / "lazarus.xlam")
+def test_the_add_in_carries_no_template_authors_name_or_folder(built):
     with zipfile.ZipFile(built) as archive:
         text = b"".join(archive.read(n) for n in archive.namelist() if n.endswith(".xml"))
     assert b"felix" not in text.lower() and b"Users\\" not in text

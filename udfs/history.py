@@ -75,7 +75,9 @@ def history_function(provider: Provider, tables_kept: int = 64) -> Callable[...,
     # key -> (the series object, its table): holding the object keeps its id from being reused while the entry lives.
     tables: dict[tuple[Any, ...], tuple[Stored, Table]] = {}
 
-    def HISTORY(series: Any, start: Any = None, end: Any = None, as_of: Any = None) -> Any:
+    # start_date/end_date as Excel's STOCKHISTORY names them; "end" alone is a VBA keyword, and the add-in's VBA
+    # wrappers take the Python argument names.
+    def HISTORY(series: Any, start_date: Any = None, end_date: Any = None, as_of: Any = None) -> Any:
         """History of a stored series: a header row, then one row of date and value per observation, oldest
         first."""
         while isinstance(series, (list, tuple)) and len(series) == 1:
@@ -84,7 +86,7 @@ def history_function(provider: Provider, tables_kept: int = 64) -> Callable[...,
             raise CellError(f'series must be a series id such as "IWM", got {series!r}')
         name = series.strip()
         stored = provider(name)
-        bounds = (_day(start, "start"), _day(end, "end"), _day(as_of, "as_of"))
+        bounds = (_day(start_date, "start_date"), _day(end_date, "end_date"), _day(as_of, "as_of"))
         key = (name, *bounds, id(stored))
         if key not in tables:
             if len(tables) >= tables_kept:

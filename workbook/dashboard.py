@@ -162,17 +162,18 @@ def _chart_rows(sheet: Sheet, bear_line_cell: str) -> list[Chart]:
             (ChartSeries("IWC", column(1)), ChartSeries("Bear line (−20%)", column(2))),
             "$",
             PRICE,
+            y_scale="data",
         ),
-        Chart("IWM / SPY", "Q3", column(0), (ChartSeries("IWM/SPY", column(3)),), "ratio", "0.000"),
+        Chart("IWM / SPY", "Q3", column(0), (ChartSeries("IWM/SPY", column(3)),), "ratio", "0.000", y_scale="data"),
         Chart(
-            "10-year minus 2-year Treasury spread",
+            "10-year minus 2-year Treasury",
             "H22",
             column(6),
             (ChartSeries("10y−2y", column(7)), ChartSeries("zero", column(8))),
             "percentage points",
             "0.00",
         ),
-        Chart("IWM RSI (14 days)", "Q22", column(0), (ChartSeries("RSI", column(4)),), "RSI", "0"),
+        Chart("IWM RSI (14 days)", "Q22", column(0), (ChartSeries("RSI", column(4)),), "RSI", "0", y_scale=(0, 100)),
     ]
 
 

@@ -51,6 +51,10 @@ class Chart:
     number_format: str = "General"
     width_cm: float = 15.0
     height_cm: float = 8.5
+    # The value axis: "data" spans the plotted values (a price or a ratio, not from zero) and the date axis starts at
+    # the first date with a value, where the plotted cells are values (formulas change them, so there both axes stay
+    # automatic); "auto" leaves both to the application; or fixed (low, high) bounds.
+    y_scale: str | tuple[float, float] = "auto"
 
 
 @dataclass

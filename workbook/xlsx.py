@@ -1,32 +1,47 @@
-"""Write a `Book` as an .xlsx file with openpyxl, and read a workbook's sheets back as plain cell grids."""
+"""Write a `Book` as an .xlsx file with XlsxWriter, and read a workbook's sheets back as plain cell grids (openpyxl).
+
+XlsxWriter is the writer whose output is tested byte for byte against files Excel itself saved. Every formula cell
+carries the value the headless engine computed for it, so the file reads correctly before any recalculation (Excel's
+Protected View, file previews, pandas, calamine); an Excel error value stays an error value. Charts carry the same
+values as their cached data.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.chart import LineChart, Reference, Series
-from openpyxl.chart.axis import DateAxis
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.table import Table as XlTable
-from openpyxl.worksheet.table import TableStyleInfo
+import xlsxwriter
+from openpyxl import load_workbook
+from openpyxl.utils.cell import column_index_from_string, range_boundaries
 
 from workbook.model import Book, Chart, Sheet
+
+Results = Mapping[str, Mapping[tuple[int, int], Any]]
 
 # Functions newer than Excel 2007 must carry the _xlfn. prefix in the file, or Excel shows #NAME?.
 _NEW_FUNCTIONS = re.compile(r"(?<![A-Za-z_.])(MAXIFS|MINIFS|IFNA|IFS)\(")
 
-_STYLES = {
-    "title": (Font(bold=True, size=14), None),
-    "heading": (Font(bold=True, size=12, color="1F3864"), None),
-    "header": (Font(bold=True), PatternFill("solid", fgColor="D9E1F2")),
-    "label": (Font(), None),
-    "note": (Font(italic=True, color="595959"), None),
-    "input": (Font(bold=True, color="C00000"), PatternFill("solid", fgColor="FFF2CC")),
+ERROR_VALUES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
+
+_STYLES: dict[str, dict[str, Any]] = {
+    "title": {"bold": True, "font_size": 14},
+    "heading": {"bold": True, "font_size": 12, "font_color": "#1F3864"},
+    "header": {"bold": True, "bg_color": "#D9E1F2", "pattern": 1, "bottom": 1, "align": "center"},
+    "label": {},
+    "note": {"italic": True, "font_color": "#595959"},
+    "input": {"bold": True, "font_color": "#C00000", "bg_color": "#FFF2CC", "pattern": 1},
 }
+TABLE_STYLE = "Table Style Light 9"
+A4 = 9
+PIXELS_PER_CM = 96 / 2.54
+TITLE_FONT = {"size": 12, "bold": True}
+_RANGE = re.compile(r"^'?(?P<sheet>[^'!]+)'?!(?P<cells>[$A-Z0-9:]+)$")
 
 
 class BrokenWorkbookError(ValueError):
@@ -37,79 +52,210 @@ def excel_formula(text: str) -> str:
     return _NEW_FUNCTIONS.sub(lambda m: f"_xlfn.{m.group(1)}(", text)
 
 
-def _write_sheet(worksheet, sheet: Sheet) -> None:
-    for (row, column), cell in sheet.cells.items():
-        target = worksheet.cell(row=row, column=column)
-        target.value = excel_formula(cell.value) if cell.is_formula else cell.value
-        if cell.number_format:
-            target.number_format = cell.number_format
-        if cell.style:
-            font, fill = _STYLES[cell.style]
-            target.font = font
-            if fill is not None:
-                target.fill = fill
-            if cell.style == "header":
-                target.border = Border(bottom=Side(style="thin"))
-                target.alignment = Alignment(horizontal="center")
+def cached_value(value: Any) -> Any:
+    """A computed value as a formula cell stores it: a number, a bool, text, or an Excel error such as '#N/A'.
+    A blank result reads as 0, as it does in Excel; a number that is not finite is #NUM!."""
+    if value is None:
+        return 0
+    if isinstance(value, bool | str):
+        return value
+    number = float(value)
+    return number if math.isfinite(number) else "#NUM!"
+
+
+class _Formats:
+    """One XlsxWriter format per (style, number format), as Excel keeps one cell style per combination."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook):
+        self.workbook = workbook
+        self.cache: dict[tuple[str | None, str | None], Any] = {}
+
+    def get(self, style: str | None, number_format: str | None) -> Any:
+        key = (style, number_format)
+        if key not in self.cache:
+            properties = dict(_STYLES[style]) if style else {}
+            if number_format:
+                properties["num_format"] = number_format
+            self.cache[key] = self.workbook.add_format(properties) if properties else None
+        return self.cache[key]
+
+
+def _shown_values(sheet: Sheet, results: Mapping[tuple[int, int], Any]) -> dict[tuple[int, int], Any]:
+    """What each cell of `sheet` holds once computed: the engine's value for a formula, the value otherwise."""
+    return {
+        position: results.get(position) if cell.is_formula else cell.value for position, cell in sheet.cells.items()
+    }
+
+
+def _write_sheet(worksheet, sheet: Sheet, results: Mapping[tuple[int, int], Any], formats: _Formats) -> None:
+    for (row, column), cell in sorted(sheet.cells.items()):
+        r, c = row - 1, column - 1
+        cell_format = formats.get(cell.style, cell.number_format)
+        value = cell.value
+        if cell.is_formula:
+            cached = cached_value(results.get((row, column)))
+            worksheet.write_formula(r, c, excel_formula(str(value)), cell_format, cached)
+        elif value is None:
+            worksheet.write_blank(r, c, None, cell_format)
+        elif isinstance(value, bool):
+            worksheet.write_boolean(r, c, value, cell_format)
+        elif isinstance(value, dt.datetime | dt.date):
+            worksheet.write_datetime(r, c, value, cell_format)
+        elif isinstance(value, int | float):
+            worksheet.write_number(r, c, value, cell_format)
+        else:
+            worksheet.write_string(r, c, str(value), cell_format)
     for letter, width in sheet.widths.items():
-        worksheet.column_dimensions[letter].width = width
+        index = column_index_from_string(letter) - 1
+        worksheet.set_column(index, index, width)
     if sheet.freeze:
-        worksheet.freeze_panes = sheet.freeze
+        worksheet.freeze_panes(sheet.freeze)
     if sheet.print_area:
-        worksheet.print_area = sheet.print_area
-        worksheet.page_setup.orientation = "landscape"
-        worksheet.page_setup.paperSize = worksheet.PAPERSIZE_A4
-        worksheet.sheet_properties.pageSetUpPr.fitToPage = True
-        worksheet.page_setup.fitToWidth = 1
-        worksheet.page_setup.fitToHeight = 1
+        worksheet.print_area(sheet.print_area)
+        worksheet.set_landscape()
+        worksheet.set_paper(A4)
+        worksheet.fit_to_pages(1, 1)
     for table in sheet.tables:
-        xl_table = XlTable(displayName=table.name, ref=table.ref)
-        xl_table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
-        worksheet.add_table(xl_table)
-    for chart in sheet.charts:
-        worksheet.add_chart(_line_chart(chart), chart.anchor)
+        first_col, first_row, last_col, last_row = range_boundaries(table.ref)
+        header_format = formats.get("header", None)
+        columns = []
+        for column in range(first_col, last_col + 1):
+            header = sheet.cells.get((first_row, column))
+            columns.append({"header": "" if header is None else str(header.value), "header_format": header_format})
+        worksheet.add_table(
+            first_row - 1,
+            first_col - 1,
+            last_row - 1,
+            last_col - 1,
+            {"name": table.name, "style": TABLE_STYLE, "columns": columns},
+        )
 
 
-def _line_chart(spec: Chart) -> LineChart:
-    chart = LineChart()
-    chart.title = spec.title
-    chart.width, chart.height = spec.width_cm, spec.height_cm
-    chart.y_axis.title = spec.y_title
-    chart.y_axis.number_format = spec.number_format
-    chart.y_axis.majorGridlines = None
-    chart.x_axis = DateAxis(crossAx=100)
-    chart.x_axis.number_format = "mmm yy"
-    chart.x_axis.majorTimeUnit = "months"
-    chart.x_axis.majorUnit = 3
-    chart.x_axis.tickLblPos = "low"  # dates stay under the plot even when every value is negative
-    for series_spec in spec.series:
-        series = Series(Reference(range_string=series_spec.values), title=series_spec.title)
-        series.smooth = False
-        series.graphicalProperties.line.width = 15000
-        chart.series.append(series)
-    chart.set_categories(Reference(range_string=spec.categories))
-    # Both axes must be shown explicitly: openpyxl ≥ 3.1 hides them by default and LibreOffice honours that.
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.legend.position = "b"
+def _range_values(book: Book, shown: Mapping[str, Mapping[tuple[int, int], Any]], reference: str) -> list[Any]:
+    """The numbers a chart reference such as "'Dashboard'!$AB$2:$AB$253" plots, None for a gap."""
+    match = _RANGE.match(reference)
+    if match is None:
+        raise ValueError(f"not a sheet range: {reference!r}")
+    sheet = book.sheet(match["sheet"]).name
+    first_col, first_row, last_col, last_row = range_boundaries(match["cells"].replace("$", ""))
+    values = []
+    for row in range(first_row, last_row + 1):
+        for column in range(first_col, last_col + 1):
+            value = shown[sheet].get((row, column))
+            if isinstance(value, dt.datetime | dt.date):
+                value = _serial(value)
+            number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            values.append(float(value) if number else None)
+    return values
+
+
+def _plots_formulas(book: Book, reference: str) -> bool:
+    """Whether any cell of a chart reference holds a formula."""
+    match = _RANGE.match(reference)
+    cells = book.sheet(match["sheet"]).cells
+    first_col, first_row, last_col, last_row = range_boundaries(match["cells"].replace("$", ""))
+    return any(
+        cells.get((row, column)) is not None and cells[(row, column)].is_formula
+        for row in range(first_row, last_row + 1)
+        for column in range(first_col, last_col + 1)
+    )
+
+
+def _serial(day: dt.date) -> float:
+    if isinstance(day, dt.datetime):
+        return (day - dt.datetime(1899, 12, 30)).total_seconds() / 86400
+    return float((day - dt.date(1899, 12, 30)).days)
+
+
+def nice_bounds(low: float, high: float, ticks: int = 5) -> tuple[float, float, float]:
+    """Axis bounds around [low, high] on a round step (1, 2, 2.5 or 5 times a power of ten): (min, max, step)."""
+    if high <= low:
+        pad = abs(low) * 0.05 or 1.0
+        low, high = low - pad, high + pad
+    raw = (high - low) / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    return math.floor(low / step) * step, math.ceil(high / step) * step, step
+
+
+def _chart(workbook: xlsxwriter.Workbook, book: Book, shown, spec: Chart):
+    chart = workbook.add_chart({"type": "line"})
+    categories = _range_values(book, shown, spec.categories)
+    plotted: list[list[Any]] = []
+    series_refs = [series.values for series in spec.series]
+    for series in spec.series:
+        values = _range_values(book, shown, series.values)
+        plotted.append(values)
+        chart.add_series(
+            {
+                "name": series.title,
+                "categories": "=" + spec.categories,
+                "values": "=" + series.values,
+                "categories_data": categories,
+                "values_data": values,
+                "line": {"width": 1.25},
+                "marker": {"type": "none"},
+                "smooth": False,
+            }
+        )
+    chart.set_title({"name": spec.title, "name_font": TITLE_FONT, "overlay": False})
+    x_axis: dict[str, Any] = {
+        "date_axis": True,
+        "num_format": "mmm yy",
+        "num_font": {"rotation": 0},
+        "major_unit": 3,
+        "major_unit_type": "months",
+        "label_position": "low",  # dates stay under the plot even when every value is negative
+        "position_axis": "on_tick",
+    }
+    y_axis: dict[str, Any] = {
+        "name": spec.y_title,
+        "num_format": spec.number_format,
+        "major_gridlines": {"visible": False},
+    }
+    # Bounds fitted to the data suit a file whose chart data are values (the colleague copy). Where they are formulas
+    # (the live workbook), refresh and the as-of cell change them in Excel, and fixed bounds would cut the line off:
+    # there the axes stay automatic.
+    if spec.y_scale == "data" and not any(_plots_formulas(book, ref) for ref in (spec.categories, *series_refs)):
+        numbers = [v for values in plotted for v in values if v is not None]
+        if numbers:
+            y_axis["min"], y_axis["max"], y_axis["major_unit"] = nice_bounds(min(numbers), max(numbers))
+            # The date axis starts at the first date that has a value, so no half of the chart stays empty.
+            dated = [d for i, d in enumerate(categories) if d is not None and any(v[i] is not None for v in plotted)]
+            if dated:
+                x_axis["min"], x_axis["max"] = min(dated), max(dated)
+    elif isinstance(spec.y_scale, tuple):
+        y_axis["min"], y_axis["max"] = spec.y_scale
+    chart.set_x_axis(x_axis)
+    chart.set_y_axis(y_axis)
+    chart.set_legend({"position": "bottom"})
+    chart.show_blanks_as("gap")
+    chart.set_size({"width": round(spec.width_cm * PIXELS_PER_CM), "height": round(spec.height_cm * PIXELS_PER_CM)})
     return chart
 
 
-def write_book(book: Book, path: Path) -> Path:
-    """Write `book` to `path` (.xlsx): sheets, tables, names, charts; Excel recalculates formulas when it opens it."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for sheet in book.sheets:
-        _write_sheet(workbook.create_sheet(sheet.name), sheet)
-    for name, formula in book.names.items():
-        workbook.defined_names[name] = DefinedName(name, attr_text=excel_formula(formula))
-    # No personal metadata: the file says who made it (Lazarus), not which user on which machine.
-    workbook.properties.creator = "Lazarus"
-    workbook.properties.lastModifiedBy = "Lazarus"
-    workbook.properties.title = "Lazarus"
-    workbook.calculation.fullCalcOnLoad = True
+def write_book(book: Book, path: Path, results: Results | None = None) -> Path:
+    """Write `book` to `path` (.xlsx): sheets, tables, names, charts, document properties. Every formula cell
+    carries its value from `results` (computed with the headless engine when not given); Excel still recalculates
+    when it opens the file outside Protected View."""
+    if results is None:
+        from workbook import engine
+
+        results = engine.calculate(book) if any(c.is_formula for s in book.sheets for c in s.cells.values()) else {}
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    # No personal metadata: the file says who made it (Lazarus), not which user on which machine.
+    workbook.set_properties({"title": "Lazarus", "author": "Lazarus"})
+    formats = _Formats(workbook)
+    shown = {sheet.name: _shown_values(sheet, results.get(sheet.name, {})) for sheet in book.sheets}
+    for sheet in book.sheets:
+        worksheet = workbook.add_worksheet(sheet.name)
+        _write_sheet(worksheet, sheet, results.get(sheet.name, {}), formats)
+        for chart in sheet.charts:
+            worksheet.insert_chart(chart.anchor, _chart(workbook, book, shown, chart))
+    for name, formula in book.names.items():
+        workbook.define_name(name, "=" + excel_formula(formula))
+    workbook.close()
     return path
 
 

@@ -12,6 +12,7 @@ from addin.pipeline.config import load_config
 from addin.pipeline.store import StoreError
 from addin.pipeline.store_choice import open_store
 from addin.pipeline.workbook_data import offline_data, store_data
+from workbook import engine
 from workbook.layout import build_book
 from workbook.xlsx import write_book
 
@@ -40,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
         print("lazarus build: the store holds no data yet; run `lazarus refresh` or use --offline", file=sys.stderr)
         return 1
     book = build_book(book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance)
-    write_book(book, args.out)
+    # Computed before writing: every formula cell carries its value, so the file reads right before Excel recalculates.
+    write_book(book, args.out, engine.calculate(book))
     print(f"Wrote {args.out} in {time.perf_counter() - began:.1f} s (open it in Excel with the Lazarus add-in).")
     return 0

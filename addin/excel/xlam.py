@@ -27,6 +27,10 @@ HERE = Path(__file__).resolve().parent
 RIBBON_XML = HERE / "ribbon" / "customUI.xml"
 CALLBACKS_BAS = HERE / "ribbon" / "LazarusRibbon.bas"
 XLAM_NAME = "lazarus.xlam"
+# The VBA modules `lazarus addin install` imports into the add-in (Windows), in this order. The ribbon's callbacks
+# live in these or in the template's own VBA project; tests/test_office_files.py checks every onAction against
+# exactly this list and the modules olevba finds in the built file.
+IMPORTED_VBA_MODULES: tuple[Path, ...] = (CALLBACKS_BAS,)
 # The cell functions, and HISTORY, which reads the store (so it lives above udfs, in the add-in).
 UDF_MODULES = "udfs.excel;addin.excel.cell_history"
 
@@ -242,7 +246,8 @@ def _install_windows() -> int:  # pragma: no cover - needs Windows and Excel
             print(TRUST_HELP)
             return 3
         with tempfile.TemporaryDirectory(prefix="lazarus-vba-") as tmp:
-            components.Import(str(_crlf_copy(CALLBACKS_BAS, Path(tmp))))
+            for module in IMPORTED_VBA_MODULES:
+                components.Import(str(_crlf_copy(module, Path(tmp))))
         print("Imported the ribbon callbacks (module LazarusRibbon).")
         udfs.import_udfs(UDF_MODULES, book.api)
         print(f"Imported the cell functions from {UDF_MODULES} (module xlwings_udfs).")

@@ -1,0 +1,252 @@
+"""The files Lazarus hands to Excel, proved as far as Linux allows: Office's validator (openxml-audit) finds no
+error in lazarus.xlam, the live workbook or the colleague copy, and the checks its schemas cannot make pass. Each of
+those checks is shown catching its defect planted in a copy of a good file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import re
+import time
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from addin.excel import xlam
+from testkit import office_checks as checks
+from tests import books, realdata
+from udfs import cells
+
+# --- Office's validator ------------------------------------------------------------------------------------
+
+
+def test_openxml_audit_finds_no_error_in_the_add_in(built_xlam):
+    assert checks.audit(built_xlam) == []
+
+
+@pytest.mark.parametrize("which", ["live", "copy"])
+def test_openxml_audit_finds_no_error_in_the_workbooks_small_sample(small_files, which):
+    live, copy = small_files
+    assert checks.audit(live if which == "live" else copy) == []
+
+
+@pytest.mark.slow
+def test_openxml_audit_finds_no_error_in_the_full_size_workbooks(full_files):
+    # ~45 s of CPU per file (the validator walks each of the ~150,000 data cells): the two files side by side.
+    began = time.perf_counter()
+    with ProcessPoolExecutor(2) as pool:
+        errors = dict(zip(("live", "copy"), pool.map(checks.audit, full_files), strict=True))
+    print(f"openxml-audit, full-size live workbook and colleague copy: {time.perf_counter() - began:.1f} s")
+    assert errors == {"live": [], "copy": []}
+
+
+def test_openxml_audit_catches_a_planted_schema_error(built_xlam, tmp_path):
+    broken = checks.planted(
+        built_xlam, tmp_path / "b.xlam", xlam.CUSTOMUI_PART, lambda x: x.replace('size="large"', 'size="huge"', 1)
+    )
+    assert any("huge" in error for error in checks.audit(broken))
+
+
+# --- charts ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["live", "copy"])
+def test_every_chart_axis_crosses_an_axis_of_its_chart_and_every_range_points_at_cells(small_files, which):
+    live, copy = small_files
+    assert checks.chart_problems(live if which == "live" else copy) == []
+
+
+def test_chart_check_catches_an_axis_crossing_an_axis_that_does_not_exist(small_files, tmp_path):
+    live, _ = small_files
+
+    def dangling(xml: str) -> str:  # what openpyxl wrote: the value axis crosses axis 10
+        return re.sub(r'(<c:valAx>.*?<c:crossAx val=")\d+', r"\g<1>10", xml, count=1, flags=re.S)
+
+    problems = checks.chart_problems(checks.planted(live, tmp_path / "b.xlsx", "xl/charts/chart1.xml", dangling))
+    assert len(problems) == 1 and "crosses axis 10" in problems[0]
+
+
+def test_chart_check_catches_a_series_beyond_the_written_cells_and_a_sheet_that_does_not_exist(small_files, tmp_path):
+    live, _ = small_files
+    beyond = checks.planted(
+        live, tmp_path / "b.xlsx", "xl/charts/chart2.xml", lambda x: x.replace("$AD$253<", "$AD$2530<", 1)
+    )
+    assert any("do not exist" in p for p in checks.chart_problems(beyond))
+    elsewhere = checks.planted(
+        live, tmp_path / "c.xlsx", "xl/charts/chart2.xml", lambda x: x.replace("Dashboard'!$AD", "Dashbord'!$AD", 1)
+    )
+    assert any("names no sheet" in p for p in checks.chart_problems(elsewhere))
+
+
+# --- tables and names --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["live", "copy"])
+def test_table_header_cells_equal_the_tables_column_names(small_files, which):
+    live, copy = small_files
+    assert checks.table_problems(live if which == "live" else copy) == []
+
+
+def test_table_check_catches_a_header_that_differs_from_its_column(small_files, tmp_path):
+    live, _ = small_files
+    broken = checks.planted(
+        live, tmp_path / "b.xlsx", "xl/tables/table1.xml", lambda x: x.replace('name="SPY"', 'name="SPX"', 1)
+    )
+    problems = checks.table_problems(broken)
+    assert len(problems) == 1 and "PricesTable" in problems[0]
+
+
+def test_no_defined_name_reads_as_a_cell_or_is_a_tables_name(small_files):
+    live, _ = small_files
+    assert checks.name_problems(live) == []
+    assert len(checks.Package(live).names) > 40
+
+
+def test_name_check_catches_a_cell_like_name_and_a_tables_name(small_files, tmp_path):
+    live, _ = small_files
+    extra = (
+        '<definedName name="DGS10">Rates!$D$2</definedName><definedName name="PricesTable">Prices!$A$1</definedName>'
+    )
+    broken = checks.planted(
+        live, tmp_path / "b.xlsx", "xl/workbook.xml", lambda x: x.replace("<definedNames>", "<definedNames>" + extra)
+    )
+    problems = checks.name_problems(broken)
+    assert any("'DGS10' reads as a cell" in p for p in problems)
+    assert any("'PricesTable' is also a table" in p for p in problems)
+    assert checks.reads_as_cell_reference("R1C1") and checks.reads_as_cell_reference("XFD1")
+    assert not checks.reads_as_cell_reference("XFE1") and not checks.reads_as_cell_reference("T10Y2Y")
+
+
+# --- the ribbon's callbacks --------------------------------------------------------------------------------
+
+
+def _installed_modules() -> dict[str, str]:
+    """The modules `lazarus addin install` imports, by VBA name (the installer's own list)."""
+    texts = [path.read_text(encoding="utf-8") for path in xlam.IMPORTED_VBA_MODULES]
+    return {checks.module_name(text): text for text in texts}
+
+
+def test_olevba_lists_the_shipped_vba_modules(built_xlam):
+    shipped = checks.shipped_vba_modules(built_xlam)
+    assert {"RibbonMyAddin", "xlwings", "ThisWorkbook"} <= set(shipped)
+    assert checks.ribbon_callbacks(shipped) == {"RibbonMyAddin.RunMain"}
+
+
+def test_every_on_action_is_a_ribbon_sub_in_the_shipped_project_or_an_installed_module(built_xlam):
+    modules = {**checks.shipped_vba_modules(built_xlam), **_installed_modules()}
+    with zipfile.ZipFile(built_xlam) as archive:
+        customui = archive.read(xlam.CUSTOMUI_PART)
+    assert checks.unresolved_actions(customui, modules) == []
+
+
+def test_on_action_check_catches_a_module_left_out_of_the_install_and_a_wrong_signature(built_xlam):
+    shipped = checks.shipped_vba_modules(built_xlam)
+    customui = xlam.ribbon_xml()
+    assert len(checks.unresolved_actions(customui, shipped)) == 5  # LazarusRibbon not imported
+    installed = _installed_modules()
+    wrong = {
+        k: v.replace("OnSettings(control As IRibbonControl)", "OnSettings(control As Object)")
+        for k, v in installed.items()
+    }
+    assert checks.unresolved_actions(customui, {**shipped, **wrong}) == ["LazarusRibbon.OnSettings"]
+    typo = customui.replace(b"LazarusRibbon.OnOpenLog", b"LazarusRibbon.OnOpenLogs")
+    assert checks.unresolved_actions(typo, {**shipped, **installed}) == ["LazarusRibbon.OnOpenLogs"]
+
+
+# --- VBA syntax --------------------------------------------------------------------------------------------
+
+
+def test_lazarus_ribbon_bas_parses_with_microsofts_vba_grammar():
+    for path in xlam.IMPORTED_VBA_MODULES:
+        assert checks.vba_syntax_errors(path.read_text(encoding="utf-8")) == [], path.name
+
+
+@pytest.mark.slow
+def test_one_udf_wrapper_as_the_installer_writes_it_parses():
+    # ~2.5 s, most of it the grammars' first use; the quick run parses LazarusRibbon.bas and the planted modules.
+    module = checks.installed_udf_module(xlam.UDF_MODULES)
+    assert module.startswith('Attribute VB_Name = "xlwings_udfs"\n') and '#Const App = "Microsoft Excel"' in module
+    first_two = re.match(r"(.*?^End Function\n)", module, re.S | re.M).group(1)
+    assert checks.vba_syntax_errors(first_two) == []
+
+
+@pytest.mark.slow
+def test_every_udf_wrapper_as_the_installer_writes_it_parses():
+    # ~5 s: the grammar is parsed procedure by procedure for both values of #Const App.
+    module = checks.installed_udf_module(xlam.UDF_MODULES)
+    assert module.count("End Function") == len(cells.ALL) + 1  # and HISTORY
+    assert checks.vba_syntax_errors(module) == []
+
+
+def test_vba_syntax_check_catches_planted_errors():
+    good = 'Attribute VB_Name = "M"\nSub OnX(control As IRibbonControl)\n    RunPython "x"\nEnd Sub\n'
+    assert checks.vba_syntax_errors(good) == []
+    assert checks.vba_syntax_errors(good.replace("End Sub", "End Sbu"))
+    unclosed = good.replace(
+        "Sub OnX(control As IRibbonControl)",
+        '#Const App = "Microsoft Excel"\nSub OnX()\n#If App = "Microsoft Excel" Then',
+    )
+    assert checks.vba_syntax_errors(unclosed)
+    keyword_argument = 'Attribute VB_Name = "M"\nFunction F(Next)\n    F = 1\nEnd Function\n'
+    assert checks.vba_syntax_errors(keyword_argument)
+
+
+# --- names Excel and VBA already use -----------------------------------------------------------------------
+
+
+def test_no_cell_function_is_an_excel_built_in_and_no_argument_a_vba_name():
+    functions = {}
+    for name in xlam.UDF_MODULES.split(";"):  # every module the installer imports
+        module = importlib.import_module(name)
+        declared = [n for n in dir(module) if n.isupper() and callable(getattr(module, n))]
+        functions.update({n: list(inspect.signature(getattr(module, n)).parameters) for n in declared})
+    assert set(functions) == {f.__name__ for f in cells.ALL} | {"HISTORY"}
+    assert checks.name_clashes(functions) == []
+
+
+def test_name_clash_check_catches_a_built_in_name_and_a_vba_keyword_argument():
+    assert {"MAXIFS", "LOG", "XLOOKUP", "LET"} <= checks.excel_function_names()
+    problems = checks.name_clashes({"LOG": ["prices"], "RALLY_X": ["date"], "RALLY_Y": ["next"], "RALLY_Z": ["left"]})
+    assert problems == [
+        "LOG is an Excel built-in function",
+        "RALLY_X: argument 'date' is a VBA keyword or built-in",
+        "RALLY_Y: argument 'next' is a VBA keyword or built-in",
+        "RALLY_Z: argument 'left' is a VBA keyword or built-in",
+    ]
+
+
+# --- a reader that does not compute ------------------------------------------------------------------------
+
+
+def _calamine_dashboard(path: Path) -> list[list[object]]:
+    from python_calamine import CalamineWorkbook
+
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Dashboard").to_python()
+
+
+def _iwm_six_day_return() -> float:
+    """From the verbatim CSV in tests/data: close 2024-07-16 / close 2024-07-08 - 1 (six trading days)."""
+    dates, closes = realdata.iwm()
+    return closes[dates.index(books.MOMENT)] / closes[dates.index(dt.date(2024, 7, 8))] - 1
+
+
+def test_calamine_reads_the_live_dashboards_cached_values(small_files):
+    live, _ = small_files
+    rows = _calamine_dashboard(live)
+    label_row = next(row for row in rows if row and row[0] == "Six-day return")
+    assert label_row[1] == pytest.approx(_iwm_six_day_return(), abs=1e-12)
+    assert f"{label_row[1]:.2%}" == "11.03%"
+    assert rows[2][1] == books.MOMENT  # the as-of cell
+
+
+@pytest.mark.slow
+def test_calamine_reads_the_full_live_dashboard(full_files):
+    live, _ = full_files
+    rows = {row[0]: row[1:] for row in _calamine_dashboard(live) if row and isinstance(row[0], str) and row[0]}
+    assert rows["Six-day return"][0] == pytest.approx(_iwm_six_day_return(), abs=1e-12)
+    assert f"{rows['Sigma of the move'][0]:.2f}" == "3.14"
+    assert rows["Curve state"][0] == "INVERTED"
+    assert rows["Market state"][:3] == ["NEW HIGH", "CORRECTION", "BULL"]
