@@ -51,7 +51,16 @@ SPEC = {
     "PERCENTILE_RANK": "values, [value]",
     "RALLY_REPORT": "prices, [dates], [window=6], [lookback=0]",
     "RALLY_ANALOGS": 'prices, dates, [window=6], [threshold], [horizons="21,63,126,252"]',
+    # Series: one formula per chart column
+    "RSI_SERIES": "prices, [period=14], [last=0]",
+    "MA_SIGMA_SERIES": "prices, [period=50], [last=0]",
+    "DRAWDOWN_SERIES": "prices, [last=0]",
+    "BEAR_LINE_SERIES": "prices, [threshold=0.2], [last=0]",
+    "RATIO_SERIES": "numerator, denominator, [last=0]",
+    "LAST_ROWS": "values, last",
 }
+# Functions whose tables go back to Excel as they are (`raw`), without xlwings' per-cell cleaning.
+SPILLS = {"RSI_SERIES", "MA_SIGMA_SERIES", "DRAWDOWN_SERIES", "BEAR_LINE_SERIES", "RATIO_SERIES", "LAST_ROWS"}
 SERIES_ARGS = {"prices", "dates", "numerator", "denominator", "spread", "unemployment", "values"}
 
 
@@ -176,6 +185,7 @@ def test_metadata_names_category_description_docs_and_defaults(xl: Harness, name
     assert meta["category"] == "Lazarus"
     assert not meta["sub"] and not meta["volatile"] and meta["async_mode"] is None
     assert "expand" not in meta["ret"]["options"]  # tables spill as plain 2-D lists in Excel 365
+    assert (meta["ret"]["options"].get("convert") == "raw") is (name in SPILLS)
     description = meta["ret"]["doc"]
     first_paragraph = " ".join(inspect.cleandoc(getattr(cells, name).__doc__).split("\n\n")[0].split())
     assert description == first_paragraph
@@ -349,7 +359,19 @@ def _cases() -> dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]]:
         "PERCENTILE_RANK": ((iwm_com, 150.0), (iwm, 150.0)),
         "RALLY_REPORT": ((priced_com, price_days_com, m, m), (priced, price_serials, 6, 0)),
         "RALLY_ANALOGS": ((priced_com, price_days_com, 6.0, 0.08, "21,63"), (priced, price_serials, 6, 0.08, "21,63")),
+        # A series keeps one row per cell: the clean side is the same cells as numbers, NaN where a cell is spoiled.
+        "RSI_SERIES": ((iwm_com, m, 300.0), (per_cell_of(iwm_com), 14, 300)),
+        "MA_SIGMA_SERIES": ((iwm_com, 20.0, m), (per_cell_of(iwm_com), 20, 0)),
+        "DRAWDOWN_SERIES": ((spy_com, 50.0), (per_cell_of(spy_com), 50)),
+        "BEAR_LINE_SERIES": ((iwc_com, 0.25, m), (per_cell_of(iwc_com), 0.25, 0)),
+        "RATIO_SERIES": ((num_com, den_com, m), (per_cell_of(num_com), per_cell_of(den_com), 0)),
+        "LAST_ROWS": ((price_days_com, 100.0), ([serial(d) for d in iwm_days] + [None] * 5, 100)),
     }
+
+
+def per_cell_of(column: tuple[tuple[Any, ...], ...]) -> np.ndarray:
+    """A COM column as one float per cell, NaN for the header, blanks, text and error cells (computed here)."""
+    return np.array([v if isinstance(v, float) and not isinstance(v, bool) else np.nan for (v,) in column], dtype=float)
 
 
 CASES = _cases()

@@ -43,9 +43,10 @@ def description(func: Callable[..., Any]) -> str:
     return " ".join(first.split())
 
 
-def _delegates(target: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def _delegates(target: Callable[..., Any], spills: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Turn a declaration into a call of `target`, the udfs.cells function of the same name: check that the
-    declaration has `target`'s name, arguments and defaults, and give it `target`'s wizard description.
+    declaration has `target`'s name, arguments and defaults, and give it `target`'s wizard description. With
+    `spills` (a function declared with `xw.ret("raw")`), the result is always a 2-D list, as xlwings' COM server needs.
 
     The udfs.cells function is looked up when the cell calculates and guarded here by `cell_function`, once: its own
     guard (for its other callers, such as the workbook engine) is stepped over with `inspect.unwrap`, so a result is
@@ -68,6 +69,15 @@ def _delegates(target: Callable[..., Any]) -> Callable[[Callable[..., Any]], Cal
             return inspect.unwrap(getattr(cells, name))(*args, **kwargs)
 
         guarded = cell_function(delegate)
+        if spills:
+            checked = guarded
+
+            @functools.wraps(declaration)
+            def guarded(*args: Any, **kwargs: Any) -> Any:
+                # Returned `raw`, so xlwings does not walk every cell: a table as it is, anything else as one cell.
+                result = checked(*args, **kwargs)
+                return result if isinstance(result, list) else [[result]]
+
         guarded.__doc__ = description(target)
         return guarded
 
@@ -306,6 +316,65 @@ def RALLY_REPORT(prices: Arg, dates: Arg = None, window: Arg = 6, lookback: Arg 
 def RALLY_ANALOGS(
     prices: Arg, dates: Arg, window: Arg = 6, threshold: Arg = None, horizons: Arg = "21,63,126,252"
 ) -> Result: ...
+
+
+# --- Series: one formula per chart column (SPEC.md "Series") ---------------------------------------------------
+
+LAST = "Return exactly this many of the latest rows (blank rows on top if the range is shorter); 0 = all. Default 0."
+
+
+@xw.func(category=CATEGORY)
+@xw.ret("raw")
+@_series("prices", PRICES)
+@_plain_arg("period", "Wilder smoothing period in observations, a whole number ≥ 1. Default 14.")
+@_plain_arg("last", LAST)
+@_delegates(cells.RSI_SERIES, spills=True)
+def RSI_SERIES(prices: Arg, period: Arg = 14, last: Arg = 0) -> Result: ...
+
+
+@xw.func(category=CATEGORY)
+@xw.ret("raw")
+@_series("prices", PRICES)
+@_plain_arg("period", "Moving-average length in observations, a whole number ≥ 1. Default 50.")
+@_plain_arg("last", LAST)
+@_delegates(cells.MA_SIGMA_SERIES, spills=True)
+def MA_SIGMA_SERIES(prices: Arg, period: Arg = 50, last: Arg = 0) -> Result: ...
+
+
+@xw.func(category=CATEGORY)
+@xw.ret("raw")
+@_series("prices", PRICES)
+@_plain_arg("last", LAST)
+@_delegates(cells.DRAWDOWN_SERIES, spills=True)
+def DRAWDOWN_SERIES(prices: Arg, last: Arg = 0) -> Result: ...
+
+
+@xw.func(category=CATEGORY)
+@xw.ret("raw")
+@_series("prices", PRICES)
+@_plain_arg(
+    "threshold", "Fall from the highest price that marks a bear market, as a fraction (0.2 = 20%). Default 0.2."
+)
+@_plain_arg("last", LAST)
+@_delegates(cells.BEAR_LINE_SERIES, spills=True)
+def BEAR_LINE_SERIES(prices: Arg, threshold: Arg = 0.2, last: Arg = 0) -> Result: ...
+
+
+@xw.func(category=CATEGORY)
+@xw.ret("raw")
+@_series("numerator", NUMERATOR)
+@_series("denominator", DENOMINATOR)
+@_plain_arg("last", LAST)
+@_delegates(cells.RATIO_SERIES, spills=True)
+def RATIO_SERIES(numerator: Arg, denominator: Arg, last: Arg = 0) -> Result: ...
+
+
+@xw.func(category=CATEGORY)
+@xw.ret("raw")
+@_series("values", "The column or row to take the latest cells of: numbers and dates; anything else comes back blank.")
+@_plain_arg("last", "How many of the latest cells to return, a whole number ≥ 1 (blank rows on top if fewer).")
+@_delegates(cells.LAST_ROWS, spills=True)
+def LAST_ROWS(values: Arg, last: Arg) -> Result: ...
 
 
 # Every declaration, in SPEC.md order: the same names as udfs.cells.ALL (the import-time check above makes sure

@@ -362,3 +362,29 @@ def real(value: Any, name: str, default: float | None) -> float | None:
         shown = f"text {value!r}" if isinstance(value, str) else repr(value)
         raise CellError(f"{name} must be a number, got {shown}")
     return number
+
+
+# --- One value per cell (the series functions: SPEC.md "Series") -----------------------------------------------
+
+
+def is_row(values: Any) -> bool:
+    """True when `values` is one row of several cells (so a per-cell result spills as a row), else a column."""
+    if isinstance(values, np.ndarray):
+        return values.ndim == 2 and values.shape[0] == 1 and values.shape[1] > 1
+    if isinstance(values, Sequence) and not isinstance(values, (str, bytes)) and len(values) == 1:
+        first = values[0]
+        return isinstance(first, (list, tuple, np.ndarray)) and len(first) > 1
+    return False
+
+
+def per_cell(values: Any, name: str = "values", read: Callable[[Sequence[Any]], np.ndarray] = _floats) -> np.ndarray:
+    """One float per cell of the range, trailing blanks included (NaN where a cell is not a number)."""
+    flat, size = _cells(values, name)
+    out = np.full(size, np.nan)
+    out[: len(flat)] = read(flat)
+    return out
+
+
+def per_cell_serials(values: Any, name: str = "values") -> np.ndarray:
+    """One float per cell, dates as Excel serials (NaN where a cell is neither a number nor a date)."""
+    return per_cell(values, name, _serials)

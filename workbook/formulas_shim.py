@@ -34,6 +34,8 @@ if formulas.__version__ != PINNED_VERSION:
 
 # The engine's blank cell (a cell with nothing in it, as opposed to 0 or "").
 EMPTY = schedula.EMPTY
+# The engine's #N/A error value (what NA() returns).
+NA = XlError("#N/A")
 
 _MISSING = object()
 _table_lock = threading.RLock()
