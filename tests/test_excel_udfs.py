@@ -60,7 +60,17 @@ SPEC = {
     "LAST_ROWS": "values, last",
 }
 # Functions whose tables go back to Excel as they are (`raw`), without xlwings' per-cell cleaning.
-SPILLS = {"RSI_SERIES", "MA_SIGMA_SERIES", "DRAWDOWN_SERIES", "BEAR_LINE_SERIES", "RATIO_SERIES", "LAST_ROWS"}
+SPILLS = {
+    "CURVE_EPISODES",
+    "RALLY_REPORT",
+    "RALLY_ANALOGS",
+    "RSI_SERIES",
+    "MA_SIGMA_SERIES",
+    "DRAWDOWN_SERIES",
+    "BEAR_LINE_SERIES",
+    "RATIO_SERIES",
+    "LAST_ROWS",
+}
 SERIES_ARGS = {"prices", "dates", "numerator", "denominator", "spread", "unemployment", "values"}
 
 

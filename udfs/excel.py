@@ -262,10 +262,11 @@ def CURVE_SINCE(spread: Arg, dates: Arg, persist: Arg = 5, memory_days: Arg = 36
 
 
 @xw.func(category=CATEGORY)
+@xw.ret("raw")
 @_series("spread", SPREAD)
 @_series("dates", DATES)
 @_plain_arg("persist", PERSIST)
-@_delegates(cells.CURVE_EPISODES)
+@_delegates(cells.CURVE_EPISODES, spills=True)
 def CURVE_EPISODES(spread: Arg, dates: Arg, persist: Arg = 5) -> Result: ...
 
 
@@ -292,15 +293,17 @@ def PERCENTILE_RANK(values: Arg, value: Arg = None) -> Result: ...
 
 
 @xw.func(category=CATEGORY)
+@xw.ret("raw")
 @_series("prices", PRICES)
 @_series("dates", DATES_OPTIONAL)
 @_plain_arg("window", WINDOW)
 @_plain_arg("lookback", LOOKBACK)
-@_delegates(cells.RALLY_REPORT)
+@_delegates(cells.RALLY_REPORT, spills=True)
 def RALLY_REPORT(prices: Arg, dates: Arg = None, window: Arg = 6, lookback: Arg = 0) -> Result: ...
 
 
 @xw.func(category=CATEGORY)
+@xw.ret("raw")
 @_series("prices", PRICES)
 @_series("dates", DATES)
 @_plain_arg("window", WINDOW)
@@ -312,7 +315,7 @@ def RALLY_REPORT(prices: Arg, dates: Arg = None, window: Arg = 6, lookback: Arg 
     'Observations after each move to measure, as text like "21,63" or a range of whole numbers. '
     'Default "21,63,126,252".',
 )
-@_delegates(cells.RALLY_ANALOGS)
+@_delegates(cells.RALLY_ANALOGS, spills=True)
 def RALLY_ANALOGS(
     prices: Arg, dates: Arg, window: Arg = 6, threshold: Arg = None, horizons: Arg = "21,63,126,252"
 ) -> Result: ...
