@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from testkit.xlwings_harness import ERROR_CODES, MISSING, ComTime, Harness, windows_xlwings
+from testkit.xlwings_harness import ERROR_CODES, MISSING, ComSheet, ComTime, Harness, windows_xlwings
 from udfs import cells
 
 DATA = Path(__file__).parent / "data"
@@ -211,7 +211,7 @@ def test_metadata_names_category_description_docs_and_defaults(xl: Harness, name
         assert not arg["doc"].startswith("Positional argument"), arg["name"]
         assert 20 < len(arg["doc"]) <= 255, arg["name"]
         if arg["name"] in SERIES_ARGS:
-            assert arg["options"]["convert"] == "raw", arg["name"]
+            assert arg["options"]["convert"] is xl.module.Reference, arg["name"]  # a reference stays a Range
         else:
             assert arg["options"]["err_to_str"] is True, arg["name"]
 
@@ -478,3 +478,62 @@ def test_a_python_exception_reaches_the_cell_as_na_text_not_a_traceback(
     got = xl.call("RALLY_SIGMA", com_column(IWM[1]), 6.0, MISSING)
     assert got == "#N/A RALLY_SIGMA: unexpected RuntimeError: disk on fire"
     assert "Traceback" not in got
+
+
+# --- (4) references: only the used part of a whole column is read over COM ------------------------------------------
+
+
+def _sheet() -> ComSheet:
+    """A Prices-like sheet: dates in A, IWM in B, SPY in C (header row 1), and T10Y2Y with its dates in E:F, shorter."""
+    days, iwm = until(*IWM, "2025-09-26")
+    spy_by_day = dict(zip(*SPY, strict=True))
+    t_days, spread = T10Y2Y
+    return ComSheet(
+        {
+            1: ["Date", *[com_date(d) for d in days]],
+            2: ["IWM", *iwm],
+            3: ["SPY", *[spy_by_day.get(d) for d in days]],
+            5: ["observation_date", *[com_date(d) for d in t_days]],
+            6: ["T10Y2Y", *spread],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "columns", "extra"),
+    [
+        ("RALLY_SIGMA", (2,), (6.0, MISSING)),
+        ("RATIO_PERCENTILE", (2, 3), (6.0, 252.0)),
+        ("RALLY_ANALOGS", (2, 1), (6.0, 0.08, "21,63")),
+        ("CURVE_STATE", (6, 5), (MISSING, MISSING)),
+        ("RSI_SERIES", (2,), (14.0, 252.0)),
+    ],
+)
+def test_a_whole_column_reference_reads_only_the_used_part_once(xl: Harness, name, columns, extra) -> None:
+    sheet = _sheet()
+    used_rows = max(map(len, sheet.columns.values()))
+    want = xl.raw_call(name, *[sheet.column(c, 1, used_rows) for c in columns], *extra)  # Prices!B1:B<last used row>
+    sheet.reads.clear()
+
+    got = xl.raw_call(name, *[sheet.column(c) for c in columns], *extra)  # Prices!B:B
+    # One read per argument, from row 1 to the end of the used range: never the 1,048,576 rows of the column.
+    assert sheet.reads == [(1, c, used_rows, 1) for c in columns]
+    assert sheet.cells_read() == used_rows * len(columns)
+    assert got == want
+    assert not (isinstance(got[0][0], str) and got[0][0].startswith("#N/A")), got
+    if name != "RSI_SERIES":  # a series keeps the used range's rows, so it differs; the others equal the data's range
+        assert got == xl.raw_call(name, *[sheet.column(c, 1, len(sheet.columns[c])) for c in columns], *extra)
+
+
+def test_a_reference_below_the_used_range_is_all_blank(xl: Harness) -> None:
+    sheet = _sheet()
+    below = sheet.column(2, 900_000, 100)
+    assert xl.call("RALLY_SIGMA", below, 6.0, MISSING) == "#N/A RALLY_SIGMA: window 6 needs at least 27 prices, got 0"
+    assert sheet.reads == []
+
+
+def test_a_reference_to_one_cell_or_a_computed_array_still_works(xl: Harness) -> None:
+    sheet = _sheet()
+    assert xl.call("DRAWDOWN", sheet.column(2, 2, 1)) == 0.0  # one cell: COM gives a scalar
+    closes = until(*IWM, "2024-07-16")[1]
+    assert xl.call("RALLY_RETURN", com_column(closes), 6.0) == pytest.approx(0.1103, abs=5e-5)  # not a Range

@@ -5,13 +5,15 @@ SPEC.md spells it (the VBA wrapper and so Excel take the Python name), puts it i
 wizard description from the udfs.cells docstring and documents every argument. Nothing here computes a statistic or
 converts a cell: a declaration's body is never run, the call goes straight to the udfs.cells function of that name.
 
-Series arguments are read `raw`, so that xlwings does not walk a whole-column reference cell by cell in Python:
-udfs.inputs, the one place with the cell rules, trims the trailing blanks with C-level counts, blanks out Excel's error
-cells (COM error codes) and reads what is left as numbers or dates. Single-cell arguments use xlwings' standard
-conversion with `err_to_str`, so an error cell reads as the text `#N/A` and is reported rather than taken for
-"omitted". (A registered xlwings Converter would run inside xlwings' `call_udf`, before and outside the function, so
-a failure there would reach the cell as a COM error instead of `#N/A …` text; and it would see one argument at a time,
-where two ranges of one size must be trimmed to one length.)
+Series arguments arrive as the xlwings Range when they are a reference (`Reference`), and only the part of it inside
+the sheet's used range is read, in one COM call (`used_values`): a whole-column reference is not read cell by cell over
+COM. A computed array arrives as xlwings' raw value. udfs.inputs, the one place with the cell rules, trims trailing
+blanks, blanks out Excel's error cells (COM error codes) and reads what is left as numbers or dates. Single-cell
+arguments use xlwings' standard conversion with `err_to_str`, so an error cell reads as the text `#N/A` and is
+reported rather than taken for "omitted". (A registered xlwings Converter that reads values would run inside
+xlwings' `call_udf`, before and outside the function, so a failure there would reach the cell as a COM error instead
+of `#N/A …` text; `Reference` only keeps the Range, which cannot fail.) Tables go back `raw` (`spills`), already in
+the cell form COM needs, so xlwings does not clean them cell by cell.
 
 On Linux and macOS `@xw.func` returns the function unchanged: the module still imports and the functions still work.
 """
@@ -24,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 import xlwings as xw
+from xlwings.conversion import Accessor, Pipeline
 
 from udfs import cells
 from udfs.errors import cell_function
@@ -66,6 +69,7 @@ def _delegates(target: Callable[..., Any], spills: bool = False) -> Callable[[Ca
 
         @functools.wraps(declaration)
         def delegate(*args: Any, **kwargs: Any) -> Any:
+            args = tuple(used_values(arg) if isinstance(arg, xw.Range) else arg for arg in args)
             return inspect.unwrap(getattr(cells, name))(*args, **kwargs)
 
         guarded = cell_function(delegate)
@@ -84,8 +88,39 @@ def _delegates(target: Callable[..., Any], spills: bool = False) -> Callable[[Ca
     return decorate
 
 
+class Reference(Accessor):
+    """How a series argument is read: a reference (`Prices!B:B`, `IWM`) arrives as the xlwings Range itself, not its
+    values, so that only its used part is read (`used_values`); anything else (an array a formula computed, a
+    constant) arrives as xlwings' raw value. It never fails, so it cannot turn into a COM error in the cell."""
+
+    @classmethod
+    def reader(cls, options: Any) -> Any:
+        def keep_the_range(context: Any) -> None:
+            if context.range is not None:
+                context.value = context.range
+
+        return Pipeline().append_stage(keep_the_range)
+
+
+def used_values(reference: Any) -> Any:
+    """The values of a Range argument, read over COM once and only up to the end of its sheet's used range: a
+    whole column such as `Prices!B:B` is 1,048,576 cells, of which the data fill the first few thousand.
+
+    Rows and columns before the used range are kept (they are blanks, and a series keeps its cell positions).
+    """
+    com = reference.api
+    used = com.Worksheet.UsedRange
+    first_row, first_column = com.Row, com.Column
+    height, width = com.Rows.Count, com.Columns.Count
+    rows = min(height, used.Row + used.Rows.Count - first_row)
+    columns = min(width, used.Column + used.Columns.Count - first_column)
+    if rows <= 0 or columns <= 0:
+        return None  # the reference lies wholly outside the used range: nothing but blank cells
+    return (com if (rows, columns) == (height, width) else com.Resize(rows, columns)).Value
+
+
 def _series(name: str, doc: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return xw.arg(name, "raw", doc=doc)
+    return xw.arg(name, Reference, doc=doc)
 
 
 def _plain_arg(name: str, doc: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
