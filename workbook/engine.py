@@ -94,11 +94,23 @@ def _serial(value: Any) -> Any:
 class BookEngine:
     """Evaluates the formulas of a `Book`: every formula cell, each name and range at most once."""
 
-    def __init__(self, book: Book):
+    def __init__(self, book: Book, reuse: BookEngine | None = None):
+        """`reuse`: an engine that computed another book sharing sheets with this one (`build_book(same_data_as=…)`):
+        the cells and ranges of a shared sheet without formulas are taken from it, not read again."""
         self.book = book
         self.sheets: dict[str, Sheet] = {sheet.name.upper(): sheet for sheet in book.sheets}
         self.names = {name.upper(): text for name, text in book.names.items()}
         self.memo: dict[str, Any] = {}
+        if reuse is not None:
+            shared = {
+                name
+                for name, sheet in self.sheets.items()
+                if reuse.sheets.get(name) is sheet and not any(cell.is_formula for cell in sheet.cells.values())
+            }
+            for key, value in reuse.memo.items():
+                sheet_name = key.removeprefix("range:").split("!", 1)[0]
+                if "!" in key and not key.startswith(("name:", "array:")) and sheet_name in shared:
+                    self.memo[key] = value
         # Every cell of a legacy array formula's block -> (its top-left cell, row and column within the block).
         self.filled: dict[tuple[str, int, int], tuple[int, int, int, int]] = {}
         for name, sheet in self.sheets.items():
@@ -111,6 +123,10 @@ class BookEngine:
 
     def compute(self) -> dict[str, dict[tuple[int, int], Any]]:
         """Every formula cell's value, by sheet name then (row, column)."""
+        with shim.calls_remembered():
+            return self._compute()
+
+    def _compute(self) -> dict[str, dict[tuple[int, int], Any]]:
         results: dict[str, dict[tuple[int, int], Any]] = {}
         for sheet in self.book.sheets:
             values = results.setdefault(sheet.name, {})
@@ -225,6 +241,6 @@ def _block_size(block: str) -> tuple[int, int]:
     return last_row - first_row + 1, last_col - first_col + 1
 
 
-def calculate(book: Book) -> dict[str, dict[tuple[int, int], Any]]:
+def calculate(book: Book, reuse: BookEngine | None = None) -> dict[str, dict[tuple[int, int], Any]]:
     """Every formula cell of `book`, computed: sheet name -> (row, column) -> value."""
-    return BookEngine(book).compute()
+    return BookEngine(book, reuse).compute()
