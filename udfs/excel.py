@@ -21,6 +21,7 @@ On Linux and macOS `@xw.func` returns the function unchanged: the module still i
 from __future__ import annotations
 
 import functools
+import gc
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -69,8 +70,16 @@ def _delegates(target: Callable[..., Any], spills: bool = False) -> Callable[[Ca
 
         @functools.wraps(declaration)
         def delegate(*args: Any, **kwargs: Any) -> Any:
-            args = tuple(used_values(arg) if isinstance(arg, xw.Range) else arg for arg in args)
-            return inspect.unwrap(getattr(cells, name))(*args, **kwargs)
+            # The collector is paused for the call: a column is tens of thousands of tuples, and a collection that
+            # happens to fall inside a call walks all of them (it doubled the time of a two-column function).
+            paused = gc.isenabled()
+            gc.disable()
+            try:
+                args = tuple(used_values(arg) if isinstance(arg, xw.Range) else arg for arg in args)
+                return inspect.unwrap(getattr(cells, name))(*args, **kwargs)
+            finally:
+                if paused:
+                    gc.enable()
 
         guarded = cell_function(delegate)
         if spills:
