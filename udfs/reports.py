@@ -80,11 +80,11 @@ def rally_analogs(
     returns = window_returns(prices, window)
     limit = float(returns[-1]) if threshold is None else threshold
     last = len(prices) - 1
-    ends = [int(k) + window for k in declustered_events(returns, window, limit) if int(k) + window < last]
-    if not ends:
+    end = declustered_events(returns, window, limit) + window
+    end = end[end < last]
+    if not end.size:
         sign = "≥" if limit >= 0 else "≤"
         raise CellError(f"no earlier {window}-observation move {sign} {limit:.1%} in the data")
-    end = np.array(ends)
     # One column per horizon, NaN where the data ends sooner; computed for all episodes at once.
     columns = [returns[end - window]]
     for h in horizons:
