@@ -120,6 +120,68 @@ def _ctypes_patches() -> dict[str, Any]:
     return {"windll": dll, "oledll": dll, "PyDLL": mock.MagicMock(name="PyDLL")}
 
 
+# The interface id pywin32 reports for an Excel Range; xlwings' `is_range_instance` compares with it.
+RANGE_IID = "{00020846-0000-0000-C000-000000000046}"
+SHEET_ROWS = 1_048_576
+
+
+class ComSheet:
+    """A worksheet as Excel's COM objects show it to a UDF: `columns` (column number -> its cells from row 1), a
+    `UsedRange`, and a log of every block whose values were requested (`reads`: first row, first column, rows,
+    columns), to prove what a function reads over COM."""
+
+    def __init__(self, columns: dict[int, list[Any]]):
+        self.columns = columns
+        self.reads: list[tuple[int, int, int, int]] = []
+        # xlwings asks a range for its sheet's workbook's application (for the conversion engine), nothing more.
+        self.Parent = types.SimpleNamespace(Application=types.SimpleNamespace(Hwnd=0))
+
+    @property
+    def UsedRange(self) -> ComRange:
+        first, last = min(self.columns), max(self.columns)
+        return ComRange(self, 1, first, max(map(len, self.columns.values())), last - first + 1)
+
+    def column(self, column: int, first_row: int = 1, rows: int = SHEET_ROWS) -> ComRange:
+        """`B1:B25001` is column(2, 1, 25001); the whole column `B:B` is column(2)."""
+        return ComRange(self, first_row, column, rows, 1)
+
+    def cells_read(self) -> int:
+        return sum(rows * columns for _, _, rows, columns in self.reads)
+
+
+class _TypeInfo:
+    def GetTypeInfo(self) -> _TypeInfo:
+        return self
+
+    def GetTypeAttr(self) -> Any:
+        return types.SimpleNamespace(iid=RANGE_IID)
+
+
+class ComRange:
+    """A Range as pywin32 hands it to `call_udf`: Row, Column, Rows.Count, Columns.Count, Worksheet, Resize and
+    Value (which logs the block read on the sheet and builds the tuples of tuples, blanks as None, as COM does)."""
+
+    _oleobj_ = _TypeInfo()
+
+    def __init__(self, sheet: ComSheet, row: int, column: int, rows: int, columns: int):
+        self.Worksheet, self.Row, self.Column = sheet, row, column
+        self.Rows, self.Columns = types.SimpleNamespace(Count=rows), types.SimpleNamespace(Count=columns)
+
+    def Resize(self, rows: int, columns: int) -> ComRange:
+        return ComRange(self.Worksheet, self.Row, self.Column, rows, columns)
+
+    @property
+    def Value(self) -> Any:
+        rows, columns = self.Rows.Count, self.Columns.Count
+        self.Worksheet.reads.append((self.Row, self.Column, rows, columns))
+        grid = []
+        for c in range(self.Column, self.Column + columns):
+            cells = self.Worksheet.columns.get(c, [])[self.Row - 1 : self.Row - 1 + rows]
+            grid.append([*cells, *([None] * (rows - len(cells)))])
+        value = tuple(zip(*grid, strict=True))
+        return value[0][0] if rows == columns == 1 else value
+
+
 @dataclass
 class Harness:
     """xlwings as on Windows, plus the UDF module imported under it."""

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from testkit.xlwings_harness import ERROR_CODES, MISSING, ComTime, Harness, windows_xlwings
+from testkit.xlwings_harness import ERROR_CODES, MISSING, ComSheet, ComTime, Harness, windows_xlwings
 from udfs import cells
 
 DATA = Path(__file__).parent / "data"
@@ -51,6 +51,25 @@ SPEC = {
     "PERCENTILE_RANK": "values, [value]",
     "RALLY_REPORT": "prices, [dates], [window=6], [lookback=0]",
     "RALLY_ANALOGS": 'prices, dates, [window=6], [threshold], [horizons="21,63,126,252"]',
+    # Series: one formula per chart column
+    "RSI_SERIES": "prices, [period=14], [last=0]",
+    "MA_SIGMA_SERIES": "prices, [period=50], [last=0]",
+    "DRAWDOWN_SERIES": "prices, [last=0]",
+    "BEAR_LINE_SERIES": "prices, [threshold=0.2], [last=0]",
+    "RATIO_SERIES": "numerator, denominator, [last=0]",
+    "LAST_ROWS": "values, last",
+}
+# Functions whose tables go back to Excel as they are (`raw`), without xlwings' per-cell cleaning.
+SPILLS = {
+    "CURVE_EPISODES",
+    "RALLY_REPORT",
+    "RALLY_ANALOGS",
+    "RSI_SERIES",
+    "MA_SIGMA_SERIES",
+    "DRAWDOWN_SERIES",
+    "BEAR_LINE_SERIES",
+    "RATIO_SERIES",
+    "LAST_ROWS",
 }
 SERIES_ARGS = {"prices", "dates", "numerator", "denominator", "spread", "unemployment", "values"}
 
@@ -176,6 +195,7 @@ def test_metadata_names_category_description_docs_and_defaults(xl: Harness, name
     assert meta["category"] == "Lazarus"
     assert not meta["sub"] and not meta["volatile"] and meta["async_mode"] is None
     assert "expand" not in meta["ret"]["options"]  # tables spill as plain 2-D lists in Excel 365
+    assert (meta["ret"]["options"].get("convert") == "raw") is (name in SPILLS)
     description = meta["ret"]["doc"]
     first_paragraph = " ".join(inspect.cleandoc(getattr(cells, name).__doc__).split("\n\n")[0].split())
     assert description == first_paragraph
@@ -191,7 +211,7 @@ def test_metadata_names_category_description_docs_and_defaults(xl: Harness, name
         assert not arg["doc"].startswith("Positional argument"), arg["name"]
         assert 20 < len(arg["doc"]) <= 255, arg["name"]
         if arg["name"] in SERIES_ARGS:
-            assert arg["options"]["convert"] == "raw", arg["name"]
+            assert arg["options"]["convert"] is xl.module.Reference, arg["name"]  # a reference stays a Range
         else:
             assert arg["options"]["err_to_str"] is True, arg["name"]
 
@@ -349,7 +369,19 @@ def _cases() -> dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]]:
         "PERCENTILE_RANK": ((iwm_com, 150.0), (iwm, 150.0)),
         "RALLY_REPORT": ((priced_com, price_days_com, m, m), (priced, price_serials, 6, 0)),
         "RALLY_ANALOGS": ((priced_com, price_days_com, 6.0, 0.08, "21,63"), (priced, price_serials, 6, 0.08, "21,63")),
+        # A series keeps one row per cell: the clean side is the same cells as numbers, NaN where a cell is spoiled.
+        "RSI_SERIES": ((iwm_com, m, 300.0), (per_cell_of(iwm_com), 14, 300)),
+        "MA_SIGMA_SERIES": ((iwm_com, 20.0, m), (per_cell_of(iwm_com), 20, 0)),
+        "DRAWDOWN_SERIES": ((spy_com, 50.0), (per_cell_of(spy_com), 50)),
+        "BEAR_LINE_SERIES": ((iwc_com, 0.25, m), (per_cell_of(iwc_com), 0.25, 0)),
+        "RATIO_SERIES": ((num_com, den_com, m), (per_cell_of(num_com), per_cell_of(den_com), 0)),
+        "LAST_ROWS": ((price_days_com, 100.0), ([serial(d) for d in iwm_days] + [None] * 5, 100)),
     }
+
+
+def per_cell_of(column: tuple[tuple[Any, ...], ...]) -> np.ndarray:
+    """A COM column as one float per cell, NaN for the header, blanks, text and error cells (computed here)."""
+    return np.array([v if isinstance(v, float) and not isinstance(v, bool) else np.nan for (v,) in column], dtype=float)
 
 
 CASES = _cases()
@@ -446,3 +478,62 @@ def test_a_python_exception_reaches_the_cell_as_na_text_not_a_traceback(
     got = xl.call("RALLY_SIGMA", com_column(IWM[1]), 6.0, MISSING)
     assert got == "#N/A RALLY_SIGMA: unexpected RuntimeError: disk on fire"
     assert "Traceback" not in got
+
+
+# --- (4) references: only the used part of a whole column is read over COM ------------------------------------------
+
+
+def _sheet() -> ComSheet:
+    """A Prices-like sheet: dates in A, IWM in B, SPY in C (header row 1), and T10Y2Y with its dates in E:F, shorter."""
+    days, iwm = until(*IWM, "2025-09-26")
+    spy_by_day = dict(zip(*SPY, strict=True))
+    t_days, spread = T10Y2Y
+    return ComSheet(
+        {
+            1: ["Date", *[com_date(d) for d in days]],
+            2: ["IWM", *iwm],
+            3: ["SPY", *[spy_by_day.get(d) for d in days]],
+            5: ["observation_date", *[com_date(d) for d in t_days]],
+            6: ["T10Y2Y", *spread],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "columns", "extra"),
+    [
+        ("RALLY_SIGMA", (2,), (6.0, MISSING)),
+        ("RATIO_PERCENTILE", (2, 3), (6.0, 252.0)),
+        ("RALLY_ANALOGS", (2, 1), (6.0, 0.08, "21,63")),
+        ("CURVE_STATE", (6, 5), (MISSING, MISSING)),
+        ("RSI_SERIES", (2,), (14.0, 252.0)),
+    ],
+)
+def test_a_whole_column_reference_reads_only_the_used_part_once(xl: Harness, name, columns, extra) -> None:
+    sheet = _sheet()
+    used_rows = max(map(len, sheet.columns.values()))
+    want = xl.raw_call(name, *[sheet.column(c, 1, used_rows) for c in columns], *extra)  # Prices!B1:B<last used row>
+    sheet.reads.clear()
+
+    got = xl.raw_call(name, *[sheet.column(c) for c in columns], *extra)  # Prices!B:B
+    # One read per argument, from row 1 to the end of the used range: never the 1,048,576 rows of the column.
+    assert sheet.reads == [(1, c, used_rows, 1) for c in columns]
+    assert sheet.cells_read() == used_rows * len(columns)
+    assert got == want
+    assert not (isinstance(got[0][0], str) and got[0][0].startswith("#N/A")), got
+    if name != "RSI_SERIES":  # a series keeps the used range's rows, so it differs; the others equal the data's range
+        assert got == xl.raw_call(name, *[sheet.column(c, 1, len(sheet.columns[c])) for c in columns], *extra)
+
+
+def test_a_reference_below_the_used_range_is_all_blank(xl: Harness) -> None:
+    sheet = _sheet()
+    below = sheet.column(2, 900_000, 100)
+    assert xl.call("RALLY_SIGMA", below, 6.0, MISSING) == "#N/A RALLY_SIGMA: window 6 needs at least 27 prices, got 0"
+    assert sheet.reads == []
+
+
+def test_a_reference_to_one_cell_or_a_computed_array_still_works(xl: Harness) -> None:
+    sheet = _sheet()
+    assert xl.call("DRAWDOWN", sheet.column(2, 2, 1)) == 0.0  # one cell: COM gives a scalar
+    closes = until(*IWM, "2024-07-16")[1]
+    assert xl.call("RALLY_RETURN", com_column(closes), 6.0) == pytest.approx(0.1103, abs=5e-5)  # not a Range

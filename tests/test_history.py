@@ -54,7 +54,7 @@ def test_as_of_keeps_only_what_was_published_by_then():
     stored = Stored(np.array([45383.0, 45413.0, 45444.0]), np.array([3.9, 4.0, np.nan]), publication_lag_days=35)
     as_of = 45413.0 + 35  # May's figure has just come out, June's not yet
     assert history_table("UNRATE", stored, None, None, as_of) == [["Date", "UNRATE"], [45383.0, 3.9], [45413.0, 4.0]]
-    assert history_table("UNRATE", stored, None, None, None)[-1] == [45444.0, None]  # missing stays a blank row
+    assert history_table("UNRATE", stored, None, None, None)[-1] == [45444.0, ""]  # missing stays a blank row
 
 
 def test_unknown_and_empty_series_say_what_to_do(history):
@@ -100,7 +100,7 @@ def test_a_blank_workbook_with_history_and_rally_sigma_computes_headless(loaded)
     sheet.put(2, 1, "IWM six-day sigma")
     sheet.put(2, 2, '=RALLY_SIGMA(INDEX(HISTORY("IWM"),0,2),6)')
     sheet.put(3, 2, '=RALLY_SIGMA(INDEX(HISTORY("IWM",,"2024-07-16"),0,2),6)')
-    results = engine.calculate(Book(sheets=[sheet]), {"HISTORY": history_function(StoreHistory(lambda: loaded))})
+    results = engine.calculate(Book(sheets=[sheet]), extra={"HISTORY": history_function(StoreHistory(lambda: loaded))})
     closes = [close for _, close in loaded.read_series("IWM")]
     assert results["Analysis"][(1, 2)] == len(closes)
     assert results["Analysis"][(2, 2)] == pytest.approx(cells.RALLY_SIGMA(closes, 6), rel=1e-12)
@@ -170,7 +170,7 @@ def test_dated_functions_take_the_date_column_of_the_spill(loaded):
     sheet = Sheet("Analysis")
     spill = 'HISTORY("IWM",,"2024-07-16")'
     sheet.put(1, 1, f"=EVENTS_PER_CENTURY(INDEX({spill},0,2),6,0.1,INDEX({spill},0,1))")
-    results = engine.calculate(Book(sheets=[sheet]), {"HISTORY": history_function(StoreHistory(lambda: loaded))})
+    results = engine.calculate(Book(sheets=[sheet]), extra={"HISTORY": history_function(StoreHistory(lambda: loaded))})
     days, closes = realdata.until(*realdata.iwm(), D(2024, 7, 16))
     expected = cells.EVENTS_PER_CENTURY(closes, 6, 0.1, [realdata.serial(day) for day in days])
     assert isinstance(expected, float) and results["Analysis"][(1, 1)] == pytest.approx(expected, rel=1e-12)

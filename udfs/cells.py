@@ -11,8 +11,21 @@ from typing import Any
 import numpy as np
 
 from udfs import curve, macro, market, overbought, rally, reports
-from udfs.errors import CellError, cell_function
-from udfs.inputs import check_positive, dated, omitted, pair, real, series, to_floats, whole
+from udfs.errors import CellError, Spill, cell_function
+from udfs.inputs import (
+    Observed,
+    check_positive,
+    dated,
+    is_row,
+    omitted,
+    pair,
+    per_cell,
+    per_cell_serials,
+    real,
+    series,
+    to_floats,
+    whole,
+)
 from udfs.inputs import prices as price_series
 
 Arg = Any  # whatever the caller (Excel through udfs.excel, the workbook engine, a test) passes for one argument
@@ -277,3 +290,92 @@ ALL = (
     RALLY_REPORT,
     RALLY_ANALOGS,
 )
+
+
+# --- Series: one formula per chart column (SPEC.md "Series") ------------------------------------------------------
+# Each returns one value per cell of its range, row i being the scalar function on cells 1…i; it spills in Excel 365
+# and fills a legacy array formula over a column of cells in Excel 2016/2019 (the Dashboard's chart data).
+
+
+def _last(last: Arg) -> int:
+    return whole(last, "last", 0, minimum=0)
+
+
+def _spill(values: np.ndarray, row: bool, last: int) -> list[list[float | str]]:
+    """Per-cell results as a column (a row for a row range): NaN is a blank cell (""); with `last` > 0 exactly the
+    last `last` cells, blank ones on top when the range is shorter."""
+    if last:
+        values = values[-last:]
+        if len(values) < last:
+            values = np.concatenate([np.full(last - len(values), np.nan), values])
+    if not len(values):
+        raise CellError("the range has no cells")
+    cells = values.astype(object)
+    cells[~np.isfinite(values)] = ""
+    return Spill([cells.tolist()] if row else cells.reshape(-1, 1).tolist())
+
+
+def _per_price(prices: Arg, statistic, last: Arg) -> list[list[float | str]]:
+    """`statistic` (clean prices -> one value per price, NaN where undefined) on the observations of `prices`, put
+    back on their cells; a cell that holds no observation is blank."""
+    raw = per_cell(prices, "prices")
+    kept = np.flatnonzero(~np.isnan(raw))
+    check_positive(Observed(raw[kept], kept + 1))
+    out = np.full(len(raw), np.nan)
+    out[kept] = statistic(raw[kept])
+    return _spill(out, is_row(prices), _last(last))
+
+
+@cell_function
+def RSI_SERIES(prices: Arg, period: Arg = 14, last: Arg = 0) -> list[list[float | str]]:
+    """Spills RSI of every row: the RSI of the prices up to that row (blank where there is no price or too few)."""
+    days = whole(period, "period", 14)
+    return _per_price(prices, lambda p: overbought.rsi_history(p, days), last)
+
+
+@cell_function
+def MA_SIGMA_SERIES(prices: Arg, period: Arg = 50, last: Arg = 0) -> list[list[float | str]]:
+    """Spills MA_SIGMA of every row: the distance of that row's price from its moving average, in stdevs."""
+    days = whole(period, "period", 50)
+    return _per_price(prices, lambda p: overbought.ma_sigma_series(p, days), last)
+
+
+@cell_function
+def DRAWDOWN_SERIES(prices: Arg, last: Arg = 0) -> list[list[float | str]]:
+    """Spills DRAWDOWN of every row: that row's price against the highest price up to it, minus 1."""
+    return _per_price(prices, market.drawdown_history, last)
+
+
+@cell_function
+def BEAR_LINE_SERIES(prices: Arg, threshold: Arg = 0.2, last: Arg = 0) -> list[list[float | str]]:
+    """Spills BEAR_LINE of every row: the highest price up to that row times (1 − threshold)."""
+    fall = real(threshold, "threshold", 0.2)
+    return _per_price(prices, lambda p: market.bear_line_history(p, fall), last)
+
+
+@cell_function
+def RATIO_SERIES(numerator: Arg, denominator: Arg, last: Arg = 0) -> list[list[float | str]]:
+    """Spills numerator / denominator of every row (e.g. IWM/SPY), blank where either side has no price."""
+    top, bottom = per_cell(numerator, "numerator"), per_cell(denominator, "denominator")
+    if len(top) != len(bottom):
+        raise CellError(
+            f"numerator has {len(top)} cells but denominator has {len(bottom)}; give two ranges of the same size"
+        )
+    kept = np.flatnonzero(~(np.isnan(top) | np.isnan(bottom)))
+    check_positive(Observed(top[kept], kept + 1), "numerator")
+    check_positive(Observed(bottom[kept], kept + 1), "denominator")
+    out = np.full(len(top), np.nan)
+    out[kept] = top[kept] / bottom[kept]
+    return _spill(out, is_row(numerator), _last(last))
+
+
+@cell_function
+def LAST_ROWS(values: Arg, last: Arg) -> list[list[float | str]]:
+    """Spills the last `last` cells of a range: numbers and dates (as serials) as they are, anything else blank."""
+    if omitted(last):
+        raise CellError("last must be given: how many of the latest cells to return, a whole number ≥ 1")
+    return _spill(per_cell_serials(values, "values"), is_row(values), whole(last, "last", 0))
+
+
+SERIES = (RSI_SERIES, MA_SIGMA_SERIES, DRAWDOWN_SERIES, BEAR_LINE_SERIES, RATIO_SERIES, LAST_ROWS)
+ALL = (*ALL, *SERIES)

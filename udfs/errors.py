@@ -30,14 +30,14 @@ def need(count: int, minimum: int, what: str, noun: str) -> None:
         raise CellError(f"{what} needs at least {minimum} {noun}, got {count}")
 
 
-class Table(list):
-    """A table to spill whose cells are already plain (finite float, str or None): handed to Excel as it is, without
-    the per-cell check below, which costs more than building a 25,000-row table."""
+class Spill(list):
+    """A table already in cell form (rows of finite Python floats and text, "" for a blank cell), built at NumPy
+    speed: `cell_function` passes it on without looking at every cell."""
 
 
 def _plain(value: Any) -> Any:
     """NumPy scalars become Python numbers (xlwings and formula engines expect those); non-finite is an error."""
-    if isinstance(value, (str, Table)) or value is None:
+    if isinstance(value, str) or value is None or type(value) is Spill:
         return value
     if isinstance(value, (list, tuple)):
         return [_plain_row(row) if isinstance(row, (list, tuple)) else _plain(row) for row in value]

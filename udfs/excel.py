@@ -5,13 +5,15 @@ SPEC.md spells it (the VBA wrapper and so Excel take the Python name), puts it i
 wizard description from the udfs.cells docstring and documents every argument. Nothing here computes a statistic or
 converts a cell: a declaration's body is never run, the call goes straight to the udfs.cells function of that name.
 
-Series arguments are read `raw`, so that xlwings does not walk a whole-column reference cell by cell in Python:
-udfs.inputs, the one place with the cell rules, trims the trailing blanks with C-level counts, blanks out Excel's error
-cells (COM error codes) and reads what is left as numbers or dates. Single-cell arguments use xlwings' standard
-conversion with `err_to_str`, so an error cell reads as the text `#N/A` and is reported rather than taken for
-"omitted". (A registered xlwings Converter would run inside xlwings' `call_udf`, before and outside the function, so
-a failure there would reach the cell as a COM error instead of `#N/A …` text; and it would see one argument at a time,
-where two ranges of one size must be trimmed to one length.)
+Series arguments arrive as the xlwings Range when they are a reference (`Reference`), and only the part of it inside
+the sheet's used range is read, in one COM call (`used_values`): a whole-column reference is not read cell by cell over
+COM. A computed array arrives as xlwings' raw value. udfs.inputs, the one place with the cell rules, trims trailing
+blanks, blanks out Excel's error cells (COM error codes) and reads what is left as numbers or dates. Single-cell
+arguments use xlwings' standard conversion with `err_to_str`, so an error cell reads as the text `#N/A` and is
+reported rather than taken for "omitted". (A registered xlwings Converter that reads values would run inside
+xlwings' `call_udf`, before and outside the function, so a failure there would reach the cell as a COM error instead
+of `#N/A …` text; `Reference` only keeps the Range, which cannot fail.) Tables go back `raw` (`spills`), already in
+the cell form COM needs, so xlwings does not clean them cell by cell.
 
 On Linux and macOS `@xw.func` returns the function unchanged: the module still imports and the functions still work.
 """
@@ -19,11 +21,13 @@ On Linux and macOS `@xw.func` returns the function unchanged: the module still i
 from __future__ import annotations
 
 import functools
+import gc
 import inspect
 from collections.abc import Callable
 from typing import Any
 
 import xlwings as xw
+from xlwings.conversion import Accessor, Pipeline
 
 from udfs import cells
 from udfs.errors import cell_function
@@ -43,9 +47,10 @@ def description(func: Callable[..., Any]) -> str:
     return " ".join(first.split())
 
 
-def _delegates(target: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def _delegates(target: Callable[..., Any], spills: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Turn a declaration into a call of `target`, the udfs.cells function of the same name: check that the
-    declaration has `target`'s name, arguments and defaults, and give it `target`'s wizard description.
+    declaration has `target`'s name, arguments and defaults, and give it `target`'s wizard description. With
+    `spills` (a function declared with `xw.ret("raw")`), the result is always a 2-D list, as xlwings' COM server needs.
 
     The udfs.cells function is looked up when the cell calculates and guarded here by `cell_function`, once: its own
     guard (for its other callers, such as the workbook engine) is stepped over with `inspect.unwrap`, so a result is
@@ -65,17 +70,66 @@ def _delegates(target: Callable[..., Any]) -> Callable[[Callable[..., Any]], Cal
 
         @functools.wraps(declaration)
         def delegate(*args: Any, **kwargs: Any) -> Any:
-            return inspect.unwrap(getattr(cells, name))(*args, **kwargs)
+            # The collector is paused for the call: a column is tens of thousands of tuples, and a collection that
+            # happens to fall inside a call walks all of them (it doubled the time of a two-column function).
+            paused = gc.isenabled()
+            gc.disable()
+            try:
+                args = tuple(used_values(arg) if isinstance(arg, xw.Range) else arg for arg in args)
+                return inspect.unwrap(getattr(cells, name))(*args, **kwargs)
+            finally:
+                if paused:
+                    gc.enable()
 
         guarded = cell_function(delegate)
+        if spills:
+            checked = guarded
+
+            @functools.wraps(declaration)
+            def guarded(*args: Any, **kwargs: Any) -> Any:
+                # Returned `raw`, so xlwings does not walk every cell: a table as it is, anything else as one cell.
+                result = checked(*args, **kwargs)
+                return result if isinstance(result, list) else [[result]]
+
         guarded.__doc__ = description(target)
         return guarded
 
     return decorate
 
 
+class Reference(Accessor):
+    """How a series argument is read: a reference (`Prices!B:B`, `IWM`) arrives as the xlwings Range itself, not its
+    values, so that only its used part is read (`used_values`); anything else (an array a formula computed, a
+    constant) arrives as xlwings' raw value. It never fails, so it cannot turn into a COM error in the cell."""
+
+    @classmethod
+    def reader(cls, options: Any) -> Any:
+        def keep_the_range(context: Any) -> None:
+            if context.range is not None:
+                context.value = context.range
+
+        return Pipeline().append_stage(keep_the_range)
+
+
+def used_values(reference: Any) -> Any:
+    """The values of a Range argument, read over COM once and only up to the end of its sheet's used range: a
+    whole column such as `Prices!B:B` is 1,048,576 cells, of which the data fill the first few thousand.
+
+    Rows and columns before the used range are kept (they are blanks, and a series keeps its cell positions).
+    """
+    com = reference.api
+    used = com.Worksheet.UsedRange
+    first_row, first_column = com.Row, com.Column
+    height, width = com.Rows.Count, com.Columns.Count
+    rows = min(height, used.Row + used.Rows.Count - first_row)
+    columns = min(width, used.Column + used.Columns.Count - first_column)
+    if rows <= 0 or columns <= 0:
+        return None  # the reference lies wholly outside the used range: nothing but blank cells
+    return (com if (rows, columns) == (height, width) else com.Resize(rows, columns)).Value
+
+
 def _series(name: str, doc: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return xw.arg(name, "raw", doc=doc)
+    return xw.arg(name, Reference, doc=doc)
 
 
 def _plain_arg(name: str, doc: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -252,10 +306,11 @@ def CURVE_SINCE(spread: Arg, dates: Arg, persist: Arg = 5, memory_days: Arg = 36
 
 
 @xw.func(category=CATEGORY)
+@xw.ret("raw")
 @_series("spread", SPREAD)
 @_series("dates", DATES)
 @_plain_arg("persist", PERSIST)
-@_delegates(cells.CURVE_EPISODES)
+@_delegates(cells.CURVE_EPISODES, spills=True)
 def CURVE_EPISODES(spread: Arg, dates: Arg, persist: Arg = 5) -> Result: ...
 
 
@@ -282,15 +337,17 @@ def PERCENTILE_RANK(values: Arg, value: Arg = None) -> Result: ...
 
 
 @xw.func(category=CATEGORY)
+@xw.ret("raw")
 @_series("prices", PRICES)
 @_series("dates", DATES_OPTIONAL)
 @_plain_arg("window", WINDOW)
 @_plain_arg("lookback", LOOKBACK)
-@_delegates(cells.RALLY_REPORT)
+@_delegates(cells.RALLY_REPORT, spills=True)
 def RALLY_REPORT(prices: Arg, dates: Arg = None, window: Arg = 6, lookback: Arg = 0) -> Result: ...
 
 
 @xw.func(category=CATEGORY)
+@xw.ret("raw")
 @_series("prices", PRICES)
 @_series("dates", DATES)
 @_plain_arg("window", WINDOW)
@@ -302,10 +359,69 @@ def RALLY_REPORT(prices: Arg, dates: Arg = None, window: Arg = 6, lookback: Arg 
     'Observations after each move to measure, as text like "21,63" or a range of whole numbers. '
     'Default "21,63,126,252".',
 )
-@_delegates(cells.RALLY_ANALOGS)
+@_delegates(cells.RALLY_ANALOGS, spills=True)
 def RALLY_ANALOGS(
     prices: Arg, dates: Arg, window: Arg = 6, threshold: Arg = None, horizons: Arg = "21,63,126,252"
 ) -> Result: ...
+
+
+# --- Series: one formula per chart column (SPEC.md "Series") ---------------------------------------------------
+
+LAST = "Return exactly this many of the latest rows (blank rows on top if the range is shorter); 0 = all. Default 0."
+
+
+@xw.func(category=CATEGORY)
+@xw.ret("raw")
+@_series("prices", PRICES)
+@_plain_arg("period", "Wilder smoothing period in observations, a whole number ≥ 1. Default 14.")
+@_plain_arg("last", LAST)
+@_delegates(cells.RSI_SERIES, spills=True)
+def RSI_SERIES(prices: Arg, period: Arg = 14, last: Arg = 0) -> Result: ...
+
+
+@xw.func(category=CATEGORY)
+@xw.ret("raw")
+@_series("prices", PRICES)
+@_plain_arg("period", "Moving-average length in observations, a whole number ≥ 1. Default 50.")
+@_plain_arg("last", LAST)
+@_delegates(cells.MA_SIGMA_SERIES, spills=True)
+def MA_SIGMA_SERIES(prices: Arg, period: Arg = 50, last: Arg = 0) -> Result: ...
+
+
+@xw.func(category=CATEGORY)
+@xw.ret("raw")
+@_series("prices", PRICES)
+@_plain_arg("last", LAST)
+@_delegates(cells.DRAWDOWN_SERIES, spills=True)
+def DRAWDOWN_SERIES(prices: Arg, last: Arg = 0) -> Result: ...
+
+
+@xw.func(category=CATEGORY)
+@xw.ret("raw")
+@_series("prices", PRICES)
+@_plain_arg(
+    "threshold", "Fall from the highest price that marks a bear market, as a fraction (0.2 = 20%). Default 0.2."
+)
+@_plain_arg("last", LAST)
+@_delegates(cells.BEAR_LINE_SERIES, spills=True)
+def BEAR_LINE_SERIES(prices: Arg, threshold: Arg = 0.2, last: Arg = 0) -> Result: ...
+
+
+@xw.func(category=CATEGORY)
+@xw.ret("raw")
+@_series("numerator", NUMERATOR)
+@_series("denominator", DENOMINATOR)
+@_plain_arg("last", LAST)
+@_delegates(cells.RATIO_SERIES, spills=True)
+def RATIO_SERIES(numerator: Arg, denominator: Arg, last: Arg = 0) -> Result: ...
+
+
+@xw.func(category=CATEGORY)
+@xw.ret("raw")
+@_series("values", "The column or row to take the latest cells of: numbers and dates; anything else comes back blank.")
+@_plain_arg("last", "How many of the latest cells to return, a whole number ≥ 1 (blank rows on top if fewer).")
+@_delegates(cells.LAST_ROWS, spills=True)
+def LAST_ROWS(values: Arg, last: Arg) -> Result: ...
 
 
 # Every declaration, in SPEC.md order: the same names as udfs.cells.ALL (the import-time check above makes sure

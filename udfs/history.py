@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from udfs.errors import CellError, Table, cell_function
+from udfs.errors import CellError, Spill, cell_function
 from udfs.inputs import date_to_serial, omitted, to_serials
 
 
@@ -31,10 +31,10 @@ class Stored:
 Provider = Callable[[str], Stored]  # series id -> its rows; raises CellError naming what is wrong
 
 
-def history_table(series: str, stored: Stored, start: float | None, end: float | None, as_of: float | None) -> Table:
+def history_table(series: str, stored: Stored, start: float | None, end: float | None, as_of: float | None) -> Spill:
     """Rows of HISTORY: ``["Date", series]``, then ``[serial, value]`` for every stored date d with
     start ≤ d ≤ end and, with `as_of`, d + publication lag ≤ as_of (only what was published by then). A missing value
-    is a row with an empty value, at its date."""
+    is a row with empty text as its value, at its date (Excel shows an Empty spilled value as 0)."""
     keep = np.ones(len(stored.serials), dtype=bool)
     if start is not None:
         keep &= stored.serials >= start
@@ -47,8 +47,8 @@ def history_table(series: str, stored: Stored, start: float | None, end: float |
         raise CellError(f'"{series}" has no rows between the dates asked for')
     # Built column-wise in C, then zipped: a per-row Python object costs ~10x more on 25,000 rows.
     column = values.astype(object)
-    column[np.isnan(values)] = None
-    return Table([["Date", series], *map(list, zip(serials.tolist(), column.tolist(), strict=True))])
+    column[np.isnan(values)] = ""  # Excel shows an Empty in a spilled array as 0; empty text shows blank
+    return Spill([["Date", series], *map(list, zip(serials.tolist(), column.tolist(), strict=True))])
 
 
 def _day(value: Any, name: str) -> float | None:
@@ -73,7 +73,7 @@ def history_function(provider: Provider, tables_kept: int = 64) -> Callable[...,
     that returns the same `Stored` until the store changes makes a repeated call cost one dictionary lookup.
     """
     # key -> (the series object, its table): holding the object keeps its id from being reused while the entry lives.
-    tables: dict[tuple[Any, ...], tuple[Stored, Table]] = {}
+    tables: dict[tuple[Any, ...], tuple[Stored, Spill]] = {}
 
     # start_date/end_date as Excel's STOCKHISTORY names them; "end" alone is a VBA keyword, and the add-in's VBA
     # wrappers take the Python argument names.

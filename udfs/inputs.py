@@ -8,10 +8,11 @@ NumPy array, with headers, blanks (None or ""), text, error texts and dates mixe
   missing, so both ranges must have the same size;
 - prices must be > 0, dates strictly increasing; an error names the cell's 1-based position in the range.
 
-This is also the only place that knows what Excel itself hands over (udfs.excel passes series arguments on untouched,
-read `raw`): a whole-column reference is a million rows, almost all of them trailing blanks, so those are trimmed with
-C-level counts before any cell is looked at; an error cell arrives as an int (a COM error code) that would pass for a
-number, so it becomes a blank; a date cell arrives as a timezone-aware datetime and counts as its calendar day.
+This is also the only place that knows what Excel itself hands over (udfs.excel reads a reference's used part in one
+COM call and passes the cells on untouched): trailing blanks (a column shorter than the sheet's used range, or a
+computed whole-column array) are trimmed with C-level counts before any cell is looked at; an error cell arrives as an
+int (a COM error code) that would pass for a number, so it becomes a blank; a date cell arrives as a timezone-aware
+datetime and counts as its calendar day. A column of cells becomes floats in one pass (`_numbers`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import chain
 from numbers import Real
 from typing import Any
 
@@ -34,7 +34,6 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 _EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
 _EPOCH64 = np.datetime64(EXCEL_EPOCH, "D")
 _LAST_SERIAL = 2958465.0  # 9999-12-31, Excel's last date
-_FAST_TYPES = {float, type(None), np.float64}  # not int: an int may be an error cell, see _cell_number
 _MAX_WHOLE = 10**9
 # Excel's error cells reach Python as COM error codes: xlErrNull (2000) … xlErrCalc (2050), offset by 0x800A0000.
 _FIRST_ERROR, _LAST_ERROR = -2146826288, -2146826238
@@ -80,6 +79,8 @@ def _data_end(seq: Sequence[Any], blanks: tuple[Any, ...]) -> int:
     """
     empty, *others = blanks
     end = len(seq)
+    if end and seq[end - 1] not in blanks:  # an exact range: nothing to trim
+        return end
     while end:
         start = max(0, end - _BLOCK)
         block = seq[start:end]
@@ -105,9 +106,10 @@ def _rows_end(rows: Sequence[Any]) -> int:
     return len(rows)
 
 
-def _cells(values: Any, name: str) -> tuple[Sequence[Any], int]:
+def _cells(values: Any, name: str, numbers: bool = False) -> tuple[Sequence[Any], int]:
     """One row or one column of cells as a flat sequence without its trailing blanks, and the number of cells the
-    range had before trimming. A single cell is a range of one."""
+    range had before trimming. A single cell is a range of one. With `numbers`, a column as Excel hands it over (one
+    tuple per row) comes back as floats already (see `_numbers`), read in the same pass that unpacks the rows."""
     if values is None:
         return [], 0
     if isinstance(values, np.ndarray):
@@ -124,10 +126,16 @@ def _cells(values: Any, name: str) -> tuple[Sequence[Any], int]:
         row = values[0] if isinstance(values[0], (list, tuple)) else list(values[0])
         return row[: _data_end(row, (None, ""))], len(row)
     rows = values[: _rows_end(values)]
-    widths = set(map(len, rows))
-    if widths - {1}:
-        raise CellError(f"{name} must be one row or one column, got {len(values)}×{max(widths)} cells")
-    return list(chain.from_iterable(rows)), len(values)
+    try:
+        # Unpacking each one-cell row is the one pass over a column; a wider row refuses it.
+        if numbers:
+            odd = _cell_number
+            floats = [c if c.__class__ is float else None if c is None else odd(c) for (c,) in rows]
+            return np.fromiter(floats, float, len(floats)), len(values)
+        return [cell for (cell,) in rows], len(values)
+    except (ValueError, TypeError):
+        widths = set(map(len, rows))
+        raise CellError(f"{name} must be one row or one column, got {len(values)}×{max(widths)} cells") from None
 
 
 # --- Cells to numbers ------------------------------------------------------------------------------------------
@@ -159,27 +167,11 @@ def _first(flat: Sequence[Any], kinds: tuple[type, ...]) -> int:
     return len(flat)
 
 
-def _converted(flat: Sequence[Any], kinds: tuple[type, ...], fast: set[type] | None, convert, one) -> np.ndarray:
-    """Cells as floats: headers skipped, then the body in one C-level conversion when its cell types allow it.
-
-    A Python loop over 25,000 cells costs ~10 ms, more than every statistic; so only the leading header cells are
-    inspected one by one, and the body goes through NumPy unless it mixes in text or other odd cells. With `fast`
-    None, `convert` itself refuses (TypeError) any cell it cannot take, so the type scan is skipped.
-    """
-    if isinstance(flat, np.ndarray):
-        flat = flat.tolist()
-    start = _first(flat, kinds)
-    out = np.full(len(flat), np.nan)
-    body = flat[start:] if start else flat
-    if fast is None or set(map(type, body)) <= fast:
-        try:
-            out[start:] = convert(body)
-            return out
-        except (TypeError, ValueError, OverflowError):
-            pass
-    # Floats (the bulk of any column) pass inline; only the odd cell (text, an error, a date) pays for a call.
-    out[start:] = [v if v.__class__ is float else one(v) for v in body]
-    return out
+def _numbers(cells: Sequence[Any], odd: Callable[[Any], float]) -> np.ndarray:
+    """Cells as floats in one pass: a float (what Excel hands over for every number) is taken as it is and a blank
+    becomes NaN without a call; only the odd cell (a header, text, an error code, a date, a Decimal) goes through
+    `odd`. The comprehension costs about what `[row[0] for row in rows]` does, and `np.fromiter` reads it in C."""
+    return np.fromiter([v if v.__class__ is float else None if v is None else odd(v) for v in cells], float, len(cells))
 
 
 def _floats(flat: Sequence[Any]) -> np.ndarray:
@@ -187,7 +179,7 @@ def _floats(flat: Sequence[Any]) -> np.ndarray:
     if isinstance(flat, np.ndarray) and flat.dtype.kind in "fiu":
         out = flat.astype(float)
     else:
-        out = _converted(flat, (Real, Decimal), _FAST_TYPES, lambda body: np.array(body, dtype=float), _cell_number)
+        out = _numbers(flat.tolist() if isinstance(flat, np.ndarray) else flat, _cell_number)
     out[~np.isfinite(out)] = np.nan
     return out
 
@@ -213,14 +205,18 @@ def _serials(flat: Sequence[Any]) -> np.ndarray:
     elif isinstance(flat, np.ndarray) and flat.dtype.kind in "fiu":
         out = flat.astype(float)
     else:
-        kinds = (dt.date, np.datetime64, Real)
         cells = flat.tolist() if isinstance(flat, np.ndarray) else flat
-        start = _first(cells, kinds)
+        start = _first(cells, (dt.date, np.datetime64, Real))
+        out = None
         if start < len(cells) and isinstance(cells[start], dt.date):
-            # date.toordinal refuses anything that is not a date, so it is its own type check.
-            out = _converted(cells, kinds, None, _days_to_serials, _serial)
-        else:
-            out = _converted(cells, kinds, _FAST_TYPES, lambda body: np.array(body, dtype=float), _serial)
+            # A column of date cells: date.toordinal through map runs in C and refuses anything that is not a date.
+            try:
+                out = np.full(len(cells), np.nan)
+                out[start:] = _days_to_serials(cells[start:])
+            except TypeError:
+                out = None
+        if out is None:
+            out = _numbers(cells, _serial)
     out = np.asarray(out, dtype=float).ravel()
     out[~np.isfinite(out)] = np.nan
     return out
@@ -228,7 +224,7 @@ def _serials(flat: Sequence[Any]) -> np.ndarray:
 
 def to_floats(values: Any, name: str = "values") -> np.ndarray:
     """Every cell of one range as a float, NaN where the cell is not a finite number; trailing blanks trimmed."""
-    return _floats(_cells(values, name)[0])
+    return _floats(_cells(values, name, numbers=True)[0])
 
 
 def to_serials(values: Any, name: str = "dates") -> np.ndarray:
@@ -277,8 +273,8 @@ def pair(first: Any, second: Any, names: tuple[str, str]) -> tuple[Observed, Obs
 def _paired(
     first: Any, second: Any, names: tuple[str, str], read_second: Callable[[Sequence[Any]], np.ndarray]
 ) -> tuple[Observed, Observed]:
-    first_cells, first_size = _cells(first, names[0])
-    second_cells, second_size = _cells(second, names[1])
+    first_cells, first_size = _cells(first, names[0], numbers=True)
+    second_cells, second_size = _cells(second, names[1], numbers=read_second is _floats)
     one, other = _floats(first_cells), read_second(second_cells)
     if first_size == second_size:
         # Two ranges of the same size whose data end at different rows (a holiday: the last date has no value yet,
@@ -362,3 +358,29 @@ def real(value: Any, name: str, default: float | None) -> float | None:
         shown = f"text {value!r}" if isinstance(value, str) else repr(value)
         raise CellError(f"{name} must be a number, got {shown}")
     return number
+
+
+# --- One value per cell (the series functions: SPEC.md "Series") -----------------------------------------------
+
+
+def is_row(values: Any) -> bool:
+    """True when `values` is one row of several cells (so a per-cell result spills as a row), else a column."""
+    if isinstance(values, np.ndarray):
+        return values.ndim == 2 and values.shape[0] == 1 and values.shape[1] > 1
+    if isinstance(values, Sequence) and not isinstance(values, (str, bytes)) and len(values) == 1:
+        first = values[0]
+        return isinstance(first, (list, tuple, np.ndarray)) and len(first) > 1
+    return False
+
+
+def per_cell(values: Any, name: str = "values", read: Callable[[Sequence[Any]], np.ndarray] = _floats) -> np.ndarray:
+    """One float per cell of the range, trailing blanks included (NaN where a cell is not a number)."""
+    flat, size = _cells(values, name, numbers=read is _floats)
+    out = np.full(size, np.nan)
+    out[: len(flat)] = read(flat)
+    return out
+
+
+def per_cell_serials(values: Any, name: str = "values") -> np.ndarray:
+    """One float per cell, dates as Excel serials (NaN where a cell is neither a number nor a date)."""
+    return per_cell(values, name, _serials)

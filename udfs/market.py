@@ -42,3 +42,18 @@ def market_state(prices: np.ndarray) -> str:
     if ratio <= CORRECTION:
         return "CORRECTION"
     return "BULL"
+
+
+# --- Whole columns (SPEC.md "Series: one formula per chart column") -------------------------------------------
+
+
+def drawdown_history(prices: np.ndarray) -> np.ndarray:
+    """DRAWDOWN of every prefix: Pᵢ / max(P₁…Pᵢ) − 1."""
+    return prices / np.maximum.accumulate(prices) - 1.0
+
+
+def bear_line_history(prices: np.ndarray, threshold: float = 0.2) -> np.ndarray:
+    """BEAR_LINE of every prefix: max(P₁…Pᵢ) · (1 − threshold)."""
+    if not 0 < threshold < 1:
+        raise CellError(f"threshold must be a fraction between 0 and 1 (0.2 for 20%), got {threshold:g}")
+    return np.maximum.accumulate(prices) * (1.0 - threshold)

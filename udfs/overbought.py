@@ -114,3 +114,69 @@ def overbought_percentile(prices: np.ndarray, period: int = 50) -> float:
     below = np.count_nonzero(history < today - _TIE)
     equal = np.count_nonzero(np.abs(history - today) <= _TIE)
     return (below + 0.5 * equal) / len(history)
+
+
+# --- Whole columns (SPEC.md "Series: one formula per chart column") -------------------------------------------
+
+
+def wilder_averages(values: np.ndarray, first: float, period: int) -> np.ndarray:
+    """y₁…yₘ of Wilder's recursion yₖ = (yₖ₋₁·(period − 1) + valuesₖ) / period from y₀ = `first`, vectorised.
+
+    yₖ = aᵏ·y₀ + (1/period)·Σⱼ≤ₖ aᵏ⁻ʲ·xⱼ with a = (period − 1)/period. Within a block the sum is one cumulative sum of
+    xⱼ·a⁻ʲ (all terms of one sign, so no cancellation); blocks are short enough that a⁻ʲ stays below 1e131, and each
+    block starts from the last value of the one before: a Python step per block of thousands of values.
+    """
+    decay = (period - 1) / period
+    if decay == 0.0:
+        return values / period
+    size = max(1, int(300.0 / -math.log(decay)))
+    steps = np.arange(min(size, len(values)), dtype=float)
+    grow, shrink = decay**-steps, decay**steps
+    out = np.empty(len(values))
+    carry = first
+    for start in range(0, len(values), size):
+        chunk = values[start : start + size]
+        m = len(chunk)
+        y = decay * shrink[:m] * carry + shrink[:m] * np.cumsum(chunk * grow[:m]) / period
+        out[start : start + m] = y
+        carry = float(y[-1])
+    return out
+
+
+def rsi_history(prices: np.ndarray, period: int = 14) -> np.ndarray:
+    """RSI of every prefix: element i is `rsi(prices[: i + 1], period)`, NaN for i < period (too short)."""
+    out = np.full(len(prices), np.nan)
+    if len(prices) <= period:
+        return out
+    changes = np.diff(prices)
+    gains, losses = np.maximum(changes, 0.0), np.maximum(-changes, 0.0)
+    first_gain, first_loss = float(np.mean(gains[:period])), float(np.mean(losses[:period]))
+    avg_gain = np.concatenate(([first_gain], wilder_averages(gains[period:], first_gain, period)))
+    avg_loss = np.concatenate(([first_loss], wilder_averages(losses[period:], first_loss, period)))
+    total = avg_gain + avg_loss
+    flat = np.abs(total) < _TALIB_ZERO
+    out[period:] = np.where(flat, 0.0, 100.0 * avg_gain / np.where(flat, 1.0, total))
+    return out
+
+
+def ma_sigma_series(prices: np.ndarray, period: int = 50) -> np.ndarray:
+    """MA_SIGMA of every prefix: element i is `ma_sigma(prices[: i + 1], period)`, NaN where that is undefined
+    (i < period − 1, or a flat window).
+
+    The rolling sums (see `ma_sigma_history`) lose precision where the window's spread is tiny against its level
+    (E[P²] − E[P]² cancels); those windows, rare in market data, are recomputed directly as `ma_sigma` does.
+    """
+    out = np.full(len(prices), np.nan)
+    if len(prices) < period:
+        return out
+    sums = rolling_sums(prices, period)
+    squares = rolling_sums(prices * prices, period)
+    mean = sums / period
+    std = np.sqrt(np.maximum(squares / period - mean * mean, 0.0))
+    ends = np.arange(period - 1, len(prices))
+    out[ends] = (prices[ends] - mean) / np.where(std > 0, std, 1.0)
+    for k in np.flatnonzero(~(std > 1e-5 * np.abs(mean))):
+        window = prices[k : k + period]
+        level, spread = float(np.mean(window)), float(np.std(window))
+        out[ends[k]] = np.nan if _flat(spread, level) else (float(prices[ends[k]]) - level) / spread
+    return out

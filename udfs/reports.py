@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from udfs.errors import CellError, need
+from udfs.errors import CellError, Spill, need
 from udfs.rally import (
     declustered_events,
     events_per_century,
@@ -80,24 +80,28 @@ def rally_analogs(
     returns = window_returns(prices, window)
     limit = float(returns[-1]) if threshold is None else threshold
     last = len(prices) - 1
-    ends = [int(k) + window for k in declustered_events(returns, window, limit) if int(k) + window < last]
-    if not ends:
+    end = declustered_events(returns, window, limit) + window
+    end = end[end < last]
+    if not end.size:
         sign = "≥" if limit >= 0 else "≤"
         raise CellError(f"no earlier {window}-observation move {sign} {limit:.1%} in the data")
-    end = np.array(ends)
     # One column per horizon, NaN where the data ends sooner; computed for all episodes at once.
     columns = [returns[end - window]]
     for h in horizons:
         later = end + h
         inside = later <= last
         columns.append(np.where(inside, prices[np.minimum(later, last)] / prices[end] - 1.0, np.nan))
-    table = np.column_stack(columns)
-    rows = zip(end.tolist(), table.tolist(), strict=True)
-    body: Table = [[float(dates[e]), *["" if v != v else v for v in row]] for e, row in rows]  # NaN -> blank
+    # The body is filled column by column in one object array (NaN -> blank), not row by row in Python: a
+    # century of daily data has thousands of episodes at a low threshold.
+    numbers = np.column_stack([dates[end].astype(float), *columns])
+    body = numbers.astype(object)
+    body[np.isnan(numbers)] = ""
     summary = [_median_and_share(column[~np.isnan(column)].tolist()) for column in columns]
-    return [
-        analog_header(horizons),
-        *body,
-        ["Median", *[median for median, _ in summary]],
-        ["Share positive", *[share for _, share in summary]],
-    ]
+    return Spill(
+        [
+            analog_header(horizons),
+            *body.tolist(),
+            ["Median", *[median for median, _ in summary]],
+            ["Share positive", *[share for _, share in summary]],
+        ]
+    )

@@ -119,35 +119,34 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 
-def _chart_rows(sheet: Sheet, bear_line_cell: str) -> list[Chart]:
-    """Chart data for the CHART_DAYS observations up to the as-of date, then the charts that plot it."""
+def _chart_rows(sheet: Sheet) -> list[Chart]:
+    """Chart data for the CHART_DAYS observations up to the as-of date, then the charts that plot it.
+
+    Each data column is ONE legacy array formula over its CHART_DAYS cells (SPEC.md "Series"): the series function
+    reads the history once and returns the last CHART_DAYS rows, where one formula per row would read it once per
+    row. `IFERROR(x*1,NA())` turns a blank row (no observation that day) into #N/A, which a chart draws as a gap.
+    """
     first = CHART_FIRST_COLUMN
     letters = [get_column_letter(first + i) for i in range(9)]
     headers = ["Date", "IWC", "IWC bear line", "IWM/SPY", "IWM RSI(14)", "", "Date", "10y−2y", "Zero"]
     sheet.put(1, first - 1, "Chart data: the 252 observations to the as-of date", style="note")
     sheet.put_row(1, headers, first, style="header")
 
-    def number_or_gap(name: str, index: str) -> str:
-        # A blank cell plots as a gap only if it is #N/A; INDEX of a blank cell would plot as 0.
-        return f"IF(ISNUMBER(INDEX({name},{index})),INDEX({name},{index}),NA())"
+    def gaps_as_na(series: str) -> str:
+        return f"=IFERROR({series}*1,NA())"
 
-    for k in range(1, CHART_DAYS + 1):
-        row = k + 1
-        price_index = f"PRICE_ROW-{CHART_DAYS - k}"
-        rate_index = f"RATE_ROW-{CHART_DAYS - k}"
-        iwm, spy = f"INDEX(ALL_IWM,{price_index})", f"INDEX(ALL_SPY,{price_index})"
-        formulas = {
-            0: (f"=IF({price_index}<1,NA(),INDEX(ALL_PRICE_DATES,{price_index}))", DATE_FORMAT),
-            1: (f"={number_or_gap('ALL_IWC', price_index)}", PRICE),
-            2: (f"=IF(ISNUMBER({letters[1]}{row}),{bear_line_cell},NA())", PRICE),
-            3: (f"=IF(AND(ISNUMBER({iwm}),ISNUMBER({spy})),{iwm}/{spy},NA())", "0.0000"),
-            4: (f"=IF(ISNUMBER({iwm}),RSI(INDEX(ALL_IWM,1):{iwm},14),NA())", "0.0"),
-            6: (f"=IF({rate_index}<1,NA(),INDEX(ALL_RATE_DATES,{rate_index}))", DATE_FORMAT),
-            7: (f"={number_or_gap('ALL_T10Y2Y', rate_index)}", "0.00"),
-            8: ("=0", "0.00"),
-        }
-        for offset, (formula, number_format) in formulas.items():
-            sheet.put(row, first + offset, formula, number_format)
+    columns = {
+        0: (gaps_as_na(f"LAST_ROWS(PRICE_DATES,{CHART_DAYS})"), DATE_FORMAT),
+        1: (gaps_as_na(f"LAST_ROWS(IWC,{CHART_DAYS})"), PRICE),
+        2: (gaps_as_na(f"BEAR_LINE_SERIES(IWC,0.2,{CHART_DAYS})"), PRICE),
+        3: (gaps_as_na(f"RATIO_SERIES(IWM,SPY,{CHART_DAYS})"), "0.0000"),
+        4: (gaps_as_na(f"RSI_SERIES(IWM,14,{CHART_DAYS})"), "0.0"),
+        6: (gaps_as_na(f"LAST_ROWS(RATE_DATES,{CHART_DAYS})"), DATE_FORMAT),
+        7: (gaps_as_na(f"LAST_ROWS(T10Y2Y,{CHART_DAYS})"), "0.00"),
+        8: ("=0", "0.00"),
+    }
+    for offset, (formula, number_format) in columns.items():
+        sheet.put_array(2, first + offset, CHART_DAYS, formula, number_format)
     for offset in range(9):
         sheet.widths[letters[offset]] = 11
 
@@ -159,7 +158,7 @@ def _chart_rows(sheet: Sheet, bear_line_cell: str) -> list[Chart]:
             "IWC and its bear-market line",
             "H3",
             column(0),
-            (ChartSeries("IWC", column(1)), ChartSeries("Bear line (−20%)", column(2))),
+            (ChartSeries("IWC", column(1)), ChartSeries("Bear line (−20% from the high so far)", column(2))),
             "$",
             PRICE,
             y_scale="data",
@@ -214,7 +213,6 @@ def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:
     book.answers["as_of"] = (SHEET, "B3")
     sheet.widths.update({"A": 44, "B": 13, "C": 13, "D": 13, "E": 13, "F": 13})
     row = 5
-    bear_line_cell = ""
     for section in SECTIONS:
         sheet.put(row, 1, section.title, style="heading")
         if any(section.tickers) and len(section.tickers) > 1:
@@ -230,12 +228,10 @@ def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:
                 sheet.put(row, 2 + index, formula, answer.number_format)
                 key = f"{ticker.lower()}_{answer.key}" if ticker else answer.key
                 book.answers[key] = (SHEET, f"{letter}{row}")
-                if ticker == "IWC" and answer.key == "bear_line":
-                    bear_line_cell = f"'{SHEET}'!${letter}${row}"
             row += 1
         row += 1
     row = _analog_grid(book, sheet, row)
     sheet.put(row + 1, 1, "Methods and data sources: see the Methods sheet.", style="note")
     sheet.print_area = f"A1:Y{row + 1}"
-    sheet.charts.extend(_chart_rows(sheet, bear_line_cell))
+    sheet.charts.extend(_chart_rows(sheet))
     return sheet

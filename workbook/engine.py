@@ -97,33 +97,86 @@ def _serial(value: Any) -> Any:
 class BookEngine:
     """Evaluates the formulas of a `Book`: every formula cell, each name and range at most once."""
 
-    def __init__(self, book: Book, extra: tuple[tuple[str, Any], ...] = ()):
+    def __init__(self, book: Book, reuse: BookEngine | None = None, extra: tuple[tuple[str, Any], ...] = ()):
+        """`reuse`: an engine that computed another book sharing sheets with this one (`build_book(same_data_as=…)`):
+        the cells and ranges of a shared sheet without formulas are taken from it, not read again. `extra`: cell
+        functions beyond udfs.cells, as (name, function) pairs, e.g. HISTORY over a store."""
         self.book = book
         self.extra = extra  # cell functions beyond udfs.cells, e.g. HISTORY over a store: (name, function)
         self.sheets: dict[str, Sheet] = {sheet.name.upper(): sheet for sheet in book.sheets}
         self.names = {name.upper(): text for name, text in book.names.items()}
         self.memo: dict[str, Any] = {}
+        if reuse is not None:
+            shared = {
+                name
+                for name, sheet in self.sheets.items()
+                if reuse.sheets.get(name) is sheet and not any(cell.is_formula for cell in sheet.cells.values())
+            }
+            for key, value in reuse.memo.items():
+                sheet_name = key.removeprefix("range:").split("!", 1)[0]
+                if "!" in key and not key.startswith(("name:", "array:")) and sheet_name in shared:
+                    self.memo[key] = value
+        # Every cell of a legacy array formula's block -> (its top-left cell, row and column within the block).
+        self.filled: dict[tuple[str, int, int], tuple[int, int, int, int]] = {}
+        for name, sheet in self.sheets.items():
+            for (row, column), cell in sheet.cells.items():
+                if cell.array is not None and cell.is_formula:
+                    rows, columns = _block_size(cell.array)
+                    for i in range(rows):
+                        for j in range(columns):
+                            self.filled[(name, row + i, column + j)] = (row, column, i, j)
 
     def compute(self) -> dict[str, dict[tuple[int, int], Any]]:
         """Every formula cell's value, by sheet name then (row, column)."""
+        with shim.calls_remembered():
+            return self._compute()
+
+    def _compute(self) -> dict[str, dict[tuple[int, int], Any]]:
         results: dict[str, dict[tuple[int, int], Any]] = {}
         for sheet in self.book.sheets:
             values = results.setdefault(sheet.name, {})
+            name = sheet.name.upper()
             for (row, column), cell in sheet.cells.items():
-                if cell.is_formula:
-                    values[(row, column)] = plain(self.cell(sheet.name.upper(), row, column))
+                if cell.is_formula or (name, row, column) in self.filled:
+                    values[(row, column)] = plain(self.cell(name, row, column))
         return results
 
     def cell(self, sheet: str, row: int, column: int) -> Any:
         key = f"{sheet}!{row},{column}"
         if key not in self.memo:
             cell = self.sheets[sheet].cells.get((row, column))
-            if cell is None:
+            place = self.filled.get((sheet, row, column))
+            if place is not None:
+                top, left, i, j = place
+                self.memo[key] = self._array(sheet, top, left)[i, j]
+            elif cell is None:
                 self.memo[key] = shim.EMPTY
             elif cell.is_formula:
                 self.memo[key] = self.formula(str(cell.value), sheet)
             else:
                 self.memo[key] = _serial(cell.value)
+        return self.memo[key]
+
+    def _array(self, sheet: str, row: int, column: int) -> np.ndarray:
+        """The values of the array formula whose top-left cell is (row, column), computed once, as Excel fills its
+        block: a single value fills every cell, one row or one column is repeated across the block, and cells beyond
+        the result's size are #N/A."""
+        key = f"array:{sheet}!{row},{column}"
+        if key not in self.memo:
+            cell = self.sheets[sheet].cells[(row, column)]
+            result = self.formula(str(cell.value), sheet)
+            if hasattr(result, "value") and not isinstance(result, np.ndarray):
+                result = result.value
+            grid = np.asarray(result, dtype=object)
+            grid = grid.reshape(1, 1) if grid.ndim == 0 else grid.reshape(len(grid), -1) if grid.ndim == 1 else grid
+            rows, columns = _block_size(str(cell.array))
+            block = np.full((rows, columns), shim.NA, dtype=object)
+            source = np.broadcast_to(
+                grid, (rows if grid.shape[0] == 1 else grid.shape[0], columns if grid.shape[1] == 1 else grid.shape[1])
+            )
+            height, width = min(rows, source.shape[0]), min(columns, source.shape[1])
+            block[:height, :width] = source[:height, :width]
+            self.memo[key] = block
         return self.memo[key]
 
     def formula(self, text: str, sheet: str) -> Any:
@@ -175,7 +228,9 @@ class BookEngine:
             for r in range(first_row, last_row + 1):
                 for c in range(first_col, last_col + 1):
                     cell = cells.get((r, c))
-                    if cell is not None and cell.value is not None:
+                    if (sheet, r, c) in self.filled:
+                        grid[r - first_row, c - first_col] = self.cell(sheet, r, c)
+                    elif cell is not None and cell.value is not None:
                         value = self.cell(sheet, r, c) if cell.is_formula else _serial(cell.value)
                         grid[r - first_row, c - first_col] = value
             reference = f"{sheet}!{match['c1']}{first_row}:{match['c2']}{last_row}"
@@ -183,7 +238,17 @@ class BookEngine:
         return self.memo[key]
 
 
-def calculate(book: Book, extra: dict[str, Any] | None = None) -> dict[str, dict[tuple[int, int], Any]]:
+def _block_size(block: str) -> tuple[int, int]:
+    """Rows and columns of a block such as 'AA2:AA253'."""
+    from openpyxl.utils.cell import range_boundaries
+
+    first_col, first_row, last_col, last_row = range_boundaries(block)
+    return last_row - first_row + 1, last_col - first_col + 1
+
+
+def calculate(
+    book: Book, reuse: BookEngine | None = None, extra: dict[str, Any] | None = None
+) -> dict[str, dict[tuple[int, int], Any]]:
     """Every formula cell of `book`, computed: sheet name -> (row, column) -> value. `extra` adds cell functions by
     name (the caller's, such as HISTORY reading a store, which this package may not import)."""
-    return BookEngine(book, tuple(sorted((extra or {}).items()))).compute()
+    return BookEngine(book, reuse, tuple(sorted((extra or {}).items()))).compute()

@@ -14,7 +14,11 @@ users of `formulas` in the same process never see Lazarus' functions or its INDE
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import importlib
+import sys
 import threading
+import types
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -26,6 +30,44 @@ from formulas.ranges import Ranges
 from formulas.tokens.operand import _index2col
 
 PINNED_VERSION = "1.3.4"
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for scipy while `formulas` loads its function modules: formulas/functions/stat.py imports
+    `scipy.stats`, `scipy.linalg` and `scipy.interpolate.interp1d` at import time (about 1.5 s), for statistical
+    functions no Lazarus workbook calls. The stand-ins are in `sys.modules` only for that import; whatever formulas
+    keeps of them imports the real scipy module the first time it is used."""
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        name = self.__name__
+        if name == "scipy" and attr in ("stats", "linalg", "interpolate"):
+            return _Deferred(f"scipy.{attr}")
+        if name == "scipy.interpolate" and attr == "interp1d":
+
+            def interp1d(*args: Any, **kwargs: Any) -> Any:
+                return importlib.import_module(name).interp1d(*args, **kwargs)
+
+            return interp1d
+        return getattr(importlib.import_module(name), attr)
+
+
+def _function_table() -> Any:
+    """formulas' function table, its modules imported without importing scipy now (see `_Deferred`)."""
+    names = ("scipy", "scipy.stats", "scipy.linalg", "scipy.interpolate")
+    if any(name in sys.modules for name in names):
+        return formulas.get_functions()
+    with _table_lock:
+        sys.modules.update({name: _Deferred(name) for name in names})
+        try:
+            return formulas.get_functions()
+        finally:
+            for name in names:
+                if isinstance(sys.modules.get(name), _Deferred):
+                    del sys.modules[name]
+
+
 if formulas.__version__ != PINNED_VERSION:
     raise ImportError(
         f"workbook.formulas_shim is written for formulas=={PINNED_VERSION} (pinned in pyproject.toml) and uses its "
@@ -34,6 +76,8 @@ if formulas.__version__ != PINNED_VERSION:
 
 # The engine's blank cell (a cell with nothing in it, as opposed to 0 or "").
 EMPTY = schedula.EMPTY
+# The engine's #N/A error value (what NA() returns).
+NA = XlError("#N/A")
 
 _MISSING = object()
 _table_lock = threading.RLock()
@@ -62,13 +106,46 @@ def scalar(value: Any) -> Any:
     return value
 
 
+_calls: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar("lazarus_calls", default=None)
+
+
+@contextlib.contextmanager
+def calls_remembered() -> Iterator[None]:
+    """Within the block, a Lazarus function called again with the same arguments (the Dashboard's analog grid asks
+    RALLY_ANALOGS(IWM,PRICE_DATES,6) for each of its 72 cells) is answered from memory."""
+    token = _calls.set({})
+    try:
+        yield
+    finally:
+        _calls.reset(token)
+
+
+def _argument_key(value: Any) -> Any:
+    # A range's values: the same cells are the same objects (the engine computes each cell once and the memo keeps
+    # the arguments alive), so the bytes of an object array (its pointers) identify them.
+    if isinstance(value, np.ndarray):
+        return ("array", value.shape, value.dtype.str, value.tobytes())
+    return (type(value).__name__, value)
+
+
 def cell_function(function: Callable[..., Any]) -> Any:
     """A function-table entry that runs `function` as a cell in Excel does: references arrive as their values,
-    converted by `from_engine`; a list result (a spilled table) goes back as an engine array."""
+    converted by `from_engine`; a list result (a spilled table) goes back as an engine array. Inside
+    `calls_remembered`, a call with the same arguments as an earlier one is answered from memory."""
+
+    def compute(values: list[Any]) -> Any:
+        result = function(*values)
+        return np.asarray(result, dtype=object).view(Array) if isinstance(result, list) else result
 
     def call(*args: Any) -> Any:
-        result = function(*[from_engine(a) for a in args])
-        return np.asarray(result, dtype=object).view(Array) if isinstance(result, list) else result
+        values = [from_engine(a) for a in args]
+        memo = _calls.get()
+        if memo is None:
+            return compute(values)
+        key = (function.__name__, *map(_argument_key, values))
+        if key not in memo:
+            memo[key] = (values, compute(values))  # the arguments are kept so that their objects stay alive
+        return memo[key][1]
 
     call.__name__ = function.__name__
     return wrap_ranges_func(call)
@@ -83,7 +160,7 @@ def reference(address: str, grid: np.ndarray) -> Any:
 def fast_lookups() -> dict[str, Any]:
     """Function-table entries that replace the engine's own INDEX, ROWS and COLUMNS (see `fast_index` and
     `size_of_arrays`), built from the stock entries."""
-    stock = formulas.get_functions()
+    stock = _function_table()
     return {
         "INDEX": fast_index(stock["INDEX"]),
         "ROWS": size_of_arrays(stock["ROWS"], axis=0),
@@ -103,7 +180,7 @@ def _installed(functions: Mapping[str, Any]) -> Iterator[None]:
     """`functions` in the process-wide function table for the duration, then every entry as it was (absent again
     if it was absent). The lock keeps two Lazarus compiles in different threads from interleaving."""
     with _table_lock:
-        table = formulas.get_functions()
+        table = _function_table()
         # .get, not table[name]: the table is a defaultdict, and [] on a missing name would add it.
         saved = {name: table.get(name, _MISSING) for name in functions}
         try:

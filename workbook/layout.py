@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from workbook.catalogue import CATALOGUE, source_rows
 from workbook.dashboard import add_dashboard
-from workbook.data_sheets import Series, add_data_sheets
+from workbook.data_sheets import DATA_TABLES, Series, add_data_sheets
 from workbook.info_sheets import add_info_sheets
 from workbook.model import Book
 
@@ -20,10 +20,20 @@ def build_book(
     sources: Sequence[Sequence[object]] | None = None,
     log_rows: Sequence[Sequence[object]] = (),
     provenance: Sequence[str] = (),
+    same_data_as: Book | None = None,
 ) -> Book:
-    """The Lazarus workbook for `data` (series id -> dates, values); `as_of` None follows the latest price date."""
+    """The Lazarus workbook for `data` (series id -> dates, values); `as_of` None follows the latest price date.
+
+    `same_data_as`: a book already built from the same `data` (another as-of day): its data sheets and their names
+    are shared, not built again (150,000 cells), and an engine computing both can share their ranges too.
+    """
     book = Book(sheets=[])
-    add_data_sheets(book, data)
+    if same_data_as is None:
+        add_data_sheets(book, data)
+    else:
+        data_sheets = {table.sheet for table in DATA_TABLES}
+        book.sheets.extend(sheet for sheet in same_data_as.sheets if sheet.name in data_sheets)
+        book.names.update(same_data_as.names)  # the Dashboard's own names are set again below
     add_dashboard(book, as_of)
     add_info_sheets(book, sources if sources is not None else source_rows(CATALOGUE)[1:], log_rows, provenance, as_of)
     book.sheets.sort(key=lambda sheet: SHEET_ORDER.index(sheet.name))

@@ -19,6 +19,9 @@ class Cell:
     value: Value
     number_format: str | None = None
     style: str | None = None  # "title", "heading", "label", "note", "header"
+    # On the top-left cell of a legacy array formula (Ctrl+Shift+Enter in Excel): the block it fills, e.g. "AA2:AA253".
+    # The formula is computed once and its values fill the block; the other cells of the block hold no value.
+    array: str | None = None
 
     @property
     def is_formula(self) -> bool:
@@ -70,6 +73,15 @@ class Sheet:
     def put(self, row: int, column: int, value: Value, number_format: str | None = None, style: str | None = None):
         self.cells[(row, column)] = Cell(value, number_format, style)
 
+    def put_array(self, first_row: int, column: int, rows: int, formula: str, number_format: str | None = None):
+        """One legacy array formula filling `rows` cells of `column` from `first_row` down (Excel 2016/2019 compute
+        it as one formula; Excel 365 too)."""
+        letter = column_letter(column)
+        block = f"{letter}{first_row}:{letter}{first_row + rows - 1}"
+        self.cells[(first_row, column)] = Cell(formula, number_format, array=block)
+        for row in range(first_row + 1, first_row + rows):
+            self.cells[(row, column)] = Cell(None, number_format)
+
     def put_row(self, row: int, values: list[Value], first_column: int = 1, style: str | None = None) -> None:
         for offset, value in enumerate(values):
             if value is not None:
@@ -90,10 +102,22 @@ class Book:
         raise KeyError(name)
 
 
+def column_letter(column: int) -> str:
+    """1 -> A, 27 -> AA."""
+    text = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        text = chr(65 + rest) + text
+    return text
+
+
 def with_values(sheet: Sheet, values: dict[tuple[int, int], Value]) -> Sheet:
-    """A copy of `sheet` where each formula cell holds its computed value instead (same format and style)."""
+    """A copy of `sheet` where each formula cell, and each cell an array formula fills, holds its computed value
+    instead (same format and style), as a plain value."""
     cells = {
-        position: replace(cell, value=values.get(position)) if cell.is_formula else cell
+        position: replace(cell, value=values.get(position), array=None)
+        if cell.is_formula or (cell.value is None and position in values)
+        else cell
         for position, cell in sheet.cells.items()
     }
     return replace(sheet, cells=cells)

@@ -80,6 +80,14 @@ class _Formats:
         return self.cache[key]
 
 
+def _block(block: str) -> tuple[int, int, int, int]:
+    """Zero-based first row, first column, last row, last column of a block such as 'AA2:AA253'."""
+    from openpyxl.utils.cell import range_boundaries
+
+    first_col, first_row, last_col, last_row = range_boundaries(block)
+    return first_row - 1, first_col - 1, last_row - 1, last_col - 1
+
+
 def _shown_values(sheet: Sheet, results: Mapping[tuple[int, int], Any]) -> dict[tuple[int, int], Any]:
     """What each cell of `sheet` holds once computed: the engine's value for a formula, the value otherwise."""
     return {
@@ -88,13 +96,33 @@ def _shown_values(sheet: Sheet, results: Mapping[tuple[int, int], Any]) -> dict[
 
 
 def _write_sheet(worksheet, sheet: Sheet, results: Mapping[tuple[int, int], Any], formats: _Formats) -> None:
+    filled: set[tuple[int, int]] = set()  # cells a legacy array formula fills below its top-left cell
     for (row, column), cell in sorted(sheet.cells.items()):
         r, c = row - 1, column - 1
         cell_format = formats.get(cell.style, cell.number_format)
         value = cell.value
-        if cell.is_formula:
+        if cell.is_formula and cell.array:
+            # One formula for the block, as Excel saves a Ctrl+Shift+Enter formula; the other cells of the block
+            # hold only their cached values (XlsxWriter first fills them with 0, overwritten below).
+            first_row, first_col, last_row, last_col = _block(cell.array)
+            cached = cached_value(results.get((row, column)))
+            worksheet.write_array_formula(
+                first_row, first_col, last_row, last_col, excel_formula(str(value)), cell_format, cached
+            )
+            filled.update(
+                (rr + 1, cc + 1) for rr in range(first_row, last_row + 1) for cc in range(first_col, last_col + 1)
+            )
+            filled.discard((row, column))
+        elif cell.is_formula:
             cached = cached_value(results.get((row, column)))
             worksheet.write_formula(r, c, excel_formula(str(value)), cell_format, cached)
+        elif (row, column) in filled:
+            cached = results.get((row, column))
+            if isinstance(cached, int | float) and not isinstance(cached, bool) and math.isfinite(cached):
+                worksheet.write_number(r, c, cached, cell_format)
+            else:
+                # An error (a chart gap) cannot be cached outside the block's first cell: a blank cell is a gap too.
+                worksheet.write_blank(r, c, None, cell_format or formats.get(None, "General"))
         elif value is None:
             worksheet.write_blank(r, c, None, cell_format)
         elif isinstance(value, bool):

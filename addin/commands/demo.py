@@ -98,12 +98,16 @@ def run(args: argparse.Namespace) -> int:
     began = time.perf_counter()
     book_data = offline_data()
     book = build_book(book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance)
-    results = engine.calculate(book)
+    computed = engine.BookEngine(book)
+    results = computed.compute()
     workbook_path = write_book(book, args.out / "lazarus.xlsx", results)
     export_path = export_book(book, colleague_copy_path(workbook_path), results)
     print_answers(book, results)
-    latest = build_book(book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance)
-    print_answers(latest, engine.calculate(latest))
+    # The latest day: the same data sheets (shared, not built again) and their ranges (not read again).
+    latest = build_book(
+        book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance, same_data_as=book
+    )
+    print_answers(latest, engine.calculate(latest, reuse=computed))
     print(f"\nWorkbook (formulas; open in Excel with the Lazarus add-in): {workbook_path}")
     print(f"Copy for colleagues (values, charts; opens anywhere):      {export_path}")
     print("Data: the bundled sample (addin/pipeline/sample/SOURCES.md): Yahoo Finance prices (personal use), FRED.")

@@ -1,0 +1,178 @@
+"""The series functions (SPEC.md "Series"): on the real data, every row equals the scalar function called on the
+range's cells up to that row, computed here row by row; and the Dashboard's chart columns are one array formula each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from tests import realdata
+from udfs import cells
+
+NA = -2146826246  # an #N/A cell as Excel hands it over
+
+
+def spoiled(values: list[Any]) -> list[Any]:
+    """A column as a user has it: a header, the values with a blank, a text and an error cell inside, blank rows
+    after."""
+    column: list[Any] = ["Close", *values, None, None]
+    n = len(values)
+    for share, cell in ((0.31, None), (0.52, "n/a"), (0.73, NA)):
+        column[1 + int(n * share)] = cell
+    return column
+
+
+IWM = spoiled(realdata.iwm()[1])
+IWC = spoiled(realdata.iwc()[1])
+
+
+def column_of(result: Any) -> list[Any]:
+    assert isinstance(result, list), result
+    assert all(len(row) == 1 for row in result)
+    return [row[0] for row in result]
+
+
+def expected(scalar: Any, column: list[Any]) -> list[Any]:
+    """Row i: the scalar function on cells 1…i when cell i is a price, else blank; `#N/A` becomes blank."""
+    out = []
+    for i, cell in enumerate(column):
+        if not isinstance(cell, float):
+            out.append("")
+            continue
+        value = scalar(column[: i + 1])
+        out.append("" if isinstance(value, str) and value.startswith("#N/A") else value)
+    return out
+
+
+def same(got: list[Any], want: list[Any], tolerance: float) -> None:
+    assert len(got) == len(want)
+    for i, (a, b) in enumerate(zip(got, want, strict=True)):
+        if isinstance(b, str):
+            assert a == b, (i, a, b)
+        else:
+            assert a == pytest.approx(b, rel=tolerance, abs=tolerance), (i, a, b)
+
+
+@pytest.mark.parametrize(
+    ("series", "scalar", "column", "tolerance"),
+    [
+        (lambda c: cells.RSI_SERIES(c, 14), lambda c: cells.RSI(c, 14), IWM, 1e-9),
+        (lambda c: cells.RSI_SERIES(c, 2), lambda c: cells.RSI(c, 2), IWC, 1e-9),
+        (lambda c: cells.MA_SIGMA_SERIES(c, 50), lambda c: cells.MA_SIGMA(c, 50), IWM, 1e-8),
+        (lambda c: cells.MA_SIGMA_SERIES(c, 5), lambda c: cells.MA_SIGMA(c, 5), IWC, 1e-8),
+        (cells.DRAWDOWN_SERIES, cells.DRAWDOWN, IWM, 0.0),
+        (lambda c: cells.BEAR_LINE_SERIES(c, 0.2), lambda c: cells.BEAR_LINE(c, 0.2), IWM, 0.0),
+        (lambda c: cells.BEAR_LINE_SERIES(c, 0.1), lambda c: cells.BEAR_LINE(c, 0.1), IWC, 0.0),
+    ],
+    ids=[
+        "RSI_SERIES IWM",
+        "RSI_SERIES(2) IWC",
+        "MA_SIGMA_SERIES IWM",
+        "MA_SIGMA_SERIES(5) IWC",
+        "DRAWDOWN_SERIES IWM",
+        "BEAR_LINE_SERIES IWM",
+        "BEAR_LINE_SERIES(0.1) IWC",
+    ],
+)
+def test_every_row_equals_the_scalar_function_on_the_cells_up_to_it(series, scalar, column, tolerance) -> None:
+    same(column_of(series(column)), expected(scalar, column), tolerance)
+
+
+def test_ratio_series_is_the_ratio_of_each_row_where_both_sides_have_a_price() -> None:
+    days, iwm = realdata.iwm()
+    spy_by_day = dict(zip(*realdata.spy(), strict=True))
+    spy = [spy_by_day.get(day) for day in days]
+    top, bottom = spoiled(iwm), ["SPY", *spy, None, None]
+    bottom[100] = "n/a"
+    want = [a / b if isinstance(a, float) and isinstance(b, float) else "" for a, b in zip(top, bottom, strict=True)]
+    same(column_of(cells.RATIO_SERIES(top, bottom)), want, 0.0)
+
+
+def test_last_rows_keeps_the_range_aligned_with_blank_rows_on_top() -> None:
+    days, _ = realdata.iwc()
+    dates = ["Date", *days]
+    got = column_of(cells.LAST_ROWS(dates, len(dates) + 3))
+    assert got[:4] == ["", "", "", ""]  # three rows before the range, then the header
+    assert got[4:] == [realdata.serial(day) for day in days]
+    assert column_of(cells.LAST_ROWS(dates, 2)) == [realdata.serial(day) for day in days[-2:]]
+
+
+def test_last_gives_the_tail_of_the_full_result_and_a_row_spills_as_a_row() -> None:
+    full = column_of(cells.RSI_SERIES(IWM, 14))
+    assert column_of(cells.RSI_SERIES(IWM, 14, 252)) == full[-252:]
+    closes = realdata.iwc()[1]
+    row = cells.RSI_SERIES([closes], 14)
+    assert len(row) == 1 and row[0] == column_of(cells.RSI_SERIES(closes, 14))
+
+
+def test_an_input_error_is_one_na_text() -> None:
+    assert cells.RSI_SERIES([1.0, 2.0, -1.0, 3.0], 2) == (
+        "#N/A RSI_SERIES: prices cell 3 is -1; prices must be greater than 0"
+    )
+    assert cells.RATIO_SERIES([1.0, 2.0], [1.0]).startswith("#N/A RATIO_SERIES: numerator has 2 cells")
+    assert cells.LAST_ROWS([1.0, 2.0], None).startswith("#N/A LAST_ROWS: last must be given")
+    assert cells.BEAR_LINE_SERIES([1.0], 1.5).startswith("#N/A BEAR_LINE_SERIES: threshold must be a fraction")
+
+
+# --- The Dashboard: one array formula per chart column -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dashboard():
+    from addin.pipeline.workbook_data import offline_data
+    from workbook import engine
+    from workbook.layout import build_book
+
+    inputs = offline_data()
+    book = build_book(inputs.data, dt.date(2024, 7, 16))
+    return book, engine.calculate(book)
+
+
+def test_each_chart_column_is_one_array_formula_over_its_252_cells(dashboard) -> None:
+    book, _ = dashboard
+    sheet = book.sheet("Dashboard")
+    anchors = [cell for (row, column), cell in sheet.cells.items() if column >= 27 and cell.is_formula]
+    assert len(anchors) == 8
+    assert all(cell.array is not None and cell.array.endswith("253") for cell in anchors)
+    assert any("RSI_SERIES(IWM,14,252)" in str(cell.value) for cell in anchors)
+    assert not any(cell.is_formula for (row, column), cell in sheet.cells.items() if column >= 27 and row > 2)
+
+
+def test_the_chart_columns_end_with_the_dashboards_own_answers(dashboard) -> None:
+    book, results = dashboard
+    values = results["Dashboard"]
+
+    def answer(key: str) -> Any:
+        sheet, ref = book.answers[key]
+        from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+        letter, row = coordinate_from_string(ref)
+        return results[sheet][(row, column_index_from_string(letter))]
+
+    assert values[(253, 31)] == pytest.approx(answer("iwm_rsi"), rel=1e-12)  # the last RSI row is today's RSI
+    assert values[(253, 29)] == pytest.approx(answer("iwc_bear_line"), rel=1e-12)
+    # The RSI column row by row: RSI of IWM up to each of the 252 chart days.
+    days, closes = realdata.until(*realdata.iwm(), dt.date(2024, 7, 16))
+    for k in (0, 100, 251):
+        end = len(closes) - 252 + k
+        assert values[(2 + k, 27)] == realdata.serial(days[end])
+        assert values[(2 + k, 31)] == pytest.approx(cells.RSI(closes[: end + 1], 14), rel=1e-9)
+    from workbook.export import values_book
+
+    copy = values_book(book, results).sheet("Dashboard")
+    assert copy.cells[(100, 31)].value == values[(100, 31)] and copy.cells[(100, 31)].array is None
+
+
+def test_the_written_file_holds_each_chart_column_as_one_array_formula(dashboard, tmp_path) -> None:
+    from openpyxl import load_workbook
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    from workbook.xlsx import write_book
+
+    book, _ = dashboard
+    sheet = load_workbook(write_book(book, tmp_path / "live.xlsx"))["Dashboard"]
+    anchor = sheet["AE2"].value
+    assert isinstance(anchor, ArrayFormula) and anchor.ref == "AE2:AE253"
+    assert "RSI_SERIES(IWM,14,252)" in anchor.text
