@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from addin.pipeline.config import load_config
+from addin.pipeline.secrets import clip
 from addin.pipeline.refresh import DEFAULT_OVERLAP_DAYS, SourceStatus, refresh, summary_rows
 from addin.pipeline.sources import check_unique, load_sources
 from addin.pipeline.store import Store
@@ -46,7 +47,7 @@ def _progress(stream) -> Callable[[SourceStatus, int, int], None]:
 
 
 def _table(rows: list[list[str]], max_error: int = 90) -> str:
-    rows = [[*row[:-1], row[-1][:max_error] + ("…" if len(row[-1]) > max_error else "")] for row in rows]
+    rows = [[*row[:-1], clip(row[-1], max_error) + ("…" if len(row[-1]) > max_error else "")] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))

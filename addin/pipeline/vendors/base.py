@@ -7,6 +7,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 
+from addin.pipeline.secrets import clip
 from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound
 from addin.pipeline.vendors.http import HttpClient, Response
 
@@ -84,7 +85,7 @@ def iso_date(vendor: str, series: str, text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip()[:10])
     except ValueError:
-        raise BadResponse(vendor, series, f"{text.strip()[:40]!r} is not a date.") from None
+        raise BadResponse(vendor, series, f"{clip(text.strip(), 40)!r} is not a date.") from None
 
 
 class Reader:

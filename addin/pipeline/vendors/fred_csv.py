@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 
+from addin.pipeline.secrets import clip
 from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, validate
 from addin.pipeline.vendors.errors import BadResponse
 
@@ -28,7 +29,7 @@ def parse(series: str, text: str) -> list[Observation]:
             "FRED",
             series,
             f"the CSV header changed: expected 'observation_date,{series}' (or 'DATE,{series}'), "
-            f"got {','.join(header)[:80]!r}.",
+            f"got {clip(','.join(header), 80)!r}.",
         )
     parsed: list[tuple[dt.date, float | None]] = []
     for number, row in enumerate(rows[1:], start=2):
@@ -39,7 +40,7 @@ def parse(series: str, text: str) -> list[Observation]:
         try:
             value = parse_number(row[1])
         except ValueError:
-            raise BadResponse("FRED", series, f"line {number}: {row[1][:20]!r} is not a number.") from None
+            raise BadResponse("FRED", series, f"line {number}: {clip(row[1], 20)!r} is not a number.") from None
         parsed.append((iso_date("FRED", series, row[0]), value))
     return validate("FRED", series, parsed)
 

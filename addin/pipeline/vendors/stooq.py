@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 
+from addin.pipeline.secrets import clip
 from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, validate
 from addin.pipeline.vendors.errors import BadResponse, KeyRejected, NotFound
 
@@ -27,7 +28,7 @@ def parse(symbol: str, text: str) -> list[Observation]:
     rows = list(csv.reader(io.StringIO(text)))
     header = [cell.strip() for cell in rows[0]] if rows else []
     if header[:5] != HEADER[:5]:
-        raise BadResponse("Stooq", symbol, f"expected a price CSV, got text starting {first[:60]!r}.")
+        raise BadResponse("Stooq", symbol, f"expected a price CSV, got text starting {clip(first, 60)!r}.")
     parsed = []
     for number, row in enumerate(rows[1:], start=2):
         if not row:

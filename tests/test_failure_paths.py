@@ -1,0 +1,131 @@
+"""Issue 10: every failure path gives a message and keeps the data. Real components throughout: the local
+vendor server from testkit, real SQLite files, real xlsx files written and read back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from addin.commands import main
+from addin.commands import refresh as refresh_command
+from addin.pipeline.vendors import HttpClient
+from testkit.vendor_server import fast_settings
+
+D = dt.date
+# A made-up key of letters and digits in mixed case, so any 6-character fragment is unmistakable.
+KEY = "Zq7XvR2mKp9LwT4nBc6YhJ8sDf3GtN5a"
+
+
+@pytest.fixture
+def cli_env(newsletter_server, tmp_path, monkeypatch):
+    """The `lazarus` command pointed at the local vendor server, a data folder in tmp_path and no real keys."""
+    for name in ("FRED_API_KEY", "TIINGO_API_KEY", "STOOQ_API_KEY", "ALPHAVANTAGE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(f"LAZARUS_{name}", raising=False)
+    monkeypatch.setenv("LAZARUS_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("LAZARUS_DATA_DIR", str(tmp_path / "data"))
+    for vendor, url in newsletter_server.base_urls().items():
+        monkeypatch.setenv(f"LAZARUS_{vendor.upper()}_BASE_URL", url)
+    monkeypatch.chdir(tmp_path)
+    # The command's client with the tests' timings: no pacing, tiny timeouts.
+    monkeypatch.setattr(refresh_command, "HttpClient", lambda settings=None: HttpClient(fast_settings()))
+    return tmp_path
+
+
+def _fragments(key: str, size: int = 6) -> set[str]:
+    return {key[i : i + size].lower() for i in range(len(key) - size + 1)}
+
+
+def _leaks(text: str, key: str = KEY) -> list[str]:
+    lowered = text.lower()
+    return sorted(fragment for fragment in _fragments(key) if fragment in lowered)
+
+
+def _all_cells(path: Path) -> str:
+    book = load_workbook(path, read_only=True)
+    try:
+        return "\n".join(
+            str(value) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for value in row if value
+        )
+    finally:
+        book.close()
+
+
+# 1. Leaked key fragments ----------------------------------------------------------------------------------
+
+
+def _echo_sites(text: str):
+    """Every place a reader quotes a vendor's text, fed ``text``; yields the error message each raises."""
+    from addin.pipeline.vendors import VendorError, fred_api, fred_csv, stooq, tiingo, treasury, yahoo
+    from addin.pipeline.vendors.base import iso_date
+
+    calls = [
+        lambda: fred_api.raise_for_error("S", 400, json.dumps({"error_message": text})),
+        lambda: tiingo.parse("S", json.dumps({"detail": text})),
+        lambda: yahoo.parse("S", json.dumps({"chart": {"error": {"description": text}}})),
+        lambda: yahoo.parse(
+            "S", json.dumps({"chart": {"result": [{"timestamp": [1], "indicators": {"quote": [{"close": [text]}]}}]}})
+        ),
+        lambda: stooq.parse("S", text.replace("apikey", "") + "\n"),
+        lambda: fred_csv.parse("S", f"observation_date,{text}\n"),
+        lambda: fred_csv.parse("S", f"observation_date,S\n2024-01-02,{text}\n"),
+        lambda: treasury.parse_year("DGS10", f"Date,{text}\n"),
+        lambda: iso_date("Yahoo", "S", text),
+    ]
+    for call in calls:
+        with pytest.raises(VendorError) as caught:
+            call()
+        yield str(caught.value)
+
+
+def test_readers_mask_an_echoed_key_before_cutting_it_at_every_position_and_in_every_case():
+    """Every reader that quotes a vendor's text cuts it (20 to 120 characters); the key sits at every offset
+    across each cut, as configured, upper-, lower- and swap-cased: no 6-character fragment may survive."""
+    from addin.pipeline.secrets import register_secret
+
+    register_secret(KEY)
+    for position in range(0, 125):
+        for case in (str, str.upper, str.lower, str.swapcase):
+            text = "z" * position + case(KEY) + " trailing words"
+            for message in _echo_sites(text):
+                assert _leaks(message) == [], (position, case.__name__, message)
+
+
+@pytest.mark.slow
+def test_an_echoed_key_reaches_no_output_of_refresh_build_or_export(newsletter_server, cli_env, monkeypatch, capsys):
+    """FRED's error text is cut at 120 characters; the key sits across that cut, in every case, and at the start.
+    No 6-character fragment may reach stderr, the store's refresh log, the Log sheet or the export."""
+    monkeypatch.setenv("LAZARUS_FRED_API_KEY", KEY)
+    newsletter_server.keys["fred"] = KEY
+    cases = (str, str.upper, str.lower, str.swapcase)
+    lines = ["id,sheet,column,field,vendors", "IWM,Prices,IWM,close,yahoo:IWM"]
+    prefix = "Bad Request. "
+    # The cut at 120 falls inside the key for these offsets; 0 and 125 are the plain cases.
+    positions = [0, *range(120 - len(prefix) - len(KEY) + 1, 120 - len(prefix), 5), 125]
+    for position in positions:
+        for case in cases:
+            symbol = f"LEAK{position}{case.__name__}"
+            body = json.dumps({"error_code": 400, "error_message": prefix + "x" * position + case(KEY)}).encode()
+            newsletter_server.serve(f"fred_api:{symbol}", body, status=400, content_type="application/json")
+            lines.append(f"{symbol},Macro,{symbol},value,fred_api:{symbol}")
+    sources = cli_env / "sources.csv"
+    sources.write_text("\n".join(lines) + "\n")
+
+    assert main(["refresh", "--sources", str(sources), "--no-progress"]) == 1
+    out, err = capsys.readouterr()
+    assert "LEAK0upper: FRED API, LEAK0upper: answered HTTP 400: Bad Request. ****" in err
+    assert _leaks(out + err) == []
+    with sqlite3.connect(cli_env / "data" / "lazarus.sqlite") as con:
+        log = "\n".join(status for (status,) in con.execute("SELECT status FROM refresh_log"))
+    assert "****" in log and _leaks(log) == []
+
+    assert main(["build", "--out", "book.xlsx"]) == 0
+    assert "answered HTTP 400" in _all_cells(cli_env / "book.xlsx")
+    assert _leaks(_all_cells(cli_env / "book.xlsx")) == []
+    assert main(["export", "book.xlsx", "--out", "copy.xlsx"]) == 0
+    assert _leaks(_all_cells(cli_env / "copy.xlsx")) == []
