@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from addin.pipeline.config import load_config
-from addin.pipeline.secrets import clip
 from addin.pipeline.refresh import DEFAULT_OVERLAP_DAYS, SourceStatus, refresh, summary_rows
+from addin.pipeline.secrets import clip
 from addin.pipeline.sources import check_unique, load_sources
 from addin.pipeline.store import Store
 from addin.pipeline.vendors import HttpClient, HttpSettings
