@@ -129,3 +129,16 @@ def test_an_echoed_key_reaches_no_output_of_refresh_build_or_export(newsletter_s
     assert _leaks(_all_cells(cli_env / "book.xlsx")) == []
     assert main(["export", "book.xlsx", "--out", "copy.xlsx"]) == 0
     assert _leaks(_all_cells(cli_env / "copy.xlsx")) == []
+
+
+# 2. Unknown --only ids, negative overlap ---------------------------------------------------------------------
+
+
+def test_refresh_only_an_unknown_id_is_an_error_naming_the_known_ids(newsletter_server, cli_env, capsys):
+    assert main(["refresh", "--only", "IMW", "--only", "IWM", "--no-progress"]) == 2
+    out, err = capsys.readouterr()
+    assert "no source with the id IMW" in err and "the known ids are: IWM, SPY, IWC" in err
+    assert newsletter_server.hits == [] and not (cli_env / "data" / "lazarus.sqlite").exists()
+    assert main(["refresh", "--overlap-days", "-5", "--no-progress"]) == 2
+    assert "--overlap-days must be 0 or more, not -5" in capsys.readouterr().err
+    assert newsletter_server.hits == []

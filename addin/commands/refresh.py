@@ -62,7 +62,19 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
     except (OSError, ValueError, KeyError) as exc:
         print(f"lazarus refresh: cannot read the sources list: {exc}", file=sys.stderr)
         return 2
+    if args.overlap_days < 0:
+        print(f"lazarus refresh: --overlap-days must be 0 or more, not {args.overlap_days}", file=sys.stderr)
+        return 2
     if args.only:
+        known = [source.id for source in sources]
+        unknown = [name for name in args.only if name not in known]
+        if unknown:
+            print(
+                f"lazarus refresh: no source with the id {', '.join(unknown)} (ids are case-sensitive); "
+                f"the known ids are: {', '.join(known)}",
+                file=sys.stderr,
+            )
+            return 2
         wanted = set(args.only)
         sources = [source for source in sources if source.id in wanted]
     try:
