@@ -136,7 +136,7 @@ def test_an_echoed_key_reaches_no_output_of_refresh_build_or_export(newsletter_s
 
 def test_refresh_only_an_unknown_id_is_an_error_naming_the_known_ids(newsletter_server, cli_env, capsys):
     assert main(["refresh", "--only", "IMW", "--only", "IWM", "--no-progress"]) == 2
-    out, err = capsys.readouterr()
+    err = capsys.readouterr().err
     assert "no source with the id IMW" in err and "the known ids are: IWM, SPY, IWC" in err
     assert newsletter_server.hits == [] and not (cli_env / "data" / "lazarus.sqlite").exists()
     assert main(["refresh", "--overlap-days", "-5", "--no-progress"]) == 2
