@@ -142,3 +142,88 @@ def test_refresh_only_an_unknown_id_is_an_error_naming_the_known_ids(newsletter_
     assert main(["refresh", "--overlap-days", "-5", "--no-progress"]) == 2
     assert "--overlap-days must be 0 or more, not -5" in capsys.readouterr().err
     assert newsletter_server.hits == []
+
+
+# 3. Lost work ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A real folder nobody can write in: chmod for a normal user; for root (who ignores modes) the immutable
+    attribute. Skipped where neither is possible."""
+    import os
+    import subprocess
+
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+        return
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("cannot make a read-only folder here")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def _user_workbook(path: Path) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "My notes"
+    book.active["A1"] = "a sheet the user made"
+    book.save(path)
+    return path.read_bytes()
+
+
+def test_build_and_export_never_replace_a_file_the_user_has(cli_env, capsys):
+    mine = _user_workbook(cli_env / "lazarus.xlsx")
+    assert main(["build", "--offline"]) == 0
+    out = capsys.readouterr().out
+    assert "lazarus.xlsx already exists and was kept; the new file is lazarus (2).xlsx (--force replaces it)" in out
+    assert "Wrote lazarus (2).xlsx" in out
+    assert (cli_env / "lazarus.xlsx").read_bytes() == mine
+    built = (cli_env / "lazarus (2).xlsx").read_bytes()
+
+    # The export never writes over the workbook it exports, not even with --force, and only writes .xlsx files.
+    for argv in (["--out", "lazarus (2).xlsx"], ["--out", "./lazarus (2).xlsx", "--force"], ["--out", "copy.csv"]):
+        assert main(["export", "lazarus (2).xlsx", *argv]) == 2
+    err = capsys.readouterr().err
+    assert "--out is the workbook being exported (lazarus (2).xlsx)" in err and "would lose every formula" in err
+    assert "--out must name an .xlsx file, not copy.csv" in err
+    assert (cli_env / "lazarus (2).xlsx").read_bytes() == built and not (cli_env / "copy.csv").exists()
+    assert main(["build", "--offline", "--out", "book.csv"]) == 2
+
+    assert main(["build", "--offline", "--force"]) == 0
+    assert "already exists" not in capsys.readouterr().out
+    assert load_workbook(cli_env / "lazarus.xlsx").sheetnames[0] == "Dashboard"
+    assert sorted(p.name for p in cli_env.iterdir() if p.suffix == ".xlsx") == ["lazarus (2).xlsx", "lazarus.xlsx"]
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path):
+    from workbook.files import atomic_target
+
+    target = tmp_path / "lazarus.xlsx"
+    mine = _user_workbook(target)
+    with pytest.raises(RuntimeError), atomic_target(target) as temp:
+        assert temp.parent == tmp_path and temp != target
+        temp.write_bytes(b"half a workb")
+        raise RuntimeError("crash while writing")
+    assert target.read_bytes() == mine and [p.name for p in tmp_path.iterdir()] == ["lazarus.xlsx"]
+    with atomic_target(target) as temp:
+        temp.write_bytes(b"new")
+    assert target.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["lazarus.xlsx"]
+
+
+def test_writing_into_a_read_only_folder_is_a_message_not_a_traceback(cli_env, read_only_folder, capsys):
+    assert main(["build", "--offline", "--out", str(read_only_folder / "lazarus.xlsx")]) == 1
+    assert main(["demo", "--out", str(read_only_folder)]) == 1
+    _user_workbook(cli_env / "book.xlsx")
+    assert main(["export", "book.xlsx", "--out", str(read_only_folder / "copy.xlsx")]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[0] for line in err] == ["lazarus build", "lazarus demo", "lazarus export"]
+    assert all(f"cannot write {read_only_folder}/" in line and "permission denied" in line for line in err), err
+    assert list(read_only_folder.iterdir()) == []

@@ -14,6 +14,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 
+from workbook.files import atomic_target
 from workbook.model import Book, Chart, Sheet
 
 # Functions newer than Excel 2007 must carry the _xlfn. prefix in the file, or Excel shows #NAME?.
@@ -108,8 +109,8 @@ def write_book(book: Book, path: Path) -> Path:
     workbook.properties.lastModifiedBy = "Lazarus"
     workbook.properties.title = "Lazarus"
     workbook.calculation.fullCalcOnLoad = True
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    with atomic_target(path) as temp:  # a crash never leaves half a workbook where the old one was
+        workbook.save(temp)
     return path
 
 

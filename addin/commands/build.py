@@ -10,6 +10,7 @@ from pathlib import Path
 
 from addin.pipeline.config import load_config
 from addin.pipeline.workbook_data import offline_data, store_data
+from workbook.files import CannotWrite, check_writable, pick_target
 from workbook.layout import build_book
 from workbook.xlsx import write_book
 
@@ -18,6 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, default=Path("lazarus.xlsx"), help="workbook to write (default lazarus.xlsx)"
     )
+    parser.add_argument("--force", action="store_true", help="replace --out if it exists (default: write beside it)")
     parser.add_argument("--offline", action="store_true", help="use the bundled sample instead of the local store")
     parser.add_argument("--store", type=Path, default=None, help="the SQLite store to read (default: your data folder)")
     parser.add_argument(
@@ -27,11 +29,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     began = time.perf_counter()
+    if args.out.suffix.lower() != ".xlsx":
+        print(f"lazarus build: --out must name an .xlsx file, not {args.out.name}", file=sys.stderr)
+        return 2
+    target, note = pick_target(args.out, force=args.force)
+    try:
+        check_writable(target)
+    except CannotWrite as exc:
+        print(f"lazarus build: {exc}", file=sys.stderr)
+        return 1
     book_data = offline_data() if args.offline else store_data(args.store or load_config().store_path)
     if not any(values for _, values in book_data.data.values()):
         print("lazarus build: the store holds no data yet; run `lazarus refresh` or use --offline", file=sys.stderr)
         return 1
     book = build_book(book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance)
-    write_book(book, args.out)
-    print(f"Wrote {args.out} in {time.perf_counter() - began:.1f} s (open it in Excel with the Lazarus add-in).")
+    try:
+        write_book(book, target)
+    except CannotWrite as exc:
+        print(f"lazarus build: {exc}", file=sys.stderr)
+        return 1
+    if note:
+        print(note)
+    print(f"Wrote {target} in {time.perf_counter() - began:.1f} s (open it in Excel with the Lazarus add-in).")
     return 0

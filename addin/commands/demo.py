@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -20,6 +21,7 @@ from udfs.reports import ANALOG_HORIZONS, analog_header
 from workbook import engine
 from workbook.dashboard import ANALOGS_SHOWN, SECTIONS, SHEET
 from workbook.export import colleague_copy_path, export_book, shown
+from workbook.files import CannotWrite, check_writable, pick_target
 from workbook.layout import build_book
 from workbook.model import Book
 from workbook.xlsx import write_book
@@ -86,6 +88,7 @@ def print_answers(book: Book, results: Mapping, write: Callable[[str], None] = p
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("lazarus-demo"), help="folder for the two workbooks")
+    parser.add_argument("--force", action="store_true", help="replace the workbooks if they exist (default: new names)")
     parser.add_argument(
         "--as-of",
         type=dt.date.fromisoformat,
@@ -96,14 +99,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     began = time.perf_counter()
+    workbook_path, note = pick_target(args.out / "lazarus.xlsx", force=args.force)
+    export_path, export_note = pick_target(colleague_copy_path(workbook_path), force=args.force)
+    try:
+        check_writable(workbook_path)
+    except CannotWrite as exc:
+        print(f"lazarus demo: {exc}", file=sys.stderr)
+        return 1
     book_data = offline_data()
     book = build_book(book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance)
-    workbook_path = write_book(book, args.out / "lazarus.xlsx")
-    results = engine.calculate(book)
-    export_path = export_book(book, colleague_copy_path(workbook_path), results)
+    try:
+        write_book(book, workbook_path)
+        results = engine.calculate(book)
+        export_book(book, export_path, results)
+    except CannotWrite as exc:
+        print(f"lazarus demo: {exc}", file=sys.stderr)
+        return 1
     print_answers(book, results)
     latest = build_book(book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance)
     print_answers(latest, engine.calculate(latest))
+    for line in (note, export_note):
+        if line:
+            print(f"\n{line}")
     print(f"\nWorkbook (formulas; open in Excel with the Lazarus add-in): {workbook_path}")
     print(f"Copy for colleagues (values, charts; opens anywhere):      {export_path}")
     print("Data: the bundled sample (addin/pipeline/sample/SOURCES.md): Yahoo Finance prices (personal use), FRED.")
