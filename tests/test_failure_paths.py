@@ -227,3 +227,81 @@ def test_writing_into_a_read_only_folder_is_a_message_not_a_traceback(cli_env, r
     assert [line.split(":")[0] for line in err] == ["lazarus build", "lazarus demo", "lazarus export"]
     assert all(f"cannot write {read_only_folder}/" in line and "permission denied" in line for line in err), err
     assert list(read_only_folder.iterdir()) == []
+
+
+# 4. A missing value stays a missing value at its calendar slot ---------------------------------------------------
+
+
+def _refresh(server, store, tmp_path, sources=None, **options):
+    from addin.pipeline.config import Config
+    from addin.pipeline.refresh import refresh
+
+    config = Config(data_dir=tmp_path, keys=options.pop("keys", {}), base_urls=server.base_urls())
+    options.setdefault("client", HttpClient(fast_settings()))
+    return refresh(sources, store, config, today=D(2026, 11, 24), **options)
+
+
+def _source(source_id: str):
+    from workbook.catalogue import CATALOGUE
+
+    return next(source for source in CATALOGUE if source.id == source_id)
+
+
+def test_a_missing_month_served_by_the_vendor_stays_a_blank_row_in_the_built_workbook(newsletter_server, tmp_path):
+    from addin.pipeline import sample
+    from addin.pipeline.store import Store
+    from udfs.cells import SAHM_RULE
+    from workbook.data_sheets import read_tables
+    from workbook.xlsx import read_grids
+
+    served = dict(newsletter_server.fred["UNRATE"])
+    assert D(2025, 10, 1) in served and served[D(2025, 10, 1)] is None  # FRED's shutdown month, an empty field
+    store = Store(tmp_path / "lazarus.sqlite")
+    assert _refresh(newsletter_server, store, tmp_path, [_source("UNRATE")]).ok
+    assert dict(store.read_series("UNRATE"))[D(2025, 10, 1)] is None
+
+    assert main(["build", "--store", str(store.path), "--out", str(tmp_path / "book.xlsx")]) == 0
+    grid = read_grids(tmp_path / "book.xlsx")["Macro"]
+    rows = {row[0].date(): row[1] for row in grid[1:] if row[0] is not None}
+    assert D(2025, 10, 1) in rows and rows[D(2025, 10, 1)] is None
+    assert [day for day in rows if D(2025, 9, 1) <= day <= D(2025, 11, 1)] == [
+        D(2025, 9, 1),
+        D(2025, 10, 1),
+        D(2025, 11, 1),
+    ]
+
+    # The Sahm rule as of March 2026 reads the same from the refreshed workbook as from the offline sample.
+    def sahm(dates, values):
+        return SAHM_RULE([[v] for d, v in zip(dates, values, strict=True) if d <= D(2026, 3, 1)])
+
+    built = sahm(*read_tables(read_grids(tmp_path / "book.xlsx"))["UNRATE"])
+    offline = sahm(*sample.load("UNRATE"))
+    assert built == pytest.approx(offline) and built == pytest.approx(0.2)
+
+
+def test_a_store_written_by_the_old_schema_is_migrated_keeping_its_rows(tmp_path):
+    from addin.pipeline.store import Store
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as con:
+        con.executescript(
+            """
+            CREATE TABLE observations (series TEXT NOT NULL, date TEXT NOT NULL, value REAL NOT NULL,
+                vendor TEXT NOT NULL, fetched_at TEXT NOT NULL, PRIMARY KEY (series, date)) WITHOUT ROWID;
+            CREATE TABLE revisions (series TEXT NOT NULL, date TEXT NOT NULL, old_value REAL NOT NULL,
+                old_vendor TEXT NOT NULL, old_fetched_at TEXT NOT NULL, new_value REAL NOT NULL, vendor TEXT NOT NULL,
+                fetched_at TEXT NOT NULL);
+            INSERT INTO observations VALUES ('UNRATE', '2025-09-01', 4.4, 'fred', '2026-01-01T00:00:00+00:00');
+            INSERT INTO revisions VALUES ('UNRATE', '2025-09-01', 4.3, 'fred', 'x', 4.4, 'fred', 'y');
+            """
+        )
+    con.close()
+    store = Store(path)
+    assert store.read_series("UNRATE") == [(D(2025, 9, 1), 4.4)]
+    assert store.revisions("UNRATE") == [(D(2025, 9, 1), 4.3, 4.4, "y")]
+    result = store.write_series("UNRATE", "fred", [(D(2025, 9, 1), 4.4), (D(2025, 10, 1), None), (D(2025, 11, 1), 4.5)])
+    assert (result.rows_added, result.rows_revised) == (2, 0)
+    assert store.read_series("UNRATE")[1] == (D(2025, 10, 1), None)
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT DISTINCT kind FROM observations").fetchall() == [("raw",)]
+    con.close()

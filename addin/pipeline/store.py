@@ -20,25 +20,33 @@ from pathlib import Path
 
 __all__ = ["Store", "StoreBusy", "WriteResult"]
 
-SCHEMA = """
+OBSERVATIONS = """
 CREATE TABLE IF NOT EXISTS observations (
     series TEXT NOT NULL,
     date TEXT NOT NULL,          -- ISO yyyy-mm-dd
-    value REAL NOT NULL,
+    value REAL,                  -- NULL: the vendor's explicit missing value at this date
     vendor TEXT NOT NULL,
     fetched_at TEXT NOT NULL,    -- ISO UTC timestamp
+    kind TEXT NOT NULL DEFAULT 'raw',  -- 'raw' or 'adjusted' (dividend/split-adjusted prices)
     PRIMARY KEY (series, date)
 ) WITHOUT ROWID;
+"""
+REVISIONS = """
 CREATE TABLE IF NOT EXISTS revisions (
     series TEXT NOT NULL,
     date TEXT NOT NULL,
-    old_value REAL NOT NULL,
+    old_value REAL,
     old_vendor TEXT NOT NULL,
     old_fetched_at TEXT NOT NULL,
-    new_value REAL NOT NULL,
+    new_value REAL,
     vendor TEXT NOT NULL,
     fetched_at TEXT NOT NULL
 );
+"""
+SCHEMA = (
+    OBSERVATIONS
+    + REVISIONS
+    + """
 CREATE TABLE IF NOT EXISTS refresh_log (
     id INTEGER PRIMARY KEY,
     time TEXT NOT NULL,          -- ISO UTC timestamp of the refresh's start for that source
@@ -49,6 +57,34 @@ CREATE TABLE IF NOT EXISTS refresh_log (
     status TEXT NOT NULL         -- "ok" or what went wrong, in words
 );
 """
+)
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Bring a store written by an older Lazarus to this schema, keeping every row: values may now be NULL (a
+    vendor's missing value) and each observation has a ``kind`` ('raw' for everything stored before)."""
+    columns = {row[1]: row[3] for row in con.execute("PRAGMA table_info(observations)")}  # name -> notnull
+    if not columns or (columns.get("value") == 0 and "kind" in columns):
+        return
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        con.execute("ALTER TABLE observations RENAME TO observations_old")
+        con.execute(OBSERVATIONS)
+        con.execute(
+            "INSERT INTO observations(series, date, value, vendor, fetched_at, kind) "
+            f"SELECT series, date, value, vendor, fetched_at, {'kind' if 'kind' in columns else repr('raw')} "
+            "FROM observations_old"
+        )
+        con.execute("DROP TABLE observations_old")
+        if con.execute("SELECT 1 FROM sqlite_master WHERE name='revisions'").fetchone():
+            con.execute("ALTER TABLE revisions RENAME TO revisions_old")
+            con.execute(REVISIONS)
+            con.execute("INSERT INTO revisions SELECT * FROM revisions_old")
+            con.execute("DROP TABLE revisions_old")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 class StoreBusy(RuntimeError):
@@ -75,6 +111,7 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
             con.execute("PRAGMA journal_mode=WAL")
+            _migrate(con)
             con.executescript(SCHEMA)
 
     @contextmanager
@@ -92,15 +129,15 @@ class Store:
             (value,) = con.execute("SELECT max(date) FROM observations WHERE series=?", (series,)).fetchone()
         return dt.date.fromisoformat(value) if value else None
 
-    def read_series(self, series: str) -> list[tuple[dt.date, float]]:
-        """All stored observations of ``series``, oldest first."""
+    def read_series(self, series: str) -> list[tuple[dt.date, float | None]]:
+        """All stored observations of ``series``, oldest first; None where the vendor said the value is missing."""
         with self._connect() as con:
             rows = con.execute(
                 "SELECT date, value FROM observations WHERE series=? ORDER BY date", (series,)
             ).fetchall()
         return [(dt.date.fromisoformat(day), value) for day, value in rows]
 
-    def read_rows(self, series: str) -> list[tuple[dt.date, float, str, str]]:
+    def read_rows(self, series: str) -> list[tuple[dt.date, float | None, str, str]]:
         """Stored observations with provenance: (date, value, vendor, fetched_at), oldest first."""
         with self._connect() as con:
             rows = con.execute(
@@ -152,13 +189,15 @@ class Store:
         self,
         series: str,
         vendor: str,
-        observations: Iterable[tuple[dt.date, float]],
+        observations: Iterable[tuple[dt.date, float | None]],
         fetched_at: dt.datetime | None = None,
+        kind: str = "raw",
     ) -> WriteResult:
         """Upsert ``observations`` of ``series`` in one transaction; all or nothing.
 
-        New dates are added, changed values are revised (the old value goes to ``revisions``), equal values
-        are left alone. Stored dates absent from ``observations`` are kept: a vendor that drops old history
+        New dates are added (a None value is stored as a missing value at its date), changed values are revised
+        (the old value goes to ``revisions``), equal values are left alone. Stored dates absent from
+        ``observations`` are kept: a vendor that drops old history
         (FRED keeps only ~3 years of the ICE spread) never shortens ours. Raises ValueError for a non-finite
         value or dates not strictly increasing, StoreBusy if another writer holds the store too long.
         """
@@ -166,7 +205,7 @@ class Store:
         for (previous, _), (day, _) in itertools.pairwise(rows):
             if day <= previous:
                 raise ValueError(f"{series}: dates must be strictly increasing ({day} after {previous})")
-        if any(not math.isfinite(value) for _, value in rows):
+        if any(value is not None and not math.isfinite(value) for _, value in rows):
             raise ValueError(f"{series}: refusing to store a value that is not a finite number")
         stamp = (fetched_at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
         added = revised = 0
@@ -195,8 +234,9 @@ class Store:
                     else:
                         continue
                     con.execute(
-                        "INSERT OR REPLACE INTO observations VALUES (?, ?, ?, ?, ?)",
-                        (series, key, float(value), vendor, stamp),
+                        "INSERT OR REPLACE INTO observations(series, date, value, vendor, fetched_at, kind) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        (series, key, None if value is None else float(value), vendor, stamp, kind),
                     )
                 con.execute("COMMIT")
             except BaseException:

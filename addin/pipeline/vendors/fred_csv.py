@@ -1,8 +1,8 @@
 """FRED's keyless website export ``/graph/fredgraph.csv?id=SERIES&cosd=…&coed=…``.
 
 The header was ``DATE,SERIES`` with ``.`` for missing until about Dec 2024 and is now
-``observation_date,SERIES`` with an empty field; both forms are accepted, and a missing value is skipped,
-never read as 0.
+``observation_date,SERIES`` with an empty field; both forms are accepted, and a missing value is kept as
+None at its date, never read as 0.
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ def parse(symbol: str, text: str, field: str = "close") -> list[Observation]:
         if value is not None and not isinstance(value, int | float):
             raise BadResponse("Yahoo", symbol, f"{clip(str(value), 20)!r} is not a price.")
         rows.append((to_date(int(stamp)), None if value is None else float(value)))
-    return validate("Yahoo", symbol, rows)
+    return validate("Yahoo", symbol, rows, keep_missing=False)
 
 
 class YahooReader(Reader):
