@@ -3,6 +3,7 @@ vendor server from testkit, real SQLite files, real xlsx files written and read 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sqlite3
@@ -305,3 +306,62 @@ def test_a_store_written_by_the_old_schema_is_migrated_keeping_its_rows(tmp_path
     with sqlite3.connect(path) as con:
         assert con.execute("SELECT DISTINCT kind FROM observations").fetchall() == [("raw",)]
     con.close()
+
+
+# 5. Raw and adjusted prices never mix; a disagreeing fallback is not written ------------------------------------
+
+
+def _stooq_body(bars) -> bytes:
+    lines = ["Date,Open,High,Low,Close,Volume"]
+    lines += [f"{b.day.isoformat()},{b.open},{b.high},{b.low},{b.adjclose},{b.volume}" for b in bars]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _tiingo_body(bars, scale_from: dt.date, scale: float) -> bytes:
+    return json.dumps(
+        [
+            {
+                "date": f"{b.day.isoformat()}T00:00:00.000Z",
+                "close": b.close * (scale if b.day >= scale_from else 1.0),
+                "adjClose": b.adjclose,
+            }
+            for b in bars
+        ]
+    ).encode()
+
+
+def test_a_fallback_of_another_kind_or_disagreeing_on_the_overlap_is_not_written(newsletter_server, tmp_path):
+    from addin.pipeline.store import Store
+    from testkit.vendor_server import fixture
+
+    server = newsletter_server
+    store = Store(tmp_path / "lazarus.sqlite")
+    iwm = _source("IWM")
+    assert _refresh(server, store, tmp_path, [iwm]).ok
+    before = store.read_rows("IWM")
+    assert store.kind("IWM") == "raw" and before[-1][0] == D(2025, 9, 26)
+
+    # Yahoo is down: Tiingo's raw closes run 2% above the stored ones from 2025-09-15, Stooq has adjusted closes only.
+    keys = {"tiingo": "tiingo-key-0123456789", "stooq": "stooqKEY7f3a9c2e"}
+    server.keys.update(keys)
+    server.serve("yahoo:IWM", fixture("yahoo/yahoo_chart_error_404_not_found.json"), status=404)
+    recent = [bar for bar in server.yahoo["IWM"] if bar.day >= D(2025, 8, 20)]
+    server.serve("tiingo:IWM", _tiingo_body(recent, D(2025, 9, 15), 1.02), content_type="application/json")
+    server.serve("stooq:iwm.us", _stooq_body(recent))
+    status = _refresh(server, store, tmp_path, [iwm], keys=keys).statuses[0]
+    assert not status.ok and status.vendor is None
+    assert "Tiingo and Yahoo disagree on IWM from 2025-09-15" in status.error
+    assert "Stooq, iwm.us: serves adjusted prices but the stored IWM holds raw values" in status.error
+    assert store.read_rows("IWM") == before and store.kind("IWM") == "raw"
+
+    # Tiingo agreeing with the stored closes is a fine fallback; its new day is stored as raw.
+    newer = [*recent, dataclasses.replace(recent[-1], day=D(2025, 9, 29))]
+    server.serve("tiingo:IWM", _tiingo_body(newer, D(2099, 1, 1), 1.0), content_type="application/json")
+    status = _refresh(server, store, tmp_path, [iwm], keys=keys).statuses[0]
+    assert status.ok and status.vendor == "tiingo" and (status.rows_added, status.rows_revised) == (1, 0)
+    assert store.rows_since("IWM", D(2025, 9, 29)) == [(D(2025, 9, 29), recent[-1].close, "tiingo", "raw")]
+
+    # A source that asks for adjusted closes records them as adjusted.
+    adjusted = dataclasses.replace(iwm, id="IWM_ADJ", field="adjclose")
+    server.static.pop("yahoo:IWM")
+    assert _refresh(server, store, tmp_path, [adjusted]).ok and store.kind("IWM_ADJ") == "adjusted"

@@ -27,6 +27,41 @@ from workbook.catalogue import CATALOGUE, Source
 __all__ = ["DEFAULT_OVERLAP_DAYS", "RefreshReport", "SourceStatus", "refresh", "summary_rows"]
 
 DEFAULT_OVERLAP_DAYS = 31  # re-fetch a month: picks up revisions of daily, weekly and last month's values
+# A vendor other than the one whose data is stored must agree with it on the overlap within this (relative) margin.
+OVERLAP_TOLERANCE = 0.005
+
+
+def _vendor_name(vendor: str) -> str:
+    reader = READERS.get(vendor)
+    return reader.display_name if reader else vendor
+
+
+def disagreement(
+    store: Store, series: str, reader: Reader, symbol: str, kind: str, observations: Sequence[tuple[dt.date, object]]
+) -> str:
+    """Why ``observations`` from ``reader`` must not be written to ``series``, or "": a series never mixes raw
+    and adjusted values, and a vendor other than the stored one must agree with the stored values it overlaps."""
+    stored_kind = store.kind(series)
+    if stored_kind and stored_kind != kind:
+        return (
+            f"{reader.display_name}, {symbol}: serves {kind} prices but the stored {series} holds {stored_kind} "
+            "values; they are never mixed, so nothing was written."
+        )
+    if not observations:
+        return ""
+    stored = {day: (value, vendor) for day, value, vendor, _ in store.rows_since(series, observations[0][0])}
+    for day, value in observations:
+        old_value, old_vendor = stored.get(day, (None, reader.id))
+        if old_value is None or value is None or old_vendor == reader.id:
+            continue
+        difference = abs(float(value) - old_value)  # type: ignore[arg-type]
+        if difference > 1e-9 and difference > OVERLAP_TOLERANCE * abs(old_value):
+            return (
+                f"{reader.display_name} and {_vendor_name(old_vendor)} disagree on {series} from {day.isoformat()} "
+                f"({value:g} against the stored {old_value:g}, {difference / max(abs(old_value), 1e-9):.1%}); "
+                "nothing was written, the stored data is kept."
+            )
+    return ""
 
 
 @dataclass(frozen=True)
@@ -155,7 +190,14 @@ def refresh(
                 last = None if full else store.last_date(job.source.id)
                 start = last - dt.timedelta(days=overlap_days) if last else None
                 observations = reader.fetch(link.symbol, start, today, field=job.source.field)
-                result = store.write_series(job.source.id, vendor, observations)
+                kind = reader.kind(job.source.field)
+                problem = disagreement(store, job.source.id, reader, link.symbol, kind, observations)
+                if problem:
+                    job.attempts.append(problem)
+                    job.index += 1
+                    route(job)
+                    continue
+                result = store.write_series(job.source.id, vendor, observations, kind=kind)
             except VendorError as exc:
                 job.attempts.append(str(exc))
             except (StoreBusy, sqlite3.Error) as exc:

@@ -146,6 +146,23 @@ class Store:
             ).fetchall()
         return [(dt.date.fromisoformat(day), value, vendor, at) for day, value, vendor, at in rows]
 
+    def kind(self, series: str) -> str | None:
+        """What the newest stored observation of ``series`` is: 'raw' or 'adjusted' (None if nothing is stored)."""
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT kind FROM observations WHERE series=? ORDER BY date DESC LIMIT 1", (series,)
+            ).fetchone()
+        return row[0] if row else None
+
+    def rows_since(self, series: str, start: dt.date) -> list[tuple[dt.date, float | None, str, str]]:
+        """Stored (date, value, vendor, kind) of ``series`` from ``start`` on, oldest first."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT date, value, vendor, kind FROM observations WHERE series=? AND date>=? ORDER BY date",
+                (series, start.isoformat()),
+            ).fetchall()
+        return [(dt.date.fromisoformat(day), value, vendor, kind) for day, value, vendor, kind in rows]
+
     def append_log(self, rows: Iterable[tuple[dt.datetime, str, str, int, dt.date | None, str]]) -> None:
         """Record one refresh: (time, source, vendor, rows added, last date, status) per source, in one transaction."""
         with self._connect() as con:

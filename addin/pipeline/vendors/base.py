@@ -158,6 +158,11 @@ class Reader:
         """The validated observations in a sniffed body."""
         raise NotImplementedError
 
+    def kind(self, field: str) -> str:
+        """What this reader's values are for ``field``: 'adjusted' (dividend/split-adjusted prices) or 'raw'.
+        Readers whose vendor serves one kind whatever is asked (Stooq: adjusted only) override this."""
+        return "adjusted" if field == "adjclose" else "raw"
+
     # What the base does.
 
     def get(

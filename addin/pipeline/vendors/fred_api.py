@@ -72,5 +72,8 @@ class FredApiReader(Reader):
     def raise_for_status(self, symbol: str, response: Response, detail: str = "") -> None:
         raise_for_error(symbol, response.status, response.text)
 
+    def kind(self, field: str) -> str:
+        return "raw"  # FRED's values are what they are; ``field`` does not apply
+
     def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
         return parse(symbol, text)

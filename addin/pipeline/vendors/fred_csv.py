@@ -64,5 +64,8 @@ class FredCsvReader(Reader):
             params["coed"] = end.isoformat()
         return params
 
+    def kind(self, field: str) -> str:
+        return "raw"  # FRED's values are what they are; ``field`` does not apply
+
     def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
         return parse(symbol, text)

@@ -60,5 +60,8 @@ class StooqReader(Reader):
             params["d2"] = end.strftime("%Y%m%d")
         return params
 
+    def kind(self, field: str) -> str:
+        return "adjusted"  # Stooq has no raw close, whatever ``field`` asks for
+
     def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
         return parse(symbol, text)

@@ -86,6 +86,9 @@ class TreasuryReader(Reader):
     pace_key = "home.treasury.gov"
     expected = "a CSV file"
 
+    def kind(self, field: str) -> str:
+        return "raw"  # par yields; ``field`` does not apply
+
     def read(self, symbol: str, start: dt.date | None, end: dt.date | None, field: str) -> list[Observation]:
         """One request per year from ``start`` to ``end``, the years' rows joined oldest first."""
         if symbol not in SERIES:
