@@ -365,3 +365,62 @@ def test_a_fallback_of_another_kind_or_disagreeing_on_the_overlap_is_not_written
     adjusted = dataclasses.replace(iwm, id="IWM_ADJ", field="adjclose")
     server.static.pop("yahoo:IWM")
     assert _refresh(server, store, tmp_path, [adjusted]).ok and store.kind("IWM_ADJ") == "adjusted"
+
+
+# 6. A damaged, read-only or missing store -----------------------------------------------------------------------
+
+
+def _damaged(path: Path, how: str) -> bytes:
+    data = bytearray(path.read_bytes())
+    if how == "garbage":
+        data = bytearray(b"this is not a database; an editor saved over it\n" * 200)
+    elif how == "truncated":
+        data = data[: len(data) // 3]
+    else:  # pages damaged mid-file: the header is fine, the b-tree pages in the middle are noise
+        middle = len(data) // 2
+        data[middle : middle + 8192] = bytes((i * 37 + 11) % 256 for i in range(8192))
+    path.write_bytes(bytes(data))
+    return bytes(data)
+
+
+@pytest.mark.parametrize("how", ["garbage", "truncated", "pages"])
+def test_a_damaged_store_is_a_message_naming_the_file_and_it_is_kept(cli_env, capsys, how):
+    store = cli_env / "data" / "lazarus.sqlite"
+    assert main(["refresh", "--only", "IWM", "--only", "UNRATE", "--no-progress"]) == 0
+    damaged = _damaged(store, how)
+    capsys.readouterr()
+
+    assert main(["refresh", "--only", "IWM", "--no-progress"]) == 1
+    assert main(["build", "--out", "book.xlsx"]) == 1
+    out, err = capsys.readouterr()
+    assert "refreshed" not in out and "Traceback" not in err
+    for command in ("lazarus refresh", "lazarus build"):
+        assert f"{command}: the store {store} is damaged" in err
+    assert "move it away (or put back a backup) and run `lazarus refresh`" in err
+    assert store.read_bytes() == damaged and not (cli_env / "book.xlsx").exists()
+
+    store.rename(store.with_name("lazarus.damaged.sqlite"))
+    assert main(["refresh", "--only", "IWM", "--no-progress"]) == 0  # a fresh store
+
+
+def test_build_reads_a_store_in_a_read_only_folder_and_says_when_there_is_no_store(cli_env, capsys):
+    import subprocess
+
+    data = cli_env / "data"
+    assert main(["build", "--out", "book.xlsx"]) == 1
+    assert f"lazarus build: there is no store yet at {data / 'lazarus.sqlite'}: run `lazarus refresh`" in (
+        capsys.readouterr().err
+    )
+    assert not (data / "lazarus.sqlite").exists()
+
+    assert main(["refresh", "--only", "UNRATE", "--no-progress"]) == 0
+    files = sorted(p.name for p in data.iterdir())
+    if subprocess.run(["chattr", "+i", str(data)], capture_output=True).returncode != 0:
+        data.chmod(0o555)
+    try:
+        assert main(["build", "--out", "book.xlsx"]) == 0
+    finally:
+        subprocess.run(["chattr", "-i", str(data)], capture_output=True)
+        data.chmod(0o755)
+    assert sorted(p.name for p in data.iterdir()) == files
+    assert load_workbook(cli_env / "book.xlsx", read_only=True)["Macro"]["B2"].value is not None

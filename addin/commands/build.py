@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from addin.pipeline.config import load_config
+from addin.pipeline.store import StoreError
 from addin.pipeline.workbook_data import offline_data, store_data
 from workbook.files import CannotWrite, check_writable, pick_target
 from workbook.layout import build_book
@@ -38,7 +39,11 @@ def run(args: argparse.Namespace) -> int:
     except CannotWrite as exc:
         print(f"lazarus build: {exc}", file=sys.stderr)
         return 1
-    book_data = offline_data() if args.offline else store_data(args.store or load_config().store_path)
+    try:
+        book_data = offline_data() if args.offline else store_data(args.store or load_config().store_path)
+    except StoreError as exc:
+        print(f"lazarus build: {exc}", file=sys.stderr)
+        return 1
     if not any(values for _, values in book_data.data.values()):
         print("lazarus build: the store holds no data yet; run `lazarus refresh` or use --offline", file=sys.stderr)
         return 1

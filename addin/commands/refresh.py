@@ -11,7 +11,7 @@ from addin.pipeline.config import load_config
 from addin.pipeline.refresh import DEFAULT_OVERLAP_DAYS, SourceStatus, refresh, summary_rows
 from addin.pipeline.secrets import clip
 from addin.pipeline.sources import check_unique, load_sources
-from addin.pipeline.store import Store
+from addin.pipeline.store import Store, StoreError
 from addin.pipeline.vendors import HttpClient, HttpSettings
 from workbook.catalogue import CATALOGUE
 
@@ -82,7 +82,12 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
     except ValueError as exc:
         print(f"lazarus refresh: the sources list is not usable: {exc}", file=sys.stderr)
         return 2
-    store = Store(args.store or config.store_path)
+    try:
+        store = Store(args.store or config.store_path)
+        store.check()
+    except StoreError as exc:
+        print(f"lazarus refresh: {exc}", file=sys.stderr)
+        return 1
     report = refresh(
         sources,
         store,

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Store", "StoreBusy", "WriteResult"]
+__all__ = ["Store", "StoreBusy", "StoreError", "WriteResult"]
 
 OBSERVATIONS = """
 CREATE TABLE IF NOT EXISTS observations (
@@ -91,6 +91,22 @@ class StoreBusy(RuntimeError):
     """Another refresh held the store for longer than the busy timeout; nothing was written."""
 
 
+class StoreError(RuntimeError):
+    """The store file is missing, damaged or cannot be opened; the message names the file and what to do."""
+
+
+def _explain(path: Path, exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if any(word in text.lower() for word in ("not a database", "malformed", "corrupt")):
+        return (
+            f"the store {path} is damaged ({text}). It was left as it is: move it away (or put back a backup) and run "
+            "`lazarus refresh` to build a fresh store from the vendors."
+        )
+    if "unable to open" in text.lower() or "readonly" in text.lower() or "read-only" in text.lower():
+        return f"cannot open the store {path} ({text}); check that the file and its folder can be read and written."
+    return f"the store {path} cannot be used ({text})."
+
+
 @dataclass(frozen=True)
 class WriteResult:
     """What one :meth:`Store.write_series` changed."""
@@ -105,18 +121,65 @@ class Store:
     """A SQLite history store. Cheap to create; every call opens its own connection, so threads may share
     it. ``path`` is the SQLite file (callers take it from ``Config.store_path`` or the command line)."""
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout: float = 30.0, read_only: bool = False) -> None:
+        """Open (and create or migrate) the store at ``path``. ``read_only`` opens an existing store for reading
+        only (a read-only folder is fine; nothing is created or changed). Raises :class:`StoreError` for a
+        missing read-only store or a file that is not a usable store."""
         self.path = Path(path)
         self.busy_timeout = busy_timeout
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            _migrate(con)
-            con.executescript(SCHEMA)
+        self.read_only = read_only
+        self._immutable = False
+        try:
+            if read_only:
+                if not self.path.is_file():
+                    raise StoreError(
+                        f"there is no store yet at {self.path}: run `lazarus refresh` first "
+                        "(or `lazarus build --offline` for the bundled sample)."
+                    )
+                with self._connect() as con:
+                    con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as con:
+                con.execute("PRAGMA journal_mode=WAL")
+                _migrate(con)
+                con.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(_explain(self.path, exc)) from None
+        except OSError as exc:
+            raise StoreError(f"cannot create the store {self.path}: {exc.strerror or exc}.") from None
+
+    def check(self) -> None:
+        """SQLite's quick integrity check: raise :class:`StoreError` (the file untouched) if pages are damaged.
+        Run before a refresh writes, so a damaged store is never reported as refreshed."""
+        try:
+            with self._connect() as con:
+                problems = [row[0] for row in con.execute("PRAGMA quick_check(5)")]
+        except sqlite3.Error as exc:
+            raise StoreError(_explain(self.path, exc)) from None
+        if problems != ["ok"]:
+            raise StoreError(_explain(self.path, sqlite3.DatabaseError(f"malformed: {'; '.join(problems)[:300]}")))
+
+    def _open(self) -> sqlite3.Connection:
+        if not self.read_only:
+            return sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        uri = f"{self.path.resolve().as_uri()}?{'immutable=1' if self._immutable else 'mode=ro'}"
+        con = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout, isolation_level=None)
+        try:
+            con.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+        except sqlite3.OperationalError:
+            # A WAL store in a folder we cannot write: SQLite cannot make its shared-memory file there, so read
+            # the file as it is (nobody can be writing to it: the folder is read-only).
+            con.close()
+            if self._immutable:
+                raise
+            self._immutable = True
+            return self._open()
+        return con
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        con = self._open()
         try:
             con.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
             yield con

@@ -44,7 +44,8 @@ def offline_data() -> WorkbookData:
 
 def store_data(path: Path) -> WorkbookData:
     """Every series the workbook shows, as the store at ``path`` holds it, with the store's refresh log."""
-    store = Store(path)
+    store = Store(path, read_only=True)  # building only reads: a read-only data folder is fine
+    store.check()  # damaged pages would give wrong numbers or a crash half-way through the build
     data: dict[str, Series] = {}
     for series_id in series_ids():
         rows = store.read_series(series_id)
