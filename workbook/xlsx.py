@@ -114,17 +114,58 @@ def write_book(book: Book, path: Path) -> Path:
     return path
 
 
+# What read_grids reads at most. A Lazarus workbook expands to a few MB and well under a million cells; a file far
+# beyond that is refused before it can take minutes and gigabytes.
+MAX_EXPANDED_BYTES = 512 * 1024 * 1024
+MAX_ROWS = 1_048_576  # Excel's own limit
+MAX_CELLS = 20_000_000
+
+
 def read_grids(path: Path) -> dict[str, list[list[object]]]:
     """Every sheet's cell values (formulas as text) as row lists; a broken file is refused with its name and why."""
     if not path.exists():
         raise BrokenWorkbookError(f"{path.name}: no such file")
     if not zipfile.is_zipfile(path):
         raise BrokenWorkbookError(f"{path.name}: not an Excel workbook (.xlsx/.xlsm files are zip archives)")
+    _check_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged files; the user needs the name and reason
         raise BrokenWorkbookError(f"{path.name}: cannot be read as a workbook ({type(exc).__name__}: {exc})") from exc
+    grids: dict[str, list[list[object]]] = {}
+    cells = 0
     try:
-        return {ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in workbook.worksheets}
+        for ws in workbook.worksheets:
+            grid = grids[ws.title] = []
+            for row in ws.iter_rows(values_only=True):
+                grid.append(list(row))
+                cells += len(row)
+                if len(grid) > MAX_ROWS or cells > MAX_CELLS:
+                    what = f"{MAX_ROWS:,} rows" if len(grid) > MAX_ROWS else f"{MAX_CELLS:,} cells"
+                    raise BrokenWorkbookError(
+                        f"{path.name}: the sheet {ws.title!r} holds more than {what}, far more than a Lazarus "
+                        "workbook; not read"
+                    )
+    except BrokenWorkbookError:
+        raise
+    except Exception as exc:  # a sheet's XML cut off, corrupt deflate data, a bad CRC…
+        raise BrokenWorkbookError(
+            f"{path.name}: a sheet cannot be read, the file is damaged ({type(exc).__name__}: {exc})"
+        ) from exc
     finally:
         workbook.close()
+    return grids
+
+
+def _check_size(path: Path) -> None:
+    """Refuse a file whose parts expand to more than MAX_EXPANDED_BYTES (zip readers stop at the declared sizes)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BrokenWorkbookError(f"{path.name}: not a readable zip archive ({exc})") from exc
+    if expanded > MAX_EXPANDED_BYTES:
+        raise BrokenWorkbookError(
+            f"{path.name}: its parts expand to {expanded / 2**20:,.0f} MB, over the "
+            f"{MAX_EXPANDED_BYTES / 2**20:,.0f} MB a Lazarus workbook could need; not read"
+        )
