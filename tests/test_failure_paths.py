@@ -486,3 +486,66 @@ def test_export_of_a_damaged_or_oversized_workbook_names_the_file_and_the_reason
     assert main(["export", "original.xlsx", "--out", "copy.xlsx"]) == 1
     err = capsys.readouterr().err
     assert "original.xlsx: its parts expand to 0 MB, over the 0 MB" in err and "not read" in err
+
+
+# 8. No network; a vendor that never answers -------------------------------------------------------------------
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_refresh_without_network_says_so_once_and_quickly(cli_env, monkeypatch, capsys):
+    import time
+
+    from addin.pipeline.store import Store
+
+    assert main(["refresh", "--only", "UNRATE", "--no-progress"]) == 0
+    store = Store(cli_env / "data" / "lazarus.sqlite")
+    before = store.read_series("UNRATE")
+    nowhere = f"http://127.0.0.1:{_closed_port()}"
+    for vendor in ("fred", "fred_api", "treasury", "yahoo", "tiingo", "stooq", "alphavantage"):
+        monkeypatch.setenv(f"LAZARUS_{vendor.upper()}_BASE_URL", nowhere)
+    monkeypatch.setattr(refresh_command, "HttpClient", HttpClient)  # the real client: retries, backoff, pacing
+    capsys.readouterr()
+    began = time.monotonic()
+    assert main(["refresh", "--no-progress"]) == 1
+    seconds = time.monotonic() - began
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        "lazarus refresh: no network: no vendor could be reached (connections refused or names not resolved); "
+        "nothing was refreshed and the stored data is unchanged. Check the connection and refresh again."
+    ]
+    assert "0 of 13 sources refreshed" in out and seconds < 5, seconds
+    assert store.read_series("UNRATE") == before
+
+
+def test_a_vendor_that_never_answers_stops_the_refresh_at_the_deadline_keeping_its_data(tmp_path):
+    import time
+
+    from addin.pipeline.store import Store
+    from testkit.vendor_server import Fault, VendorServer, load_newsletter_data
+
+    with VendorServer() as server:  # its own server: a stalled request outlives the test
+        load_newsletter_data(server)
+        store = Store(tmp_path / "lazarus.sqlite")
+        iwm, t10y2y = _source("IWM"), _source("T10Y2Y")
+        assert _refresh(server, store, tmp_path, [iwm]).ok
+        before = store.read_rows("IWM")
+        server.fault("yahoo:IWM", Fault(stall=30.0))  # accepts the request and says nothing for 30 s
+        client = HttpClient(fast_settings(read_timeout=30.0, connect_timeout=5.0))
+        began = time.monotonic()
+        report = _refresh(server, store, tmp_path, [iwm, t10y2y], client=client, deadline=1.0)
+        seconds = time.monotonic() - began
+    status = {s.source_id: s for s in report.statuses}
+    assert report.timed_out and 1.0 <= seconds < 2.0, seconds
+    assert status["T10Y2Y"].ok
+    assert not status["IWM"].ok and "not refreshed: the refresh stopped after 1 s while Yahoo had not answered" in (
+        status["IWM"].error
+    )
+    assert store.read_rows("IWM") == before
+    assert [row[1] for row in store.read_log()[-2:]] == ["IWM", "T10Y2Y"]

@@ -24,6 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--full", action="store_true", help="ignore stored dates and fetch whole histories")
     parser.add_argument("--overlap-days", type=int, default=DEFAULT_OVERLAP_DAYS, help="days re-fetched")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=None,
+        help="seconds the whole refresh may take (default 60, or [refresh] deadline in config.toml)",
+    )
     parser.epilog = (
         "Keys: LAZARUS_FRED_API_KEY, LAZARUS_TIINGO_API_KEY, LAZARUS_STOOQ_API_KEY, "
         "LAZARUS_ALPHAVANTAGE_API_KEY "
@@ -65,6 +71,9 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
     if args.overlap_days < 0:
         print(f"lazarus refresh: --overlap-days must be 0 or more, not {args.overlap_days}", file=sys.stderr)
         return 2
+    if args.deadline is not None and args.deadline <= 0:
+        print(f"lazarus refresh: --deadline must be more than 0 seconds, not {args.deadline:g}", file=sys.stderr)
+        return 2
     if args.only:
         known = [source.id for source in sources]
         unknown = [name for name in args.only if name not in known]
@@ -96,6 +105,7 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
         overlap_days=args.overlap_days,
         full=args.full,
         on_status=None if args.no_progress else _progress(sys.stderr),
+        deadline=args.deadline,
     )
     print(_table(summary_rows(report)))
     failed = sum(not s.ok for s in report.statuses)
@@ -104,6 +114,21 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
         f" in {report.seconds:.1f} s"
         f" ({report.requests} requests, {report.bytes_received:,} bytes); store: {store.path}"
     )
+    if report.offline:
+        # One line, not one blame per vendor: nothing could be reached, so the cause is here, not there.
+        print(
+            "lazarus refresh: no network: no vendor could be reached (connections refused or names not resolved); "
+            "nothing was refreshed and the stored data is unchanged. Check the connection and refresh again.",
+            file=sys.stderr,
+        )
+        return 1
+    if report.timed_out:
+        late = [s.source_id for s in report.statuses if "not refreshed: the refresh stopped" in s.error]
+        print(
+            f"lazarus refresh: stopped at the {config.deadline if args.deadline is None else args.deadline:g} s "
+            f"deadline; not refreshed (their stored data is kept): {', '.join(late)}. --deadline allows more time.",
+            file=sys.stderr,
+        )
     for status in report.statuses:
         if not status.ok:
             print(f"{status.source_id}: {status.error}", file=sys.stderr)

@@ -73,6 +73,7 @@ class Config:
     keys: Mapping[str, str] = field(default_factory=dict, repr=False)
     base_urls: Mapping[str, str] = field(default_factory=dict)
     config_file: Path | None = None
+    deadline: float = 60.0  # seconds a whole refresh may take ([refresh] deadline in the config file)
 
     def key(self, name: str) -> str | None:
         """The API key for a key name ("fred", "tiingo", "stooq", "alphavantage"), or None."""
@@ -114,4 +115,5 @@ def load_config(env: Mapping[str, str] | None = None, config_file: Path | None =
         if env.get("LAZARUS_DATA_DIR")
         else (Path(data_dir_setting).expanduser() if data_dir_setting else user_data_dir(env))
     )
-    return Config(data_dir=data_dir, keys=keys, base_urls=base_urls, config_file=path)
+    deadline = float((data.get("refresh") or {}).get("deadline", 60.0))
+    return Config(data_dir=data_dir, keys=keys, base_urls=base_urls, config_file=path, deadline=deadline)

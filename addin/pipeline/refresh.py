@@ -90,6 +90,8 @@ class RefreshReport:
     seconds: float
     bytes_received: int
     requests: int
+    offline: bool = False  # no vendor could be reached at all: the network is down
+    timed_out: bool = False  # the deadline passed before every source finished
 
     @property
     def ok(self) -> bool:
@@ -125,11 +127,14 @@ def refresh(
     full: bool = False,
     today: dt.date | None = None,
     on_status: Callable[[SourceStatus, int, int], None] | None = None,
+    deadline: float | None = None,
 ) -> RefreshReport:
     """Refresh ``sources`` (default: the newsletter's list) into ``store`` and return a status per source.
 
-    ``full`` ignores stored dates and asks for whole histories. ``on_status(status, done, total)`` is called
-    from the calling thread as each source finishes (for a progress bar or Excel's status bar). Never raises
+    ``full`` ignores stored dates and asks for whole histories. ``deadline`` (seconds; default the config's, 60)
+    bounds the whole refresh: sources not finished by then are reported as not refreshed and keep their data.
+    ``on_status(status, done, total)`` is called from the calling thread as each source finishes (for a progress
+    bar or Excel's status bar). Never raises
     for a vendor failure: that is a status with ``ok=False``, and the series' stored rows are untouched.
     """
     sources = list(CATALOGUE if sources is None else sources)
@@ -140,6 +145,10 @@ def refresh(
     today = today or dt.date.today()
     readers = _make_readers(sources, config, client)
     began = time.monotonic()
+    limit = config.deadline if deadline is None else deadline
+    end = began + limit
+    client.deadline = end
+    cancelled = threading.Event()
     bytes_before, requests_before = client.bytes_received, client.requests_made
     finished: queue.Queue[SourceStatus] = queue.Queue()
     inboxes: dict[str, queue.Queue[_Job | None]] = {vendor: queue.Queue() for vendor in readers}
@@ -190,6 +199,8 @@ def refresh(
                 last = None if full else store.last_date(job.source.id)
                 start = last - dt.timedelta(days=overlap_days) if last else None
                 observations = reader.fetch(link.symbol, start, today, field=job.source.field)
+                if cancelled.is_set():
+                    return  # reported as not refreshed; nothing is written after the deadline
                 kind = reader.kind(job.source.field)
                 problem = disagreement(store, job.source.id, reader, link.symbol, kind, observations)
                 if problem:
@@ -215,18 +226,58 @@ def refresh(
     workers = [threading.Thread(target=work, args=(v,), name=f"refresh-{v}", daemon=True) for v in readers]
     for worker in workers:
         worker.start()
-    for source in sources:
-        route(_Job(source, 0, time.monotonic(), dt.datetime.now(dt.UTC)))
+    jobs = [_Job(source, 0, time.monotonic(), dt.datetime.now(dt.UTC)) for source in sources]
+    for job in jobs:
+        route(job)
     by_id: dict[str, SourceStatus] = {}
+    timed_out = False
     while len(by_id) < len(sources):
-        status = finished.get()
+        try:
+            status = finished.get(timeout=max(0.0, end - time.monotonic()))
+        except queue.Empty:
+            timed_out = True
+            break
         by_id[status.source_id] = status
         if on_status:
             on_status(status, len(by_id), len(sources))
     for inbox in inboxes.values():
         inbox.put(None)
-    for worker in workers:
-        worker.join()
+    if timed_out:
+        # Workers still waiting on a vendor write nothing from now on; they end with their request.
+        cancelled.set()
+        for job in jobs:
+            if job.source.id in by_id:
+                continue
+            link = job.source.chain[min(job.index, len(job.source.chain) - 1)]
+            waiting = readers[link.vendor].display_name if link.vendor in readers else link.vendor
+            job.attempts.append(
+                f"not refreshed: the refresh stopped after {limit:g} s while {waiting} had not answered; "
+                "the stored data is kept."
+            )
+            try:
+                last_date = store.last_date(job.source.id)
+            except sqlite3.Error:
+                last_date = None
+            status = SourceStatus(
+                job.source.id,
+                False,
+                0,
+                0,
+                last_date,
+                None,
+                " | ".join(job.attempts),
+                tuple(job.attempts),
+                job.started_at,
+                round(time.monotonic() - job.started, 3),
+                job.source.sheet,
+                job.source.column,
+            )
+            by_id[job.source.id] = status
+            if on_status:
+                on_status(status, len(by_id), len(sources))
+    else:
+        for worker in workers:
+            worker.join()
     statuses = [by_id[source.id] for source in sources]
     statuses = [
         SourceStatus(**{**s.__dict__, "error": scrub(s.error), "attempts": tuple(map(scrub, s.attempts))})
@@ -242,6 +293,8 @@ def refresh(
         seconds=round(time.monotonic() - began, 3),
         bytes_received=client.bytes_received - bytes_before,
         requests=client.requests_made - requests_before,
+        offline=client.offline,
+        timed_out=timed_out,
     )
 
 
