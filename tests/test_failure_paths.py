@@ -549,3 +549,58 @@ def test_a_vendor_that_never_answers_stops_the_refresh_at_the_deadline_keeping_i
     )
     assert store.read_rows("IWM") == before
     assert [row[1] for row in store.read_log()[-2:]] == ["IWM", "T10Y2Y"]
+
+
+# 9. An as-of outside the data ------------------------------------------------------------------------------------
+
+
+def _answer(book, key: str):
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    from workbook.engine import BookEngine, plain
+
+    sheet, ref = book.answers[key]
+    column, row = coordinate_from_string(ref)
+    return plain(BookEngine(book).cell(sheet.upper(), row, column_index_from_string(column)))
+
+
+def test_an_as_of_outside_a_series_data_says_so_per_series_and_never_reads_1899():
+    from addin.commands.demo import coverage_notes
+    from addin.pipeline.workbook_data import offline_data
+    from udfs.inputs import date_to_serial
+    from workbook.dashboard import AS_OF_CELL
+    from workbook.engine import BookEngine, plain
+    from workbook.layout import build_book
+
+    data = offline_data()
+
+    def book(as_of):
+        return build_book(data.data, as_of, data.source_rows, data.log_rows, data.provenance)
+
+    def as_of_note(as_of):
+        return plain(BookEngine(book(as_of)).cell("DASHBOARD", AS_OF_CELL[0], AS_OF_CELL[1] + 1))
+
+    march_2020 = book(D(2020, 3, 26))
+    assert _answer(march_2020, "iwc_data_to") == "no data by then"  # IWC's sample starts in 2024; not 1899-12-30
+    assert _answer(march_2020, "iwm_data_to") == date_to_serial(D(2020, 3, 26))
+    assert as_of_note(D(2099, 1, 1)) == "after the latest price data"
+    assert as_of_note(D(1990, 1, 1)) == "before the first price data"
+    assert as_of_note(D(2020, 3, 26)) in ("", None)
+    assert "IWC: no data on or before 2020-03-26 (its data start 2024-01-03)" in coverage_notes(
+        data.data, D(2020, 3, 26)
+    )
+    after = coverage_notes(data.data, D(2099, 1, 1))
+    assert "IWM: the as-of 2099-01-01 is after its latest data (2025-09-25); that is shown" in after
+    assert len(after) == len(data.data)
+
+
+def test_demo_as_of_before_the_first_price_is_fast_and_says_so(tmp_path, capsys):
+    import time
+
+    began = time.monotonic()
+    assert main(["demo", "--as-of", "1990-01-01", "--out", str(tmp_path)]) == 0
+    seconds = time.monotonic() - began
+    out = capsys.readouterr().out
+    assert "Nothing to compute: 1990-01-01 is before the first price (the prices start 1993-01-29)." in out
+    assert "  IWM: no data on or before 1990-01-01 (its data start 2000-05-26)" in out
+    assert seconds < 30, seconds  # it took 348 s when the engine spread #N/A over every range

@@ -19,6 +19,7 @@ from addin.pipeline.workbook_data import offline_data
 from udfs.inputs import date_to_serial, serial_to_date
 from udfs.reports import ANALOG_HORIZONS, analog_header
 from workbook import engine
+from workbook.catalogue import CATALOGUE
 from workbook.dashboard import ANALOGS_SHOWN, SECTIONS, SHEET
 from workbook.export import colleague_copy_path, export_book, shown
 from workbook.files import CannotWrite, check_writable, pick_target
@@ -27,6 +28,7 @@ from workbook.model import Book
 from workbook.xlsx import write_book
 
 NEWSLETTER_DAY = dt.date(2024, 7, 16)
+PRICE_IDS = {source.id for source in CATALOGUE if source.sheet == "Prices"}
 
 
 def formatted(value: Any, number_format: str) -> str:
@@ -86,6 +88,20 @@ def print_answers(book: Book, results: Mapping, write: Callable[[str], None] = p
         write("  " + f"{first:>12}" + "".join(f"{formatted(v, '0.0%'):>12}" for v in row[1:]))
 
 
+def coverage_notes(data: Mapping[str, tuple[list[dt.date], list[float | None]]], as_of: dt.date) -> list[str]:
+    """One line per series whose data do not reach ``as_of``: it starts later, or it ends earlier."""
+    notes = []
+    for series_id, (dates, values) in data.items():
+        present = [day for day, value in zip(dates, values, strict=True) if value is not None]
+        if not present:
+            continue
+        if as_of < present[0]:
+            notes.append(f"{series_id}: no data on or before {as_of} (its data start {present[0]})")
+        elif as_of > present[-1]:
+            notes.append(f"{series_id}: the as-of {as_of} is after its latest data ({present[-1]}); that is shown")
+    return notes
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("lazarus-demo"), help="folder for the two workbooks")
     parser.add_argument("--force", action="store_true", help="replace the workbooks if they exist (default: new names)")
@@ -108,21 +124,33 @@ def run(args: argparse.Namespace) -> int:
         return 1
     book_data = offline_data()
     book = build_book(book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance)
+    prices = [dates[0] for sid, (dates, _) in book_data.data.items() if dates and sid in PRICE_IDS]
+    before_all_prices = bool(prices) and args.as_of < min(prices)
     try:
         write_book(book, workbook_path)
-        results = engine.calculate(book)
-        export_book(book, export_path, results)
+        if not before_all_prices:
+            results = engine.calculate(book)
+            export_book(book, export_path, results)
     except CannotWrite as exc:
         print(f"lazarus demo: {exc}", file=sys.stderr)
         return 1
-    print_answers(book, results)
+    notes = coverage_notes(book_data.data, args.as_of)
+    if before_all_prices:
+        print(f"\n=== Dashboard as of {args.as_of} ===")
+        print(f"Nothing to compute: {args.as_of} is before the first price (the prices start {min(prices)}).")
+        export_path = None
+    else:
+        print_answers(book, results)
+    if notes:
+        print(f"\nAs of {args.as_of}, per series:")
+        print("\n".join(f"  {note}" for note in notes))
     latest = build_book(book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance)
     print_answers(latest, engine.calculate(latest))
     for line in (note, export_note):
         if line:
             print(f"\n{line}")
     print(f"\nWorkbook (formulas; open in Excel with the Lazarus add-in): {workbook_path}")
-    print(f"Copy for colleagues (values, charts; opens anywhere):      {export_path}")
+    print(f"Copy for colleagues (values, charts; opens anywhere):      {export_path or 'not written (no data)'}")
     print("Data: the bundled sample (addin/pipeline/sample/SOURCES.md): Yahoo Finance prices (personal use), FRED.")
     print(f"Done in {time.perf_counter() - began:.1f} s.")
     return 0
