@@ -604,3 +604,72 @@ def test_demo_as_of_before_the_first_price_is_fast_and_says_so(tmp_path, capsys)
     assert "Nothing to compute: 1990-01-01 is before the first price (the prices start 1993-01-29)." in out
     assert "  IWM: no data on or before 1990-01-01 (its data start 2000-05-26)" in out
     assert seconds < 30, seconds  # it took 348 s when the engine spread #N/A over every range
+
+
+# End to end, property-based: what the vendor serves is what the workbook's data tables hold -----------------------
+
+
+@pytest.mark.slow
+def test_served_gaps_missing_values_and_revisions_reach_the_built_workbook_cell_for_cell():
+    import tempfile
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from addin.pipeline.store import Store
+    from addin.pipeline.workbook_data import store_data
+    from testkit.vendor_server import VendorServer
+    from workbook.data_sheets import read_tables
+    from workbook.layout import build_book
+    from workbook.xlsx import read_grids, write_book
+
+    real = st.integers(-400, 1500).map(lambda n: n / 100)
+    value = st.one_of(st.none(), real)
+
+    @st.composite
+    def history(draw, dates):
+        kept = [day for day in dates[:-1] if draw(st.integers(0, 9)) > 0]  # about one date in ten is a gap
+        rows = [(day, draw(value)) for day in kept]
+        # The newest value is real: a refresh window holding only missing values is refused as "no observations".
+        return [*rows, (dates[-1], draw(real))]
+
+    months = [D(2019 + m // 12, m % 12 + 1, 1) for m in range(40)]
+    days = [D(2024, 1, 1) + dt.timedelta(days=k) for k in range(120)]
+    days = [day for day in days if day.weekday() < 5]
+
+    @st.composite
+    def revised(draw, rows, window_days):
+        """Values re-served within the refresh's overlap window changed (to other values or to missing)."""
+        last = rows[-1][0]
+        out = []
+        for day, old in rows[:-1]:
+            if day >= last - dt.timedelta(days=window_days) and draw(st.booleans()):
+                out.append((day, draw(value)))
+            else:
+                out.append((day, old))
+        return [*out, (last, draw(real))]
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.data())
+    def check(data):
+        unrate = data.draw(history(months))
+        t10y2y = data.draw(history(days))
+        with VendorServer() as server, tempfile.TemporaryDirectory() as folder:
+            folder = Path(folder)
+            server.fred.update(UNRATE=unrate, T10Y2Y=t10y2y)
+            store = Store(folder / "lazarus.sqlite")
+            sources = [_source("UNRATE"), _source("T10Y2Y")]
+            assert _refresh(server, store, folder, sources).ok
+            # Second refresh: revisions inside the 31-day overlap, to other values and to missing.
+            server.fred["UNRATE"] = unrate = data.draw(revised(unrate, 31))
+            server.fred["T10Y2Y"] = t10y2y = data.draw(revised(t10y2y, 31))
+            assert _refresh(server, store, folder, sources).ok
+            book_data = store_data(store.path)
+            book = build_book(book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance)
+            write_book(book, folder / "book.xlsx")
+            tables = read_tables(read_grids(folder / "book.xlsx"))
+        for series, served in (("UNRATE", unrate), ("T10Y2Y", t10y2y)):
+            dates, values = tables[series]
+            assert list(zip(dates, values, strict=True)) == served, series
+
+    check()
