@@ -144,8 +144,11 @@ def run(args: argparse.Namespace) -> int:
     if notes:
         print(f"\nAs of {args.as_of}, per series:")
         print("\n".join(f"  {note}" for note in notes))
-    latest = build_book(book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance)
-    print_answers(latest, engine.calculate(latest))
+    if before_all_prices:
+        print("\nRun `lazarus demo` without --as-of (or with a later day) for answers on the data.")
+    else:
+        latest = build_book(book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance)
+        print_answers(latest, engine.calculate(latest))
     for line in (note, export_note):
         if line:
             print(f"\n{line}")

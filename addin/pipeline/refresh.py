@@ -245,6 +245,14 @@ def refresh(
     if timed_out:
         # Workers still waiting on a vendor write nothing from now on; they end with their request.
         cancelled.set()
+        while True:  # a source that finished as the deadline passed keeps its real status
+            try:
+                status = finished.get_nowait()
+            except queue.Empty:
+                break
+            by_id[status.source_id] = status
+            if on_status:
+                on_status(status, len(by_id), len(sources))
         for job in jobs:
             if job.source.id in by_id:
                 continue

@@ -129,8 +129,10 @@ class HttpClient:
         """True once two vendors' hosts could not even be connected to and no host has answered."""
         return not self._answered and len(self._unreachable) >= 2
 
-    def _check_going(self, vendor: str, series: str) -> None:
-        if self.offline:
+    def _check_going(self, vendor: str, series: str, key: str, attempt: int) -> None:
+        # Once the network looks down, a host that could not be reached is not tried again and any other host gets
+        # one attempt without retries: a blocked vendor or two never stop the hosts that do answer.
+        if self.offline and (key in self._unreachable or attempt > 0):
             raise Offline(vendor, series, "not tried: there is no network (no vendor could be reached).", advice="")
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise VendorUnavailable(vendor, series, "not tried: the refresh ran out of time.", advice="")
@@ -171,7 +173,7 @@ class HttpClient:
         attempts = self.settings.retries + 1
         problem = ""
         for attempt in range(attempts):
-            self._check_going(vendor, series)
+            self._check_going(vendor, series, key, attempt)
             self._pacer.wait(key, interval)
             wait = self.settings.backoff * (2**attempt)
             try:
