@@ -135,15 +135,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"lazarus demo: {exc}", file=sys.stderr)
         return 1
     notes = coverage_notes(book_data.data, args.as_of)
+    if notes:  # said before the answers, so an as-of past the data never reads as answers for that day
+        print(f"\nAs of {args.as_of}, per series:")
+        print("\n".join(f"  {note}" for note in notes))
     if before_all_prices:
         print(f"\n=== Dashboard as of {args.as_of} ===")
         print(f"Nothing to compute: {args.as_of} is before the first price (the prices start {min(prices)}).")
         export_path = None
     else:
         print_answers(book, results)
-    if notes:
-        print(f"\nAs of {args.as_of}, per series:")
-        print("\n".join(f"  {note}" for note in notes))
     if before_all_prices:
         print("\nRun `lazarus demo` without --as-of (or with a later day) for answers on the data.")
     else:
