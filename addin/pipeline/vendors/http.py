@@ -203,7 +203,9 @@ class HttpClient:
                     raise error(vendor, series, f"{problem} (tried {attempts} times).")
                 return Response(response.status, response.headers, response.body, shown)
             if attempt + 1 < attempts:
-                log.warning("%s %s: %s; retrying in %.2f s", vendor, shown, problem, wait)
+                # A host that cannot be reached at all may be the whole network: the refresh says that once.
+                level = logging.INFO if key in self._unreachable else logging.WARNING
+                log.log(level, "%s %s: %s; retrying in %.2f s", vendor, shown, problem, wait)
                 self._sleep(wait)
         raise VendorUnavailable(vendor, series, f"the server {problem} (tried {attempts} times).")
 
