@@ -38,7 +38,10 @@ def test_history_equals_the_stores_rows_exactly(loaded, history):
     for series in ("IWM", "UNRATE", "T10Y2Y"):
         table = history(series)
         assert table[0] == ["Date", series]
-        assert table[1:] == [[date_to_serial(day), value] for day, value in loaded.read_series(series)]
+        stored = loaded.read_series(series)  # a missing value (UNRATE 2025-10) is a row with an empty value
+        assert table[1:] == [[date_to_serial(day), "" if value is None else value] for day, value in stored]
+    unrate = dict(map(tuple, history("UNRATE")[1:]))
+    assert unrate[date_to_serial(D(2025, 10, 1))] == "" and unrate[date_to_serial(D(2025, 11, 1))] == 4.5
 
 
 def test_start_and_end_bound_the_rows_and_take_dates_serials_or_text(history):

@@ -106,11 +106,13 @@ def test_first_refresh_fills_the_store_with_every_newsletter_series(store, refre
     assert iwm[D(2024, 7, 8)] == 202.279999 and iwm[D(2024, 7, 16)] == 224.600006
     assert len(iwm) == len(load_price_csv(DATA / "prices" / "IWM_chenc319-Silverlight.csv")) == status["IWM"].rows_added
     t10y2y = dict(store.read_series("T10Y2Y"))
-    assert D(2024, 7, 4) not in t10y2y and t10y2y[D(2024, 8, 27)] == 0.0 and t10y2y[D(2024, 9, 5)] == -0.02
+    assert t10y2y[D(2024, 7, 4)] is None and t10y2y[D(2024, 8, 27)] == 0.0 and t10y2y[D(2024, 9, 5)] == -0.02
     real = load_fred_csv(DATA / "fred" / "T10Y2Y_qie2003.csv")
-    assert len(t10y2y) == sum(value is not None for _, value in real)
+    assert len(t10y2y) == len(real) and sum(v is not None for v in t10y2y.values()) == sum(
+        v is not None for _, v in real
+    )
     unrate = dict(store.read_series("UNRATE"))
-    assert D(2025, 10, 1) not in unrate and unrate[D(2024, 7, 1)] == 4.2  # shutdown month missing, not 0
+    assert unrate[D(2025, 10, 1)] is None and unrate[D(2024, 7, 1)] == 4.2  # shutdown month missing, not 0
     assert status["IWM"].last_date == D(2025, 9, 26) and status["T10Y2Y"].last_date == D(2026, 7, 31)
     assert status["ICSA"].rows_added == 3043 and status["BAMLH0A0HYM2"].last_date == D(2024, 7, 10)
 
@@ -277,7 +279,7 @@ def test_lazarus_refresh_command_shows_progress_and_a_summary_and_exits_0(server
     assert "[########################] 2/2" in err
     assert out.splitlines()[0].split() == ["source", "status", "added", "revised", "last", "date", "vendor", "error"]
     table = {line.split()[0]: line.split() for line in out.splitlines()[2:4]}
-    t10y2y = sum(value is not None for _, value in load_fred_csv(DATA / "fred" / "T10Y2Y_qie2003.csv"))
+    t10y2y = len(load_fred_csv(DATA / "fred" / "T10Y2Y_qie2003.csv"))  # missing days are stored as missing
     assert table["IWM"] == ["IWM", "ok", "6372", "0", "2025-09-26", "yahoo"]
     assert table["T10Y2Y"] == ["T10Y2Y", "ok", str(t10y2y), "0", "2026-07-31", "fred"]
     assert "2 of 2 sources refreshed" in out
@@ -324,8 +326,8 @@ def test_every_vendors_recorded_format_lands_in_the_store(server, store, tmp_pat
     assert report.ok, summary_rows(report)
     added = {s.source_id: (s.vendor, s.rows_added, s.last_date) for s in report.statuses}
     assert added == {
-        "T10Y2Y": ("fred", 8, D(2022, 7, 8)),
-        "T10Y3M": ("fred_api", 108, D(2023, 6, 6)),
+        "T10Y2Y": ("fred", 9, D(2022, 7, 8)),  # 8 values and July 4
+        "T10Y3M": ("fred_api", 112, D(2023, 6, 6)),  # 108 values and 4 missing days
         "DGS10": ("treasury", 10, D(2023, 9, 1)),
         "AAPL": ("yahoo", 49, D(2020, 11, 6)),
         "GOOGL": ("tiingo", 2, D(2015, 1, 5)),

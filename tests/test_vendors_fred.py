@@ -28,19 +28,19 @@ def csv_reader(server: VendorServer) -> FredCsvReader:
     return FredCsvReader(HttpClient(fast_settings()), base_url=server.url)
 
 
-def test_modern_header_with_empty_missing_value_skips_july_4_instead_of_zero(server):
+def test_modern_header_with_empty_missing_value_keeps_july_4_missing_instead_of_zero(server):
     server.serve("fred:T10Y2Y", fixture("fred/fredgraph_T10Y2Y_modern_2024-06-27_2024-07-19.csv"))
     rows = dict(csv_reader(server).fetch("T10Y2Y", D(2024, 6, 27), D(2024, 7, 19)))
-    assert D(2024, 7, 4) not in rows
+    assert rows[D(2024, 7, 4)] is None  # missing stays missing at its date, never 0
     assert rows[D(2024, 7, 3)] == -0.35 and rows[D(2024, 7, 5)] == -0.32
     assert rows[D(2024, 6, 27)] == -0.41 and rows[D(2024, 7, 19)] == -0.24
-    assert len(rows) == 16  # 17 dates in the file, one of them missing
+    assert len(rows) == 17  # 17 dates in the file, one of them missing (kept as None)
 
 
 def test_legacy_date_header_with_dot_missing_value_keeps_a_real_zero(server):
     server.serve("fred:T10Y2Y", fixture("fred/fredgraph_T10Y2Y_legacy_DATE_dot_2022-06-28_2022-07-08.csv"))
     rows = dict(csv_reader(server).fetch("T10Y2Y"))
-    assert D(2022, 7, 4) not in rows
+    assert rows[D(2022, 7, 4)] is None
     assert rows[D(2022, 7, 5)] == 0.0  # a real 0.0, not a missing value
     assert rows[D(2022, 6, 28)] == 0.1 and rows[D(2022, 7, 8)] == -0.03
 
@@ -96,10 +96,13 @@ def test_api_values_are_strings_and_dot_is_missing(server):
     )
     reader = FredApiReader(HttpClient(fast_settings()), base_url=server.url, key=KEY)
     rows = dict(reader.fetch("T10Y3M", D(2023, 1, 1), D(2023, 6, 6)))
-    assert D(2023, 1, 2) not in rows  # "." in the body
+    assert rows[D(2023, 1, 2)] is None  # "." in the body
     assert rows[D(2023, 1, 3)] == -0.74 and rows[D(2023, 1, 4)] == -0.86
     observations = json.loads(fixture("fred/fred_api_series_observations_T10Y3M_2023-01-01_2023-06-06.json"))
-    assert len(rows) == sum(item["value"] != "." for item in observations["observations"])
+    assert len(rows) == len(observations["observations"])
+    assert sum(value is not None for value in rows.values()) == sum(
+        o["value"] != "." for o in observations["observations"]
+    )
     assert server.hits[-1].query["api_key"] == KEY and server.hits[-1].query["file_type"] == "json"
 
 

@@ -41,7 +41,7 @@ def gaps(server: VendorServer) -> list[float]:
 
 def test_500_then_success_returns_the_data(server):
     server.fault("fred:T10Y2Y", Fault(500, b"Internal Server Error"))
-    assert len(fetch(server)) == 16
+    assert len(fetch(server)) == 17
     assert [hit.status for hit in server.hits] == [500, 200]
 
 
@@ -55,13 +55,13 @@ def test_5xx_every_time_is_vendor_unavailable(server):
 
 def test_429_with_retry_after_waits_as_asked(server):
     server.fault("fred:T10Y2Y", Fault(429, b"Too Many Requests", headers={"Retry-After": "1"}))
-    assert len(fetch(server, max_wait=5.0)) == 16
+    assert len(fetch(server, max_wait=5.0)) == 17
     assert gaps(server)[0] >= 0.95  # backoff alone would have waited 0.01 s
 
 
 def test_429_without_retry_after_backs_off_exponentially(server):
     server.fault("fred:T10Y2Y", *[Fault(429, b"Too Many Requests")] * 2)
-    assert len(fetch(server, backoff=0.15)) == 16
+    assert len(fetch(server, backoff=0.15)) == 17
     first, second = gaps(server)
     assert 0.14 <= first < 0.28 and second >= 0.29  # 0.15 s, then 0.30 s
 
@@ -76,7 +76,7 @@ def test_retry_after_longer_than_we_wait_fails_at_once_with_the_wait_named(serve
 def test_stall_past_the_read_timeout_is_retried(server):
     server.fault("fred:T10Y2Y", Fault(200, stall=0.6))
     started = time.monotonic()
-    assert len(fetch(server)) == 16
+    assert len(fetch(server)) == 17
     assert time.monotonic() - started < 2.0
 
 
@@ -89,7 +89,7 @@ def test_stall_every_time_is_vendor_unavailable(server):
 def test_truncated_body_is_retried_then_used_whole(server):
     server.fault("fred:T10Y2Y", Fault(200, truncate=True))
     rows = fetch(server)
-    assert len(rows) == 16 and rows[-1] == (D(2024, 7, 19), -0.24)
+    assert len(rows) == 17 and rows[-1] == (D(2024, 7, 19), -0.24)
 
 
 def test_truncated_every_time_is_an_error_not_half_the_data(server):

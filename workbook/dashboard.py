@@ -88,7 +88,13 @@ SECTIONS: tuple[Section, ...] = (
         "Bear-market watch",
         ("IWC", "MDY", "IWM"),
         (
-            Answer("data_to", "Latest close on", '=MAXIFS(PRICE_DATES,{t},">0")', DATE_FORMAT),
+            # No close to the as-of date (IWC starts in 2024): say so, never MAXIFS's 0 (which reads 1899-12-30).
+            Answer(
+                "data_to",
+                "Latest close on",
+                '=IF(COUNT({t})=0,"no data by then",MAXIFS(PRICE_DATES,{t},">0"))',
+                DATE_FORMAT,
+            ),
             Answer("close", "Latest close", "=INDEX({t},MATCH({col}{data_to},PRICE_DATES,0))", PRICE),
             Answer("drawdown", "Drawdown from the high", "=DRAWDOWN({t})", PCT),
             Answer("bear_line", "Bear-market line (20% below the high)", "=BEAR_LINE({t},0.2)", PRICE),
@@ -209,6 +215,14 @@ def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:
     sheet.put(3, 1, "As of (type a date to replay a past day)", style="label")
     as_of_value = as_of if as_of is not None else "=MAX(ALL_PRICE_DATES)"
     sheet.put(*AS_OF_CELL, as_of_value, DATE_FORMAT, style="input")
+    # An as-of outside the prices is said beside the as-of cell, not shown silently as the latest or as errors.
+    sheet.put(
+        AS_OF_CELL[0],
+        AS_OF_CELL[1] + 1,
+        f'=IF({AS_OF_NAME}>MAX(ALL_PRICE_DATES),"after the latest price data",'
+        f'IF({AS_OF_NAME}<MIN(ALL_PRICE_DATES),"before the first price data",""))',
+        style="note",
+    )
     book.names[AS_OF_NAME] = f"'{SHEET}'!$B$3"
     book.answers["as_of"] = (SHEET, "B3")
     sheet.widths.update({"A": 44, "B": 13, "C": 13, "D": 13, "E": 13, "F": 13})

@@ -20,6 +20,7 @@ import xlsxwriter
 from openpyxl import load_workbook
 from openpyxl.utils.cell import column_index_from_string, range_boundaries
 
+from workbook.files import atomic_target
 from workbook.model import Book, Chart, Sheet
 
 Results = Mapping[str, Mapping[tuple[int, int], Any]]
@@ -270,7 +271,12 @@ def write_book(book: Book, path: Path, results: Results | None = None) -> Path:
         from workbook import engine
 
         results = engine.calculate(book) if any(c.is_formula for s in book.sheets for c in s.cells.values()) else {}
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_target(path) as temp:  # a crash never leaves half a workbook where the old one was
+        _write_xlsx(book, temp, results)
+    return path
+
+
+def _write_xlsx(book: Book, path: Path, results: Results) -> None:
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
     # No personal metadata: the file says who made it (Lazarus), not which user on which machine.
     workbook.set_properties({"title": "Lazarus", "author": "Lazarus"})
@@ -284,7 +290,13 @@ def write_book(book: Book, path: Path, results: Results | None = None) -> Path:
     for name, formula in book.names.items():
         workbook.define_name(name, "=" + excel_formula(formula))
     workbook.close()
-    return path
+
+
+# What read_grids reads at most. A Lazarus workbook expands to a few MB and well under a million cells; a file far
+# beyond that is refused before it can take minutes and gigabytes.
+MAX_EXPANDED_BYTES = 512 * 1024 * 1024
+MAX_ROWS = 1_048_576  # Excel's own limit
+MAX_CELLS = 20_000_000
 
 
 def read_grids(path: Path) -> dict[str, list[list[object]]]:
@@ -293,11 +305,45 @@ def read_grids(path: Path) -> dict[str, list[list[object]]]:
         raise BrokenWorkbookError(f"{path.name}: no such file")
     if not zipfile.is_zipfile(path):
         raise BrokenWorkbookError(f"{path.name}: not an Excel workbook (.xlsx/.xlsm files are zip archives)")
+    _check_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged files; the user needs the name and reason
         raise BrokenWorkbookError(f"{path.name}: cannot be read as a workbook ({type(exc).__name__}: {exc})") from exc
+    grids: dict[str, list[list[object]]] = {}
+    cells = 0
     try:
-        return {ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in workbook.worksheets}
+        for ws in workbook.worksheets:
+            grid = grids[ws.title] = []
+            for row in ws.iter_rows(values_only=True):
+                grid.append(list(row))
+                cells += len(row)
+                if len(grid) > MAX_ROWS or cells > MAX_CELLS:
+                    what = f"{MAX_ROWS:,} rows" if len(grid) > MAX_ROWS else f"{MAX_CELLS:,} cells"
+                    raise BrokenWorkbookError(
+                        f"{path.name}: the sheet {ws.title!r} holds more than {what}, far more than a Lazarus "
+                        "workbook; not read"
+                    )
+    except BrokenWorkbookError:
+        raise
+    except Exception as exc:  # a sheet's XML cut off, corrupt deflate data, a bad CRC…
+        raise BrokenWorkbookError(
+            f"{path.name}: a sheet cannot be read, the file is damaged ({type(exc).__name__}: {exc})"
+        ) from exc
     finally:
         workbook.close()
+    return grids
+
+
+def _check_size(path: Path) -> None:
+    """Refuse a file whose parts expand to more than MAX_EXPANDED_BYTES (zip readers stop at the declared sizes)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BrokenWorkbookError(f"{path.name}: not a readable zip archive ({exc})") from exc
+    if expanded > MAX_EXPANDED_BYTES:
+        raise BrokenWorkbookError(
+            f"{path.name}: its parts expand to {expanded / 2**20:,.0f} MB, over the "
+            f"{MAX_EXPANDED_BYTES / 2**20:,.0f} MB a Lazarus workbook could need; not read"
+        )

@@ -13,6 +13,7 @@ from addin.pipeline.store import StoreError
 from addin.pipeline.store_choice import open_store
 from addin.pipeline.workbook_data import offline_data, store_data
 from workbook import engine
+from workbook.files import CannotWrite, check_writable, pick_target
 from workbook.layout import build_book
 from workbook.xlsx import write_book
 
@@ -21,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, default=Path("lazarus.xlsx"), help="workbook to write (default lazarus.xlsx)"
     )
+    parser.add_argument("--force", action="store_true", help="replace --out if it exists (default: write beside it)")
     parser.add_argument("--offline", action="store_true", help="use the bundled sample instead of the local store")
     parser.add_argument(
         "--store", default=None, help="the store to read: a SQLite file or a postgresql:// URL (default: your config)"
@@ -32,8 +34,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     began = time.perf_counter()
+    if args.out.suffix.lower() != ".xlsx":
+        print(f"lazarus build: --out must name an .xlsx file, not {args.out.name}", file=sys.stderr)
+        return 2
+    target, note = pick_target(args.out, force=args.force)
     try:
-        book_data = offline_data() if args.offline else store_data(open_store(load_config(), args.store))
+        check_writable(target)
+    except CannotWrite as exc:
+        print(f"lazarus build: {exc}", file=sys.stderr)
+        return 1
+    try:
+        book_data = (
+            offline_data() if args.offline else store_data(open_store(load_config(), args.store, read_only=True))
+        )
     except StoreError as exc:
         print(f"lazarus build: {exc}", file=sys.stderr)
         return 1
@@ -41,7 +54,14 @@ def run(args: argparse.Namespace) -> int:
         print("lazarus build: the store holds no data yet; run `lazarus refresh` or use --offline", file=sys.stderr)
         return 1
     book = build_book(book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance)
-    # Computed before writing: every formula cell carries its value, so the file reads right before Excel recalculates.
-    write_book(book, args.out, engine.calculate(book))
-    print(f"Wrote {args.out} in {time.perf_counter() - began:.1f} s (open it in Excel with the Lazarus add-in).")
+    try:
+        # Computed before writing: every formula cell carries its value, so the file reads right before Excel
+        # recalculates.
+        write_book(book, target, engine.calculate(book))
+    except CannotWrite as exc:
+        print(f"lazarus build: {exc}", file=sys.stderr)
+        return 1
+    if note:
+        print(note)
+    print(f"Wrote {target} in {time.perf_counter() - began:.1f} s (open it in Excel with the Lazarus add-in).")
     return 0

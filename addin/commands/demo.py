@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -18,13 +19,16 @@ from addin.pipeline.workbook_data import offline_data
 from udfs.inputs import date_to_serial, serial_to_date
 from udfs.reports import ANALOG_HORIZONS, analog_header
 from workbook import engine
+from workbook.catalogue import CATALOGUE
 from workbook.dashboard import ANALOGS_SHOWN, SECTIONS, SHEET
 from workbook.export import colleague_copy_path, export_book, shown
+from workbook.files import CannotWrite, check_writable, pick_target
 from workbook.layout import build_book
 from workbook.model import Book
 from workbook.xlsx import write_book
 
 NEWSLETTER_DAY = dt.date(2024, 7, 16)
+PRICE_IDS = {source.id for source in CATALOGUE if source.sheet == "Prices"}
 
 
 def formatted(value: Any, number_format: str) -> str:
@@ -84,8 +88,23 @@ def print_answers(book: Book, results: Mapping, write: Callable[[str], None] = p
         write("  " + f"{first:>12}" + "".join(f"{formatted(v, '0.0%'):>12}" for v in row[1:]))
 
 
+def coverage_notes(data: Mapping[str, tuple[list[dt.date], list[float | None]]], as_of: dt.date) -> list[str]:
+    """One line per series whose data do not reach ``as_of``: it starts later, or it ends earlier."""
+    notes = []
+    for series_id, (dates, values) in data.items():
+        present = [day for day, value in zip(dates, values, strict=True) if value is not None]
+        if not present:
+            continue
+        if as_of < present[0]:
+            notes.append(f"{series_id}: no data on or before {as_of} (its data start {present[0]})")
+        elif as_of > present[-1]:
+            notes.append(f"{series_id}: the as-of {as_of} is after its latest data ({present[-1]}); that is shown")
+    return notes
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("lazarus-demo"), help="folder for the two workbooks")
+    parser.add_argument("--force", action="store_true", help="replace the workbooks if they exist (default: new names)")
     parser.add_argument(
         "--as-of",
         type=dt.date.fromisoformat,
@@ -96,20 +115,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     began = time.perf_counter()
+    workbook_path, note = pick_target(args.out / "lazarus.xlsx", force=args.force)
+    export_path, export_note = pick_target(colleague_copy_path(workbook_path), force=args.force)
+    try:
+        check_writable(workbook_path)
+    except CannotWrite as exc:
+        print(f"lazarus demo: {exc}", file=sys.stderr)
+        return 1
     book_data = offline_data()
     book = build_book(book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance)
-    computed = engine.BookEngine(book)
-    results = computed.compute()
-    workbook_path = write_book(book, args.out / "lazarus.xlsx", results)
-    export_path = export_book(book, colleague_copy_path(workbook_path), results)
-    print_answers(book, results)
-    # The latest day: the same data sheets (shared, not built again) and their ranges (not read again).
-    latest = build_book(
-        book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance, same_data_as=book
-    )
-    print_answers(latest, engine.calculate(latest, reuse=computed))
+    prices = [dates[0] for sid, (dates, _) in book_data.data.items() if dates and sid in PRICE_IDS]
+    before_all_prices = bool(prices) and args.as_of < min(prices)
+    try:
+        if before_all_prices:
+            write_book(book, workbook_path, {})  # nothing to compute before the first price
+        else:
+            computed = engine.BookEngine(book)
+            results = computed.compute()
+            write_book(book, workbook_path, results)
+            export_book(book, export_path, results)
+    except CannotWrite as exc:
+        print(f"lazarus demo: {exc}", file=sys.stderr)
+        return 1
+    notes = coverage_notes(book_data.data, args.as_of)
+    if notes:  # said before the answers, so an as-of past the data never reads as answers for that day
+        print(f"\nAs of {args.as_of}, per series:")
+        print("\n".join(f"  {note}" for note in notes))
+    if before_all_prices:
+        print(f"\n=== Dashboard as of {args.as_of} ===")
+        print(f"Nothing to compute: {args.as_of} is before the first price (the prices start {min(prices)}).")
+        print("\nRun `lazarus demo` without --as-of (or with a later day) for answers on the data.")
+        export_path = None
+    else:
+        print_answers(book, results)
+        # The latest day: the same data sheets (shared, not built again) and their ranges (not read again).
+        latest = build_book(
+            book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance, same_data_as=book
+        )
+        print_answers(latest, engine.calculate(latest, reuse=computed))
+    for line in (note, export_note):
+        if line:
+            print(f"\n{line}")
     print(f"\nWorkbook (formulas; open in Excel with the Lazarus add-in): {workbook_path}")
-    print(f"Copy for colleagues (values, charts; opens anywhere):      {export_path}")
+    print(f"Copy for colleagues (values, charts; opens anywhere):      {export_path or 'not written (no data)'}")
     print("Data: the bundled sample (addin/pipeline/sample/SOURCES.md): Yahoo Finance prices (personal use), FRED.")
     print(f"Done in {time.perf_counter() - began:.1f} s.")
     return 0

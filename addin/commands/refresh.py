@@ -9,6 +9,7 @@ from pathlib import Path
 
 from addin.pipeline.config import load_config
 from addin.pipeline.refresh import DEFAULT_OVERLAP_DAYS, SourceStatus, refresh, summary_rows
+from addin.pipeline.secrets import clip
 from addin.pipeline.sources import check_unique, load_sources
 from addin.pipeline.store import StoreError
 from addin.pipeline.store_choice import open_store
@@ -26,6 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--full", action="store_true", help="ignore stored dates and fetch whole histories")
     parser.add_argument("--overlap-days", type=int, default=DEFAULT_OVERLAP_DAYS, help="days re-fetched")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=None,
+        help="seconds the whole refresh may take (default 60, or [refresh] deadline in config.toml)",
+    )
     parser.epilog = (
         "Keys: LAZARUS_FRED_API_KEY, LAZARUS_TIINGO_API_KEY, LAZARUS_STOOQ_API_KEY, "
         "LAZARUS_ALPHAVANTAGE_API_KEY "
@@ -49,7 +56,7 @@ def _progress(stream) -> Callable[[SourceStatus, int, int], None]:
 
 
 def _table(rows: list[list[str]], max_error: int = 90) -> str:
-    rows = [[*row[:-1], row[-1][:max_error] + ("…" if len(row[-1]) > max_error else "")] for row in rows]
+    rows = [[*row[:-1], clip(row[-1], max_error) + ("…" if len(row[-1]) > max_error else "")] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
@@ -57,15 +64,30 @@ def _table(rows: list[list[str]], max_error: int = 90) -> str:
 
 
 def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
-    """Run ``lazarus refresh``: 0 when every source refreshed, 1 when any failed, 2 for a bad source list or a
-    store that cannot be used (unreachable, no schema, read-only)."""
+    """Run ``lazarus refresh``: 0 when every source refreshed, 1 when any failed or the store cannot be used
+    (damaged, unreachable, no schema, read-only), 2 for a bad source list or option."""
     config = load_config()
     try:
         sources = load_sources(args.sources) if args.sources else list(CATALOGUE)
     except (OSError, ValueError, KeyError) as exc:
         print(f"lazarus refresh: cannot read the sources list: {exc}", file=sys.stderr)
         return 2
+    if args.overlap_days < 0:
+        print(f"lazarus refresh: --overlap-days must be 0 or more, not {args.overlap_days}", file=sys.stderr)
+        return 2
+    if args.deadline is not None and args.deadline <= 0:
+        print(f"lazarus refresh: --deadline must be more than 0 seconds, not {args.deadline:g}", file=sys.stderr)
+        return 2
     if args.only:
+        known = [source.id for source in sources]
+        unknown = [name for name in args.only if name not in known]
+        if unknown:
+            print(
+                f"lazarus refresh: no source with the id {', '.join(unknown)} (ids are case-sensitive); "
+                f"the known ids are: {', '.join(known)}",
+                file=sys.stderr,
+            )
+            return 2
         wanted = set(args.only)
         sources = [source for source in sources if source.id in wanted]
     try:
@@ -75,6 +97,7 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
         return 2
     try:
         store = open_store(config, args.store)
+        store.check()
         report = refresh(
             sources,
             store,
@@ -83,10 +106,11 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
             overlap_days=args.overlap_days,
             full=args.full,
             on_status=None if args.no_progress else _progress(sys.stderr),
+            deadline=args.deadline,
         )
     except StoreError as exc:
         print(f"lazarus refresh: {exc}", file=sys.stderr)
-        return 2
+        return 1
     print(_table(summary_rows(report)))
     failed = sum(not s.ok for s in report.statuses)
     print(
@@ -94,6 +118,21 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
         f" in {report.seconds:.1f} s"
         f" ({report.requests} requests, {report.bytes_received:,} bytes); store: {store.location}"
     )
+    if report.offline:
+        # One line, not one blame per vendor: nothing could be reached, so the cause is here, not there.
+        print(
+            "lazarus refresh: no network: no vendor could be reached (connections refused or names not resolved); "
+            "nothing was refreshed and the stored data is unchanged. Check the connection and refresh again.",
+            file=sys.stderr,
+        )
+        return 1
+    if report.timed_out:
+        late = [s.source_id for s in report.statuses if "not refreshed: the refresh stopped" in s.error]
+        print(
+            f"lazarus refresh: stopped at the {config.deadline if args.deadline is None else args.deadline:g} s "
+            f"deadline; not refreshed (their stored data is kept): {', '.join(late)}. --deadline allows more time.",
+            file=sys.stderr,
+        )
     for status in report.statuses:
         if not status.ok:
             print(f"{status.source_id}: {status.error}", file=sys.stderr)

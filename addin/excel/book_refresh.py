@@ -75,6 +75,7 @@ def refresh_book(
             raise ValueError(f"No source on the Sources sheet writes to the sheet {sheet!r}.")
     config = config or load_config()
     store = store or open_store(config)
+    store.check()  # a damaged store is an error now, not "13 of 13 refreshed" and a broken workbook later
     report = refresh(
         sources,
         store=store,

@@ -77,6 +77,7 @@ class Config:
     base_urls: Mapping[str, str] = field(default_factory=dict)
     config_file: Path | None = None
     store_url: str | None = None  # a PostgreSQL URL (LAZARUS_STORE or [store] url); None = the SQLite file
+    deadline: float = 60.0  # seconds a whole refresh may take ([refresh] deadline in the config file)
 
     def key(self, name: str) -> str | None:
         """The API key for a key name ("fred", "tiingo", "stooq", "alphavantage"), or None."""
@@ -118,5 +119,8 @@ def load_config(env: Mapping[str, str] | None = None, config_file: Path | None =
         if env.get("LAZARUS_DATA_DIR")
         else (Path(data_dir_setting).expanduser() if data_dir_setting else user_data_dir(env))
     )
+    deadline = float((data.get("refresh") or {}).get("deadline", 60.0))
     store_url = env.get("LAZARUS_STORE") or (data.get("store") or {}).get("url") or None
-    return Config(data_dir=data_dir, keys=keys, base_urls=base_urls, config_file=path, store_url=store_url)
+    return Config(
+        data_dir=data_dir, keys=keys, base_urls=base_urls, config_file=path, deadline=deadline, store_url=store_url
+    )

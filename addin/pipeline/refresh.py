@@ -31,6 +31,47 @@ DEFAULT_OVERLAP_DAYS = 31  # re-fetch a month: picks up revisions of daily, week
 # On a shared store, a series another refresh wrote this recently is not fetched again (--full always fetches).
 FRESH_SECONDS = 60.0
 
+# A vendor other than the one whose data is stored must agree with it on the overlap within this (relative) margin.
+OVERLAP_TOLERANCE = 0.005
+
+
+def _vendor_name(vendor: str) -> str:
+    reader = READERS.get(vendor)
+    return reader.display_name if reader else vendor
+
+
+def disagreement(
+    store: HistoryStore,
+    series: str,
+    reader: Reader,
+    symbol: str,
+    kind: str,
+    observations: Sequence[tuple[dt.date, object]],
+) -> str:
+    """Why ``observations`` from ``reader`` must not be written to ``series``, or "": a series never mixes raw
+    and adjusted values, and a vendor other than the stored one must agree with the stored values it overlaps."""
+    stored_kind = store.kind(series)
+    if stored_kind and stored_kind != kind:
+        return (
+            f"{reader.display_name}, {symbol}: serves {kind} prices but the stored {series} holds {stored_kind} "
+            "values; they are never mixed, so nothing was written."
+        )
+    if not observations:
+        return ""
+    stored = {day: (value, vendor) for day, value, vendor, _ in store.rows_since(series, observations[0][0])}
+    for day, value in observations:
+        old_value, old_vendor = stored.get(day, (None, reader.id))
+        if old_value is None or value is None or old_vendor == reader.id:
+            continue
+        difference = abs(float(value) - old_value)  # type: ignore[arg-type]
+        if difference > 1e-9 and difference > OVERLAP_TOLERANCE * abs(old_value):
+            return (
+                f"{reader.display_name} and {_vendor_name(old_vendor)} disagree on {series} from {day.isoformat()} "
+                f"({value:g} against the stored {old_value:g}, {difference / max(abs(old_value), 1e-9):.1%}); "
+                "nothing was written, the stored data is kept."
+            )
+    return ""
+
 
 @dataclass(frozen=True)
 class SourceStatus:
@@ -67,6 +108,8 @@ class RefreshReport:
     bytes_received: int
     requests: int
     log_error: str = ""  # why the refresh log could not be written (the data written before that stays)
+    offline: bool = False  # no vendor could be reached at all: the network is down
+    timed_out: bool = False  # the deadline passed before every source finished
 
     @property
     def ok(self) -> bool:
@@ -102,11 +145,14 @@ def refresh(
     full: bool = False,
     today: dt.date | None = None,
     on_status: Callable[[SourceStatus, int, int], None] | None = None,
+    deadline: float | None = None,
 ) -> RefreshReport:
     """Refresh ``sources`` (default: the newsletter's list) into ``store`` and return a status per source.
 
-    ``full`` ignores stored dates and asks for whole histories. ``on_status(status, done, total)`` is called
-    from the calling thread as each source finishes (for a progress bar or Excel's status bar). Never raises
+    ``full`` ignores stored dates and asks for whole histories. ``deadline`` (seconds; default the config's, 60)
+    bounds the whole refresh: sources not finished by then are reported as not refreshed and keep their data.
+    ``on_status(status, done, total)`` is called from the calling thread as each source finishes (for a progress
+    bar or Excel's status bar). Never raises
     for a vendor failure: that is a status with ``ok=False``, and the series' stored rows are untouched.
     """
     sources = list(CATALOGUE if sources is None else sources)
@@ -118,6 +164,10 @@ def refresh(
     today = today or dt.date.today()
     readers = _make_readers(sources, config, client)
     began = time.monotonic()
+    limit = config.deadline if deadline is None else deadline
+    end = began + limit
+    client.deadline = end
+    cancelled = threading.Event()
     bytes_before, requests_before = client.bytes_received, client.requests_made
     finished: queue.Queue[SourceStatus] = queue.Queue()
     inboxes: dict[str, queue.Queue[_Job | None]] = {vendor: queue.Queue() for vendor in readers}
@@ -175,7 +225,17 @@ def refresh(
                     last = None if full else store.last_date(job.source.id)
                     start = last - dt.timedelta(days=overlap_days) if last else None
                     observations = reader.fetch(link.symbol, start, today, field=job.source.field)
-                    result = store.write_series(job.source.id, vendor, observations)
+                    if cancelled.is_set():
+                        return  # reported as not refreshed; nothing is written after the deadline
+                    kind = reader.kind(job.source.field)
+                    problem = disagreement(store, job.source.id, reader, link.symbol, kind, observations)
+                    if not problem:
+                        result = store.write_series(job.source.id, vendor, observations, kind=kind)
+                if problem:
+                    job.attempts.append(problem)
+                    job.index += 1
+                    route(job)
+                    continue
             except VendorError as exc:
                 job.attempts.append(str(exc))
             except (StoreError, sqlite3.Error) as exc:
@@ -193,18 +253,66 @@ def refresh(
     workers = [threading.Thread(target=work, args=(v,), name=f"refresh-{v}", daemon=True) for v in readers]
     for worker in workers:
         worker.start()
-    for source in sources:
-        route(_Job(source, 0, time.monotonic(), dt.datetime.now(dt.UTC)))
+    jobs = [_Job(source, 0, time.monotonic(), dt.datetime.now(dt.UTC)) for source in sources]
+    for job in jobs:
+        route(job)
     by_id: dict[str, SourceStatus] = {}
+    timed_out = False
     while len(by_id) < len(sources):
-        status = finished.get()
+        try:
+            status = finished.get(timeout=max(0.0, end - time.monotonic()))
+        except queue.Empty:
+            timed_out = True
+            break
         by_id[status.source_id] = status
         if on_status:
             on_status(status, len(by_id), len(sources))
     for inbox in inboxes.values():
         inbox.put(None)
-    for worker in workers:
-        worker.join()
+    if timed_out:
+        # Workers still waiting on a vendor write nothing from now on; they end with their request.
+        cancelled.set()
+        while True:  # a source that finished as the deadline passed keeps its real status
+            try:
+                status = finished.get_nowait()
+            except queue.Empty:
+                break
+            by_id[status.source_id] = status
+            if on_status:
+                on_status(status, len(by_id), len(sources))
+        for job in jobs:
+            if job.source.id in by_id:
+                continue
+            link = job.source.chain[min(job.index, len(job.source.chain) - 1)]
+            waiting = readers[link.vendor].display_name if link.vendor in readers else link.vendor
+            job.attempts.append(
+                f"not refreshed: the refresh stopped after {limit:g} s while {waiting} had not answered; "
+                "the stored data is kept."
+            )
+            try:
+                last_date = store.last_date(job.source.id)
+            except (StoreError, sqlite3.Error):
+                last_date = None
+            status = SourceStatus(
+                job.source.id,
+                False,
+                0,
+                0,
+                last_date,
+                None,
+                " | ".join(job.attempts),
+                tuple(job.attempts),
+                job.started_at,
+                round(time.monotonic() - job.started, 3),
+                job.source.sheet,
+                job.source.column,
+            )
+            by_id[job.source.id] = status
+            if on_status:
+                on_status(status, len(by_id), len(sources))
+    else:
+        for worker in workers:
+            worker.join()
     statuses = [by_id[source.id] for source in sources]
     statuses = [
         SourceStatus(**{**s.__dict__, "error": scrub(s.error), "attempts": tuple(map(scrub, s.attempts))})
@@ -224,6 +332,8 @@ def refresh(
         bytes_received=client.bytes_received - bytes_before,
         requests=client.requests_made - requests_before,
         log_error=log_error,
+        offline=client.offline,
+        timed_out=timed_out,
     )
 
 

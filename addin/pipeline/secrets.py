@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import threading
 
-__all__ = ["redact", "register_secret", "scrub"]
+__all__ = ["clip", "redact", "register_secret", "scrub"]
 
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
@@ -42,6 +42,13 @@ def scrub(text: str) -> str:
     with _secrets_lock:
         secrets = sorted(_secrets, key=len, reverse=True)
     for secret in secrets:
-        text = text.replace(secret, "****")
+        # Case-insensitive: a vendor that echoes the key upper-cased must not show it either.
+        text = re.sub(re.escape(secret), "****", text, flags=re.IGNORECASE)
     text = _KEY_PARAMS.sub(lambda m: f"{m.group(1)}=****", text)
     return _AUTH_HEADER.sub(lambda m: f"{m.group(1)} ****", text)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` scrubbed, then cut to ``limit`` characters: masking first, so a key cut in half (which
+    :func:`scrub` could no longer recognise) never survives the cut."""
+    return scrub(text)[:limit]

@@ -20,25 +20,33 @@ from pathlib import Path
 
 __all__ = ["Store", "StoreBusy", "StoreError", "StoreReadOnly", "WriteResult", "check_rows"]
 
-SCHEMA = """
+OBSERVATIONS = """
 CREATE TABLE IF NOT EXISTS observations (
     series TEXT NOT NULL,
     date TEXT NOT NULL,          -- ISO yyyy-mm-dd
-    value REAL NOT NULL,
+    value REAL,                  -- NULL: the vendor's explicit missing value at this date
     vendor TEXT NOT NULL,
     fetched_at TEXT NOT NULL,    -- ISO UTC timestamp
+    kind TEXT NOT NULL DEFAULT 'raw',  -- 'raw' or 'adjusted' (dividend/split-adjusted prices)
     PRIMARY KEY (series, date)
 ) WITHOUT ROWID;
+"""
+REVISIONS = """
 CREATE TABLE IF NOT EXISTS revisions (
     series TEXT NOT NULL,
     date TEXT NOT NULL,
-    old_value REAL NOT NULL,
+    old_value REAL,
     old_vendor TEXT NOT NULL,
     old_fetched_at TEXT NOT NULL,
-    new_value REAL NOT NULL,
+    new_value REAL,
     vendor TEXT NOT NULL,
     fetched_at TEXT NOT NULL
 );
+"""
+SCHEMA = (
+    OBSERVATIONS
+    + REVISIONS
+    + """
 CREATE TABLE IF NOT EXISTS refresh_log (
     id INTEGER PRIMARY KEY,
     time TEXT NOT NULL,          -- ISO UTC timestamp of the refresh's start for that source
@@ -49,10 +57,38 @@ CREATE TABLE IF NOT EXISTS refresh_log (
     status TEXT NOT NULL         -- "ok" or what went wrong, in words
 );
 """
+)
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Bring a store written by an older Lazarus to this schema, keeping every row: values may now be NULL (a
+    vendor's missing value) and each observation has a ``kind`` ('raw' for everything stored before)."""
+    columns = {row[1]: row[3] for row in con.execute("PRAGMA table_info(observations)")}  # name -> notnull
+    if not columns or (columns.get("value") == 0 and "kind" in columns):
+        return
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        con.execute("ALTER TABLE observations RENAME TO observations_old")
+        con.execute(OBSERVATIONS)
+        con.execute(
+            "INSERT INTO observations(series, date, value, vendor, fetched_at, kind) "
+            f"SELECT series, date, value, vendor, fetched_at, {'kind' if 'kind' in columns else repr('raw')} "
+            "FROM observations_old"
+        )
+        con.execute("DROP TABLE observations_old")
+        if con.execute("SELECT 1 FROM sqlite_master WHERE name='revisions'").fetchone():
+            con.execute("ALTER TABLE revisions RENAME TO revisions_old")
+            con.execute(REVISIONS)
+            con.execute("INSERT INTO revisions SELECT * FROM revisions_old")
+            con.execute("DROP TABLE revisions_old")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 class StoreError(RuntimeError):
-    """The store cannot be used as asked; the message names the store and what to do."""
+    """The store is missing, damaged or cannot be opened or written; the message names it and what to do."""
 
 
 class StoreBusy(StoreError):
@@ -60,7 +96,19 @@ class StoreBusy(StoreError):
 
 
 class StoreReadOnly(StoreError):
-    """This user may read the store but not write it (a read-only role or file)."""
+    """This user may read the store but not write it (a read-only role, file or folder)."""
+
+
+def _explain(path: Path, exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if any(word in text.lower() for word in ("not a database", "malformed", "corrupt")):
+        return (
+            f"the store {path} is damaged ({text}). It was left as it is: move it away (or put back a backup) and run "
+            "`lazarus refresh` to build a fresh store from the vendors."
+        )
+    if "unable to open" in text.lower() or "readonly" in text.lower() or "read-only" in text.lower():
+        return f"cannot open the store {path} ({text}); check that the file and its folder can be read and written."
+    return f"the store {path} cannot be used ({text})."
 
 
 @dataclass(frozen=True)
@@ -77,18 +125,66 @@ class Store:
     """A SQLite history store. Cheap to create; every call opens its own connection, so threads may share
     it. ``path`` is the SQLite file (callers take it from ``Config.store_path`` or the command line)."""
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout: float = 30.0, read_only: bool = False) -> None:
+        """Open (and create or migrate) the store at ``path``. ``read_only`` opens an existing store for reading
+        only (a read-only folder is fine; nothing is created or changed). Raises :class:`StoreError` for a
+        missing read-only store or a file that is not a usable store."""
         self.path = Path(path)
         self.location = str(self.path)
         self.busy_timeout = busy_timeout
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(SCHEMA)
+        self.read_only = read_only
+        self._immutable = False
+        try:
+            if read_only:
+                if not self.path.is_file():
+                    raise StoreError(
+                        f"there is no store yet at {self.path}: run `lazarus refresh` first "
+                        "(or `lazarus build --offline` for the bundled sample)."
+                    )
+                with self._connect() as con:
+                    con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as con:
+                con.execute("PRAGMA journal_mode=WAL")
+                _migrate(con)
+                con.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(_explain(self.path, exc)) from None
+        except OSError as exc:
+            raise StoreError(f"cannot create the store {self.path}: {exc.strerror or exc}.") from None
+
+    def check(self) -> None:
+        """SQLite's quick integrity check: raise :class:`StoreError` (the file untouched) if pages are damaged.
+        Run before a refresh writes, so a damaged store is never reported as refreshed."""
+        try:
+            with self._connect() as con:
+                problems = [row[0] for row in con.execute("PRAGMA quick_check(5)")]
+        except sqlite3.Error as exc:
+            raise StoreError(_explain(self.path, exc)) from None
+        if problems != ["ok"]:
+            raise StoreError(_explain(self.path, sqlite3.DatabaseError(f"malformed: {'; '.join(problems)[:300]}")))
+
+    def _open(self) -> sqlite3.Connection:
+        if not self.read_only:
+            return sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        uri = f"{self.path.resolve().as_uri()}?{'immutable=1' if self._immutable else 'mode=ro'}"
+        con = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout, isolation_level=None)
+        try:
+            con.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+        except sqlite3.OperationalError:
+            # A WAL store in a folder we cannot write: SQLite cannot make its shared-memory file there, so read
+            # the file as it is (nobody can be writing to it: the folder is read-only).
+            con.close()
+            if self._immutable:
+                raise
+            self._immutable = True
+            return self._open()
+        return con
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        con = self._open()
         try:
             con.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
             yield con
@@ -96,7 +192,10 @@ class Store:
             con.close()
 
     def check_writable(self) -> None:
-        """Nothing to check ahead: a file this user cannot write fails on its first write, with the file's name."""
+        """Raise StoreReadOnly for a store opened read-only; a file this user cannot write fails on its first write,
+        naming the file."""
+        if self.read_only:
+            raise StoreReadOnly(f"the store {self.path} was opened for reading only")
 
     @contextmanager
     def claim(self, series: str, fresh_seconds: float = 0.0) -> Iterator[bool]:
@@ -114,15 +213,15 @@ class Store:
             (value,) = con.execute("SELECT max(date) FROM observations WHERE series=?", (series,)).fetchone()
         return dt.date.fromisoformat(value) if value else None
 
-    def read_series(self, series: str) -> list[tuple[dt.date, float]]:
-        """All stored observations of ``series``, oldest first."""
+    def read_series(self, series: str) -> list[tuple[dt.date, float | None]]:
+        """All stored observations of ``series``, oldest first; None where the vendor said the value is missing."""
         with self._connect() as con:
             rows = con.execute(
                 "SELECT date, value FROM observations WHERE series=? ORDER BY date", (series,)
             ).fetchall()
         return [(dt.date.fromisoformat(day), value) for day, value in rows]
 
-    def read_rows(self, series: str) -> list[tuple[dt.date, float, str, str]]:
+    def read_rows(self, series: str) -> list[tuple[dt.date, float | None, str, str]]:
         """Stored observations with provenance: (date, value, vendor, fetched_at), oldest first."""
         with self._connect() as con:
             rows = con.execute(
@@ -130,6 +229,23 @@ class Store:
                 (series,),
             ).fetchall()
         return [(dt.date.fromisoformat(day), value, vendor, at) for day, value, vendor, at in rows]
+
+    def kind(self, series: str) -> str | None:
+        """What the newest stored observation of ``series`` is: 'raw' or 'adjusted' (None if nothing is stored)."""
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT kind FROM observations WHERE series=? ORDER BY date DESC LIMIT 1", (series,)
+            ).fetchone()
+        return row[0] if row else None
+
+    def rows_since(self, series: str, start: dt.date) -> list[tuple[dt.date, float | None, str, str]]:
+        """Stored (date, value, vendor, kind) of ``series`` from ``start`` on, oldest first."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT date, value, vendor, kind FROM observations WHERE series=? AND date>=? ORDER BY date",
+                (series, start.isoformat()),
+            ).fetchall()
+        return [(dt.date.fromisoformat(day), value, vendor, kind) for day, value, vendor, kind in rows]
 
     def append_log(self, rows: Iterable[tuple[dt.datetime, str, str, int, dt.date | None, str]]) -> None:
         """Record one refresh: (time, source, vendor, rows added, last date, status) per source, in one transaction."""
@@ -174,13 +290,15 @@ class Store:
         self,
         series: str,
         vendor: str,
-        observations: Iterable[tuple[dt.date, float]],
+        observations: Iterable[tuple[dt.date, float | None]],
         fetched_at: dt.datetime | None = None,
+        kind: str = "raw",
     ) -> WriteResult:
         """Upsert ``observations`` of ``series`` in one transaction; all or nothing.
 
-        New dates are added, changed values are revised (the old value goes to ``revisions``), equal values
-        are left alone. Stored dates absent from ``observations`` are kept: a vendor that drops old history
+        New dates are added (a None value is stored as a missing value at its date), changed values are revised
+        (the old value goes to ``revisions``), equal values are left alone. Stored dates absent from
+        ``observations`` are kept: a vendor that drops old history
         (FRED keeps only ~3 years of the ICE spread) never shortens ours. Raises ValueError for a non-finite
         value or dates not strictly increasing, StoreBusy if another writer holds the store too long.
         """
@@ -212,8 +330,9 @@ class Store:
                     else:
                         continue
                     con.execute(
-                        "INSERT OR REPLACE INTO observations VALUES (?, ?, ?, ?, ?)",
-                        (series, key, float(value), vendor, stamp),
+                        "INSERT OR REPLACE INTO observations(series, date, value, vendor, fetched_at, kind) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        (series, key, None if value is None else float(value), vendor, stamp, kind),
                     )
                 con.execute("COMMIT")
             except BaseException:
@@ -222,12 +341,13 @@ class Store:
         return WriteResult(len(rows), added, revised, self.last_date(series))
 
 
-def check_rows(series: str, observations: Iterable[tuple[dt.date, float]]) -> list[tuple[dt.date, float]]:
-    """The observations as a list, refused (ValueError) unless dates strictly increase and values are finite."""
+def check_rows(series: str, observations: Iterable[tuple[dt.date, float | None]]) -> list[tuple[dt.date, float | None]]:
+    """The observations as a list, refused (ValueError) unless dates strictly increase and every value is finite or
+    None (the vendor's missing value)."""
     rows = list(observations)
     for (previous, _), (day, _) in itertools.pairwise(rows):
         if day <= previous:
             raise ValueError(f"{series}: dates must be strictly increasing ({day} after {previous})")
-    if any(not math.isfinite(value) for _, value in rows):
+    if any(value is not None and not math.isfinite(value) for _, value in rows):
         raise ValueError(f"{series}: refusing to store a value that is not a finite number")
     return rows

@@ -37,19 +37,20 @@ CREATE TABLE lazarus_schema (version INTEGER NOT NULL);
 CREATE TABLE observations (
     series TEXT NOT NULL,
     date DATE NOT NULL,
-    value DOUBLE PRECISION NOT NULL,
+    value DOUBLE PRECISION,
     vendor TEXT NOT NULL,
     fetched_at TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'raw',
     PRIMARY KEY (series, date)
 );
 CREATE TABLE revisions (
     id BIGSERIAL PRIMARY KEY,
     series TEXT NOT NULL,
     date DATE NOT NULL,
-    old_value DOUBLE PRECISION NOT NULL,
+    old_value DOUBLE PRECISION,
     old_vendor TEXT NOT NULL,
     old_fetched_at TEXT NOT NULL,
-    new_value DOUBLE PRECISION NOT NULL,
+    new_value DOUBLE PRECISION,
     vendor TEXT NOT NULL,
     fetched_at TEXT NOT NULL
 );
@@ -210,6 +211,25 @@ class PostgresStore:
 
     # --- writes -------------------------------------------------------------------------------------------
 
+    def check(self) -> None:
+        """The server keeps its own pages whole; only the schema is checked, when the store is opened."""
+
+    def kind(self, series: str) -> str | None:
+        """'raw' or 'adjusted': what the newest stored observation of `series` is (None if nothing is stored)."""
+        with self._cursor(f"reading {series}") as cur:
+            cur.execute("SELECT kind FROM observations WHERE series = %s ORDER BY date DESC LIMIT 1", (series,))
+            row = cur.fetchone()
+        return row[0] if row else None
+
+    def rows_since(self, series: str, start: dt.date) -> list[tuple[dt.date, float | None, str, str]]:
+        """Stored (date, value, vendor, kind) of `series` from `start` on, oldest first."""
+        with self._cursor(f"reading {series}") as cur:
+            cur.execute(
+                "SELECT date, value, vendor, kind FROM observations WHERE series = %s AND date >= %s ORDER BY date",
+                (series, start),
+            )
+            return [tuple(row) for row in cur.fetchall()]  # type: ignore[misc]
+
     def check_writable(self) -> None:
         """Raise StoreReadOnly before a refresh starts fetching, rather than after the first download."""
         with self._cursor("checking write access") as cur:
@@ -262,8 +282,9 @@ class PostgresStore:
         self,
         series: str,
         vendor: str,
-        observations: Iterable[tuple[dt.date, float]],
+        observations: Iterable[tuple[dt.date, float | None]],
         fetched_at: dt.datetime | None = None,
+        kind: str = "raw",
     ) -> WriteResult:
         """Upsert `observations` of `series` in one transaction, as `Store.write_series` does."""
         rows = check_rows(series, observations)
@@ -291,7 +312,7 @@ class PostgresStore:
                     revisions.append((series, day, before[0], before[1], before[2], value, vendor, stamp))
                 else:
                     continue
-                changed.append((series, day, float(value), vendor, stamp))
+                changed.append((series, day, None if value is None else float(value), vendor, stamp, kind))
             if revisions:
                 cur.executemany(
                     "INSERT INTO revisions (series, date, old_value, old_vendor, old_fetched_at, new_value, vendor,"
@@ -300,8 +321,9 @@ class PostgresStore:
                 )
             if changed:
                 cur.executemany(
-                    "INSERT INTO observations VALUES (%s,%s,%s,%s,%s) ON CONFLICT (series, date) DO UPDATE SET"
-                    " value = EXCLUDED.value, vendor = EXCLUDED.vendor, fetched_at = EXCLUDED.fetched_at",
+                    "INSERT INTO observations VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (series, date) DO UPDATE SET"
+                    " value = EXCLUDED.value, vendor = EXCLUDED.vendor, fetched_at = EXCLUDED.fetched_at,"
+                    " kind = EXCLUDED.kind",
                     changed,
                 )
             cur.execute(

@@ -43,6 +43,7 @@ def offline_data() -> WorkbookData:
 
 def store_data(store: HistoryStore) -> WorkbookData:
     """Every series the workbook shows, as `store` holds it (reads only), with the store's refresh log."""
+    store.check()  # damaged pages would give wrong numbers or a crash half-way through the build
     data: dict[str, Series] = {}
     for series_id in series_ids():
         rows = store.read_series(series_id)

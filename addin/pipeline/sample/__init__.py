@@ -37,13 +37,13 @@ def load(series_id: str, until: dt.date | None = None) -> tuple[list[dt.date], l
 def load_into(store: Any) -> list[str]:
     """Write every bundled series into `store` (vendor "sample"), as an offline refresh would, and log it; the ids.
 
-    A missing value (an empty field) is not written: the store keeps no row for it, as for a vendor's missing value.
+    A missing value (an empty field) is written as a missing value at its date, as a vendor's would be.
     """
     now = dt.datetime.now(dt.UTC)
     log = []
     for series_id in SERIES:
         dates, values = load(series_id)
-        rows = [(day, value) for day, value in zip(dates, values, strict=True) if value is not None]
+        rows = list(zip(dates, values, strict=True))
         result = store.write_series(series_id, "sample", rows)
         log.append((now, series_id, "sample", result.rows_added, result.last_date, "ok: loaded the bundled sample"))
     store.append_log(log)

@@ -78,5 +78,8 @@ class AlphaVantageReader(Reader):
             "apikey": self.key or "",
         }
 
+    def kind(self, field: str) -> str:
+        return "raw"  # TIME_SERIES_DAILY's "4. close" is the raw close; adjusted closes are a premium endpoint
+
     def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
         return parse(symbol, text)

@@ -7,10 +7,12 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 
+from addin.pipeline.secrets import clip
 from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound
 from addin.pipeline.vendors.http import HttpClient, Response
 
-Observation = tuple[dt.date, float]
+# (date, value); None is the vendor's explicit missing value (FRED's "." or empty field), kept at its date.
+Observation = tuple[dt.date, float | None]
 
 
 def sniff_body(vendor: str, series: str, response: Response, expected: str) -> str:
@@ -41,12 +43,19 @@ def parse_number(text: str) -> float | None:
 
 
 def validate(
-    vendor: str, series: str, rows: Iterable[tuple[dt.date, float | None]], *, newest_first: bool = False
+    vendor: str,
+    series: str,
+    rows: Iterable[tuple[dt.date, float | None]],
+    *,
+    newest_first: bool = False,
+    keep_missing: bool = True,
 ) -> list[Observation]:
-    """Check a parsed series and return it oldest first without missing values.
+    """Check a parsed series and return it oldest first.
 
     Dates must be strictly monotonic in the vendor's documented order (a repeat or a step backwards means a
-    broken file, so nothing is used), numbers must be finite, and at least one real value must remain.
+    broken file, so nothing is used), numbers must be finite, and at least one real value must remain. A missing
+    value (None) stays a missing value at its date, so the store and every table show the gap where the vendor
+    put it; ``keep_missing=False`` drops them instead (Yahoo's null bars are glitches, not observations).
     """
     rows = list(rows)
     if newest_first:
@@ -60,11 +69,13 @@ def validate(
     kept: list[Observation] = []
     for day, value in rows:
         if value is None:
+            if keep_missing:
+                kept.append((day, None))
             continue
         if not math.isfinite(value):
             raise BadResponse(vendor, series, f"the value for {day.isoformat()} is not a finite number.")
         kept.append((day, float(value)))
-    if not kept:
+    if all(value is None for _, value in kept):
         raise BadResponse(vendor, series, "the response holds no observations.", advice="")
     return kept
 
@@ -91,7 +102,7 @@ def iso_date(vendor: str, series: str, text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip()[:10])
     except ValueError:
-        raise BadResponse(vendor, series, f"{text.strip()[:40]!r} is not a date.") from None
+        raise BadResponse(vendor, series, f"{clip(text.strip(), 40)!r} is not a date.") from None
 
 
 class Reader:
@@ -153,6 +164,11 @@ class Reader:
     def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
         """The validated observations in a sniffed body."""
         raise NotImplementedError
+
+    def kind(self, field: str) -> str:
+        """What this reader's values are for ``field``: 'adjusted' (dividend/split-adjusted prices) or 'raw'.
+        Readers whose vendor serves one kind whatever is asked (Stooq: adjusted only) override this."""
+        return "adjusted" if field == "adjclose" else "raw"
 
     # What the base does.
 

@@ -45,6 +45,12 @@ class VendorUnavailable(VendorError):
     advice = "The vendor seems to be down or slow; try again later."
 
 
+class Offline(VendorUnavailable):
+    """No vendor could be reached at all (connections refused, names not resolved): the network is down."""
+
+    advice = "Check the network connection; the stored data is unchanged."
+
+
 class HttpStatusError(VendorUnavailable):
     """An HTTP status that none of the other errors explains (say a 403 or 410)."""
 

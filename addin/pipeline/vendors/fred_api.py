@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from addin.pipeline.secrets import clip
 from addin.pipeline.vendors.base import Observation, Reader, date_range, iso_date, parse_number, validate
 from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound
 from addin.pipeline.vendors.http import Response
@@ -44,7 +45,7 @@ def raise_for_error(series: str, status: int, text: str) -> None:
         raise KeyRejected("FRED API", series, "FRED does not accept the configured API key (not registered).")
     if "does not exist" in lowered or status == 404:
         raise NotFound("FRED API", series, "FRED says this series does not exist.")
-    detail = f": {message[:120]}" if message else ""
+    detail = f": {clip(message, 120)}" if message else ""
     raise HttpStatusError("FRED API", series, f"answered HTTP {status}{detail}")
 
 
@@ -66,6 +67,9 @@ class FredApiReader(Reader):
 
     def raise_for_status(self, symbol: str, response: Response, detail: str = "") -> None:
         raise_for_error(symbol, response.status, response.text)
+
+    def kind(self, field: str) -> str:
+        return "raw"  # FRED's values are what they are; ``field`` does not apply
 
     def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
         return parse(symbol, text)

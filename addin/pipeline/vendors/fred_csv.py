@@ -1,8 +1,8 @@
 """FRED's keyless website export ``/graph/fredgraph.csv?id=SERIES&cosd=…&coed=…``.
 
 The header was ``DATE,SERIES`` with ``.`` for missing until about Dec 2024 and is now
-``observation_date,SERIES`` with an empty field; both forms are accepted, and a missing value is skipped,
-never read as 0.
+``observation_date,SERIES`` with an empty field; both forms are accepted, and a missing value is kept as
+None at its date, never read as 0.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 
+from addin.pipeline.secrets import clip
 from addin.pipeline.vendors.base import Observation, Reader, date_range, iso_date, parse_number, validate
 from addin.pipeline.vendors.errors import BadResponse
 
@@ -28,7 +29,7 @@ def parse(series: str, text: str) -> list[Observation]:
             "FRED",
             series,
             f"the CSV header changed: expected 'observation_date,{series}' (or 'DATE,{series}'), "
-            f"got {','.join(header)[:80]!r}.",
+            f"got {clip(','.join(header), 80)!r}.",
         )
     parsed: list[tuple[dt.date, float | None]] = []
     for number, row in enumerate(rows[1:], start=2):
@@ -39,7 +40,7 @@ def parse(series: str, text: str) -> list[Observation]:
         try:
             value = parse_number(row[1])
         except ValueError:
-            raise BadResponse("FRED", series, f"line {number}: {row[1][:20]!r} is not a number.") from None
+            raise BadResponse("FRED", series, f"line {number}: {clip(row[1], 20)!r} is not a number.") from None
         parsed.append((iso_date("FRED", series, row[0]), value))
     return validate("FRED", series, parsed)
 
@@ -57,6 +58,9 @@ class FredCsvReader(Reader):
 
     def params(self, symbol: str, start: dt.date | None, end: dt.date | None) -> dict[str, str]:
         return {"id": symbol, **date_range(start, end, ("cosd", "coed"))}
+
+    def kind(self, field: str) -> str:
+        return "raw"  # FRED's values are what they are; ``field`` does not apply
 
     def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
         return parse(symbol, text)

@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from addin.pipeline.secrets import register_secret, scrub
-from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, RateLimited, VendorUnavailable
+from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, Offline, RateLimited, VendorUnavailable
 
 log = logging.getLogger("lazarus.http")
 
@@ -117,6 +117,25 @@ class HttpClient:
         self._count_lock = threading.Lock()
         self.bytes_received = 0
         self.requests_made = 0
+        # Offline detection: hosts whose connection was refused or whose name did not resolve, and whether any
+        # host answered at all. Two hosts failing that way and none answering means there is no network.
+        self._unreachable: set[str] = set()
+        self._answered = False
+        #: time.monotonic() after which no request starts and none waits longer (None: no deadline)
+        self.deadline: float | None = None
+
+    @property
+    def offline(self) -> bool:
+        """True once two vendors' hosts could not even be connected to and no host has answered."""
+        return not self._answered and len(self._unreachable) >= 2
+
+    def _check_going(self, vendor: str, series: str, key: str, attempt: int) -> None:
+        # Once the network looks down, a host that could not be reached is not tried again and any other host gets
+        # one attempt without retries: a blocked vendor or two never stop the hosts that do answer.
+        if self.offline and (key in self._unreachable or attempt > 0):
+            raise Offline(vendor, series, "not tried: there is no network (no vendor could be reached).", advice="")
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise VendorUnavailable(vendor, series, "not tried: the refresh ran out of time.", advice="")
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
@@ -154,15 +173,20 @@ class HttpClient:
         attempts = self.settings.retries + 1
         problem = ""
         for attempt in range(attempts):
+            self._check_going(vendor, series, key, attempt)
             self._pacer.wait(key, interval)
             wait = self.settings.backoff * (2**attempt)
             try:
                 response = self._fetch(vendor, series, full_url, headers)
             except requests.Timeout:
-                problem = f"did not answer within {self.settings.read_timeout:g} s"
+                problem = f"did not answer within {self._timeouts()[1]:g} s"
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 problem = _connection_problem(exc)
+                if _unreachable(exc):
+                    with self._count_lock:
+                        self._unreachable.add(key)
             else:
+                self._answered = True
                 log.info("%s %s -> %s (%d bytes)", vendor, shown, response.status, len(response.body))
                 if response.status == 429 or response.status >= 500:
                     asked = _retry_after(response.headers.get("Retry-After"))
@@ -173,15 +197,32 @@ class HttpClient:
                         wait = max(wait, asked)
                     if attempt + 1 < attempts:
                         log.warning("%s %s: %s; retrying in %.2f s", vendor, shown, problem, wait)
-                        time.sleep(wait)
+                        self._sleep(wait)
                         continue
                     error = RateLimited if response.status == 429 else VendorUnavailable
                     raise error(vendor, series, f"{problem} (tried {attempts} times).")
                 return Response(response.status, response.headers, response.body, shown)
             if attempt + 1 < attempts:
-                log.warning("%s %s: %s; retrying in %.2f s", vendor, shown, problem, wait)
-                time.sleep(wait)
+                # A host that cannot be reached at all may be the whole network: the refresh says that once.
+                level = logging.INFO if key in self._unreachable else logging.WARNING
+                log.log(level, "%s %s: %s; retrying in %.2f s", vendor, shown, problem, wait)
+                self._sleep(wait)
         raise VendorUnavailable(vendor, series, f"the server {problem} (tried {attempts} times).")
+
+    def _sleep(self, seconds: float) -> None:
+        """Wait before a retry, but not past the deadline and not once the network is known to be down."""
+        end = time.monotonic() + seconds
+        if self.deadline is not None:
+            end = min(end, self.deadline)
+        while (left := end - time.monotonic()) > 0 and not self.offline:
+            time.sleep(min(left, 0.05))
+
+    def _timeouts(self) -> tuple[float, float]:
+        connect, read = self.settings.connect_timeout, self.settings.read_timeout
+        if self.deadline is not None:
+            left = max(0.05, self.deadline - time.monotonic())
+            connect, read = min(connect, left), min(read, left)
+        return connect, read
 
     def _check_scheme(self, vendor: str, series: str, url: str) -> None:
         parts = urlsplit(url)
@@ -195,7 +236,7 @@ class HttpClient:
 
     def _fetch(self, vendor: str, series: str, url: str, headers: Mapping[str, str] | None) -> Response:
         """One request, read in full under the size cap. Raises requests' exceptions for network failures."""
-        timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        timeout = self._timeouts()
         with self._session().get(url, headers=dict(headers or {}), timeout=timeout, stream=True) as raw:
             declared = raw.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
@@ -213,6 +254,25 @@ class HttpClient:
                 self.bytes_received += size
                 self.requests_made += 1
             return Response(raw.status_code, dict(raw.headers), b"".join(chunks), scrub(url))
+
+
+def _unreachable(exc: Exception) -> bool:
+    """A failure to connect at all (refused, name not resolved, no route), as opposed to a slow or cut answer."""
+    text = str(exc)
+    return isinstance(exc, requests.ConnectionError) and any(
+        sign in text
+        for sign in (
+            "Connection refused",
+            "Name or service not known",
+            "nodename nor servname",
+            "Temporary failure in name resolution",
+            "getaddrinfo failed",
+            "No route to host",
+            "Network is unreachable",
+            "NameResolutionError",
+            "Failed to resolve",
+        )
+    )
 
 
 def _connection_problem(exc: Exception) -> str:

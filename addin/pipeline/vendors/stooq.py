@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 
+from addin.pipeline.secrets import clip
 from addin.pipeline.vendors.base import Observation, Reader, date_range, iso_date, parse_number, validate
 from addin.pipeline.vendors.errors import BadResponse, KeyRejected, NotFound
 
@@ -27,7 +28,7 @@ def parse(symbol: str, text: str) -> list[Observation]:
     rows = list(csv.reader(io.StringIO(text)))
     header = [cell.strip() for cell in rows[0]] if rows else []
     if header[:5] != HEADER[:5]:
-        raise BadResponse("Stooq", symbol, f"expected a price CSV, got text starting {first[:60]!r}.")
+        raise BadResponse("Stooq", symbol, f"expected a price CSV, got text starting {clip(first, 60)!r}.")
     parsed = []
     for number, row in enumerate(rows[1:], start=2):
         if not row:
@@ -54,6 +55,9 @@ class StooqReader(Reader):
     def params(self, symbol: str, start: dt.date | None, end: dt.date | None) -> dict[str, str]:
         dates = date_range(start, end, ("d1", "d2"), "%Y%m%d")
         return {"s": symbol.lower(), "i": "d", "apikey": self.key or "", **dates}
+
+    def kind(self, field: str) -> str:
+        return "adjusted"  # Stooq has no raw close, whatever ``field`` asks for
 
     def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
         return parse(symbol, text)

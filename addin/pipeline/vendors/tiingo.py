@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from addin.pipeline.secrets import clip
 from addin.pipeline.vendors.base import Observation, Reader, iso_date, validate
 from addin.pipeline.vendors.errors import BadResponse, NotFound
 
@@ -21,7 +22,7 @@ def parse(symbol: str, text: str, field: str = "close") -> list[Observation]:
     except ValueError:
         raise BadResponse("Tiingo", symbol, "the answer is not JSON.") from None
     if isinstance(bars, dict):
-        detail = str(bars.get("detail") or bars)[:120]
+        detail = clip(str(bars.get("detail") or bars), 120)
         raise NotFound("Tiingo", symbol, f"Tiingo says: {detail}")
     if not isinstance(bars, list):
         raise BadResponse("Tiingo", symbol, "the answer is not a list of prices.")

@@ -13,6 +13,7 @@ import datetime as dt
 import io
 from collections.abc import Callable
 
+from addin.pipeline.secrets import clip
 from addin.pipeline.vendors.base import Observation, Reader, parse_number, validate
 from addin.pipeline.vendors.errors import BadResponse, NotFound
 
@@ -64,7 +65,7 @@ def parse_year(series: str, text: str) -> list[tuple[dt.date, float | None]]:
         raise BadResponse(
             "Treasury",
             series,
-            f"the CSV lacks the column(s) {', '.join(needed)}; got {','.join(fields)[:100]!r}.",
+            f"the CSV lacks the column(s) {', '.join(needed)}; got {clip(','.join(fields), 100)!r}.",
         )
     out = []
     for number, raw in enumerate(reader, start=2):
@@ -84,6 +85,9 @@ class TreasuryReader(Reader):
     default_base_url = "https://home.treasury.gov"
     pace_key = "home.treasury.gov"
     expected = "a CSV file"
+
+    def kind(self, field: str) -> str:
+        return "raw"  # par yields; ``field`` does not apply
 
     def read(self, symbol: str, start: dt.date | None, end: dt.date | None, field: str) -> list[Observation]:
         """One request per year from ``start`` to ``end``, the years' rows joined oldest first."""

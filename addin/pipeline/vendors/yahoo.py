@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from addin.pipeline.secrets import clip
 from addin.pipeline.vendors.base import Observation, Reader, validate, within
 from addin.pipeline.vendors.errors import BadResponse, NotFound
 from addin.pipeline.vendors.http import Response
@@ -45,7 +46,7 @@ def parse(symbol: str, text: str, field: str = "close") -> list[Observation]:
         raise BadResponse("Yahoo", symbol, "the answer is not Yahoo's chart JSON.") from None
     error = chart.get("error")
     if error:
-        raise NotFound("Yahoo", symbol, f"Yahoo says: {str(error.get('description') or error)[:120]}")
+        raise NotFound("Yahoo", symbol, f"Yahoo says: {clip(str(error.get('description') or error), 120)}")
     results = chart.get("result") or []
     if not results:
         raise NotFound("Yahoo", symbol, "Yahoo returned no data for this symbol and date range.")
@@ -62,9 +63,9 @@ def parse(symbol: str, text: str, field: str = "close") -> list[Observation]:
     rows = []
     for stamp, value in zip(stamps, values, strict=True):
         if value is not None and not isinstance(value, int | float):
-            raise BadResponse("Yahoo", symbol, f"{str(value)[:20]!r} is not a price.")
+            raise BadResponse("Yahoo", symbol, f"{clip(str(value), 20)!r} is not a price.")
         rows.append((to_date(int(stamp)), None if value is None else float(value)))
-    return validate("Yahoo", symbol, rows)
+    return validate("Yahoo", symbol, rows, keep_missing=False)
 
 
 class YahooReader(Reader):
