@@ -123,7 +123,9 @@ def test_headless_values_match_independent_computations(moment):
     assert value(book, results, "t10y2y_curve_state") == "INVERTED"
     assert value(book, results, "t10y2y_curve_since") == realdata.serial(dt.date(2022, 7, 6))
     assert value(book, results, "sahm") == pytest.approx(0.50, abs=1e-9)
-    assert value(book, results, "mdy_data_to") == realdata.serial(dt.date(2022, 11, 18))
+    # The long MDY (1995-2025) reaches the newsletter's day: 530.92 -> 568.92 from 2024-07-08 (SOURCES.md).
+    assert value(book, results, "mdy_data_to") == realdata.serial(MOMENT)
+    assert value(book, results, "mdy_close") == pytest.approx(568.92, abs=1e-4)
 
 
 def test_analog_grid_shows_the_last_episodes_of_rally_analogs(moment, inputs):

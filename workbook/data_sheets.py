@@ -50,9 +50,11 @@ class DataTable:
 DATA_TABLES: tuple[DataTable, ...] = (
     DataTable("Prices", "PricesTable", "PRICE_DATES", "PRICE_ROW"),
     DataTable("Rates", "RatesTable", "RATE_DATES", "RATE_ROW"),
+    # Fed funds rates carry a value on every calendar day, unlike the Treasury rates: a table of their own.
+    DataTable("Rates", "PolicyTable", "POLICY_DATES", "POLICY_ROW", first_column=7),
     DataTable("Macro", "MonthlyTable", "MONTH_DATES", "MONTH_ROW"),
-    DataTable("Macro", "WeeklyTable", "WEEK_DATES", "WEEK_ROW", first_column=4),
-    DataTable("Macro", "SpreadTable", "SPREAD_DATES", "SPREAD_ROW", first_column=7),
+    DataTable("Macro", "WeeklyTable", "WEEK_DATES", "WEEK_ROW", first_column=7),
+    DataTable("Macro", "SpreadTable", "SPREAD_DATES", "SPREAD_ROW", first_column=10),
 )
 
 
