@@ -202,7 +202,8 @@ def test_export_holds_values_charts_and_formats_only(files, moment):
     assert dashboard["B6"].number_format == "0.00%"
     texts = [c.value for row in dashboard.iter_rows() for c in row if isinstance(c.value, str)]
     assert not any(t.startswith("#") for t in texts)
-    assert any(t.startswith("n/a: ") for t in texts)  # the high-yield spread has no data in the sample
+    # The high-yield spread has no data in the sample: a plain sentence says so.
+    assert any(t.startswith("not in the bundled sample") for t in texts)
     with zipfile.ZipFile(copy) as archive:
         names = archive.namelist()
         assert sum(1 for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n)) == 4
@@ -269,3 +270,109 @@ def test_a_workbook_without_lazarus_tables_is_refused(tmp_path):
     Workbook().save(other)
     with pytest.raises(ValueError, match=r"budget\.xlsx: no Lazarus data tables"):
         export_for_colleagues(other, tmp_path / "copy.xlsx")
+
+
+# --- The rest of the newsletter (issue 13) ---------------------------------------------------------------------
+
+
+def _closes(relative: str, column: str = "Close") -> dict[dt.date, float]:
+    return dict(zip(*realdata.read(relative, column), strict=True))
+
+
+def test_rotation_and_breadth_match_the_raw_closes(moment):
+    book, results = moment
+    spy = _closes("prices/SPY_chenc319-Silverlight.csv")
+    start, end = dt.date(2024, 7, 8), MOMENT
+    files = {
+        "xlf": "prices/XLF_chenc319-Silverlight.csv",
+        "xlre": "prices/XLRE_chenc319-Silverlight.csv",
+        "rsp": "prices/RSP_taeheon-kong-etf-app.csv",
+    }
+    # SOURCES.md: XLF 41.43 -> 43.49 (+4.97%), XLRE 38.39 -> 40.54 (+5.60%), RSP 164.00 -> 171.71 (+4.70%).
+    for key, expected in (("xlf", 0.0497), ("xlre", 0.0560), ("rsp", 0.0470)):
+        assert value(book, results, f"{key}_six_day") == pytest.approx(expected, abs=5e-5)
+    rsp = _closes(files["rsp"])
+    assert rsp[start] / spy[start] == pytest.approx(0.29535, abs=5e-6)
+    assert rsp[end] / spy[end] == pytest.approx(0.30399, abs=5e-6)
+    for key, path in files.items():
+        closes = _closes(path)
+        days = [d for d in sorted(closes) if d <= MOMENT and d in spy]
+        ratio = [closes[d] / spy[d] for d in days]
+        moves = [ratio[t] / ratio[t - 6] - 1 for t in range(6, len(ratio))]
+        assert value(book, results, f"{key}_ratio_change") == pytest.approx(moves[-1], rel=1e-9)
+        sigma = (moves[-1] - statistics.mean(moves[:-1])) / statistics.stdev(moves[:-1])
+        assert value(book, results, f"{key}_ratio_sigma") == pytest.approx(sigma, rel=1e-9)
+        below = sum(m < moves[-1] for m in moves[:-1]) + 0.5 * sum(m == moves[-1] for m in moves[:-1])
+        assert value(book, results, f"{key}_ratio_percentile") == pytest.approx(below / len(moves[:-1]), rel=1e-9)
+        assert value(book, results, f"{key}_history_from") == realdata.serial(days[0])
+        assert value(book, results, f"{key}_observations") == len([d for d in closes if d <= MOMENT])
+
+
+def test_macro_changes_and_the_missing_high_yield_spread(moment):
+    book, results = moment
+    months, unrate = realdata.unrate()
+    by_month = dict(zip(months, unrate, strict=True))
+    latest = max(d for d in months if d <= MOMENT and by_month[d] is not None)
+    assert value(book, results, "unrate_month") == realdata.serial(latest)
+    earlier = dt.date(latest.year, latest.month - 3, 1)
+    assert value(book, results, "unrate_quarter") == pytest.approx(by_month[latest] / by_month[earlier] - 1)
+    assert value(book, results, "unrate_quarter_pp") == pytest.approx(by_month[latest] - by_month[earlier])
+    claims = _closes("fred/ICSA_rellethy.csv", "ICSA")
+    week = max(d for d in claims if d <= MOMENT)
+    now = statistics.mean(claims[week - dt.timedelta(weeks=i)] for i in range(4))
+    year_ago = statistics.mean(claims[week - dt.timedelta(weeks=52 + i)] for i in range(4))
+    assert value(book, results, "claims_year") == pytest.approx(now / year_ago - 1, rel=1e-12)
+    for series, path in (
+        ("houst", "fred/HOUST_legacyformat_Engineer194.csv"),
+        ("ttlcons", "fred/TTLCONS_Tommy-Nguyen-Stonera.csv"),
+    ):
+        values = _closes(path, series.upper())
+        last = max(d for d in values if d <= MOMENT)
+        for periods in (6, 12):
+            month = (last.year * 12 + last.month - 1) - periods
+            before = values[dt.date(month // 12, month % 12 + 1, 1)]
+            assert value(book, results, f"{series}_{periods}") == pytest.approx(values[last] / before - 1, rel=1e-12)
+    # The ICE spread is licensed and not bundled: a plain sentence, not an internal error text.
+    assert value(book, results, "hy_spread") == value(book, results, "hy_percentile")
+    assert value(book, results, "hy_spread").startswith("not in the bundled sample")
+
+
+def test_after_each_first_cut_since_1989(moment):
+    book, results = moment
+    cuts = [dt.date(1989, 6, 6), dt.date(1995, 7, 6), dt.date(1998, 9, 29), dt.date(2001, 1, 3)]
+    cuts += [dt.date(2007, 9, 18), dt.date(2019, 8, 1)]  # as of 2024-07-16 the 2024 cycle has not begun
+    assert value(book, results, "easing_count") == len(cuts)
+    sheet, ref = book.answers["easing_1"]
+    first = int(ref[1:])
+    grid = results[sheet]
+    assert [grid[(first + k, 1)] for k in range(len(cuts))] == [realdata.serial(d) for d in cuts]
+    assert grid[(first + len(cuts), 1)] == ""
+    iwm = _closes("prices/IWM_chenc319-Silverlight.csv")
+    mdy = dict(zip(*realdata.mdy(), strict=True))
+    spy = _closes("prices/SPY_chenc319-Silverlight.csv")
+
+    def after(closes, denominator, cut, h):
+        days = [d for d in sorted(closes) if d <= MOMENT and (denominator is None or d in denominator)]
+        if cut < days[0]:
+            return ""
+        start = next(i for i, d in enumerate(days) if d >= cut)
+        if start + h >= len(days):
+            return ""
+        level = [closes[d] / (denominator[d] if denominator else 1.0) for d in days]
+        return level[start + h] / level[start] - 1
+
+    blocks = [(iwm, spy, (21, 63, 126, 252)), (mdy, spy, (21, 63, 126, 252)), (spy, None, (21, 63))]
+    column = 2
+    for closes, denominator, horizons in blocks:
+        for h in horizons:
+            want = [after(closes, denominator, cut, h) for cut in cuts]
+            got = [grid[(first + k, column)] for k in range(len(cuts))]
+            for g, w in zip(got, want, strict=True):
+                assert g == "" if w == "" else g == pytest.approx(w, rel=1e-9)
+            present = [w for w in want if w != ""]
+            assert grid[(first + 10, column)] == pytest.approx(statistics.median(present), rel=1e-9)
+            assert grid[(first + 11, column)] == pytest.approx(sum(w > 0 for w in present) / len(present))
+            column += 1
+    # The 2001 cut: IWM/SPY +3.4% a month later, SPY -17.9% three months later.
+    assert grid[(first + 3, 2)] == pytest.approx(0.0341, abs=5e-5)
+    assert grid[(first + 3, 11)] == pytest.approx(-0.1789, abs=5e-5)

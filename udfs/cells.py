@@ -341,6 +341,16 @@ def _event_series(prices: Arg, dates: Arg, denominator: Arg) -> tuple[np.ndarray
     return observed[0].values / observed[1].values, serials.values
 
 
+def _first_column(table: Arg) -> Arg:
+    """The first column of a table of two or more rows and columns (EASING_CYCLES' spill); anything else as is."""
+    if isinstance(table, np.ndarray):
+        return table[:, 0] if table.ndim == 2 and min(table.shape) > 1 else table
+    rows = table if isinstance(table, (list, tuple)) else ()
+    if len(rows) > 1 and all(isinstance(row, (list, tuple)) and len(row) > 1 for row in rows):
+        return [row[0] for row in rows]
+    return table
+
+
 @cell_function
 def EVENT_RETURNS(
     prices: Arg, dates: Arg, events: Arg, horizons: Arg = "21,63,126,252", denominator: Arg = None
@@ -348,7 +358,7 @@ def EVENT_RETURNS(
     """Spills, for each event date, the return over each horizon from the first close on or after it (of
     prices/denominator when a denominator is given), then the median and share positive: what followed?"""
     values, serials = _event_series(prices, dates, denominator)
-    days = to_serials(events, "events")
+    days = to_serials(_first_column(events), "events")
     return policy.event_returns(values, serials, days[~np.isnan(days)], _horizons(horizons))
 
 

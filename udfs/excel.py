@@ -330,7 +330,7 @@ def EASING_CYCLES(
 @xw.func(category=CATEGORY)
 @_series("prices", PRICES)
 @_series("dates", DATES)
-@_series("events", "Event dates, one column or row (e.g. the first column of EASING_CYCLES); blanks are skipped.")
+@_series("events", "Event dates, one column or row; or a table such as EASING_CYCLES(...), whose first column is used.")
 @_plain_arg(
     "horizons",
     'Observations after each event to measure, as text like "21,63" or a range of whole numbers. '
