@@ -122,7 +122,11 @@ def test_headless_values_match_independent_computations(moment):
     assert value(book, results, "t10y2y_spread") == -0.26
     assert value(book, results, "t10y2y_curve_state") == "INVERTED"
     assert value(book, results, "t10y2y_curve_since") == realdata.serial(dt.date(2022, 7, 6))
-    assert value(book, results, "sahm") == pytest.approx(0.50, abs=1e-9)
+    # Replaying 2024-07-16 uses what was published by then: June's unemployment, not July's (out 2024-08-02).
+    _, rates = realdata.until(*realdata.unrate(), dt.date(2024, 6, 1))
+    means = [statistics.mean(rates[t - 2 : t + 1]) for t in range(2, len(rates))]
+    assert value(book, results, "sahm") == pytest.approx(means[-1] - min(means[-13:-1]), abs=1e-9)
+    assert round(value(book, results, "sahm"), 2) == 0.43
     # The long MDY (1995-2025) reaches the newsletter's day: 530.92 -> 568.92 from 2024-07-08 (SOURCES.md).
     assert value(book, results, "mdy_data_to") == realdata.serial(MOMENT)
     assert value(book, results, "mdy_close") == pytest.approx(568.92, abs=1e-4)
@@ -167,7 +171,7 @@ def test_written_workbook_keeps_formulas_names_and_tables(files):
     assert workbook["Dashboard"]["B6"].value == "=RALLY_RETURN(IWM,6)"
     assert "AS_OF" in workbook.defined_names
     assert workbook.defined_names["IWM"].attr_text == "INDEX(ALL_IWM,1):INDEX(ALL_IWM,PRICE_ROW)"
-    assert set(workbook["Macro"].tables) == {"MonthlyTable", "WeeklyTable", "SpreadTable"}
+    assert set(workbook["Macro"].tables) == {"MonthlyTable", "ActivityTable", "WeeklyTable", "SpreadTable"}
     # MAXIFS is newer than Excel 2007: it must carry _xlfn. in the file or Excel shows #NAME?.
     assert any("_xlfn.MAXIFS(" in str(c.value) for row in workbook["Dashboard"].iter_rows() for c in row)
 
@@ -312,13 +316,17 @@ def test_macro_changes_and_the_missing_high_yield_spread(moment):
     book, results = moment
     months, unrate = realdata.unrate()
     by_month = dict(zip(months, unrate, strict=True))
-    latest = max(d for d in months if d <= MOMENT and by_month[d] is not None)
+    # Only what was published by the as-of day: a month 38 days after its 1st, claims 5 days after the week,
+    # housing starts 50 and construction spending 65 days after the 1st.
+    latest = max(d for d in months if d + dt.timedelta(days=38) <= MOMENT and by_month[d] is not None)
+    assert latest == dt.date(2024, 6, 1)
     assert value(book, results, "unrate_month") == realdata.serial(latest)
     earlier = dt.date(latest.year, latest.month - 3, 1)
     assert value(book, results, "unrate_quarter") == pytest.approx(by_month[latest] / by_month[earlier] - 1)
     assert value(book, results, "unrate_quarter_pp") == pytest.approx(by_month[latest] - by_month[earlier])
     claims = _closes("fred/ICSA_rellethy.csv", "ICSA")
-    week = max(d for d in claims if d <= MOMENT)
+    week = max(d for d in claims if d + dt.timedelta(days=5) <= MOMENT)
+    assert week == dt.date(2024, 7, 6)
     now = statistics.mean(claims[week - dt.timedelta(weeks=i)] for i in range(4))
     year_ago = statistics.mean(claims[week - dt.timedelta(weeks=52 + i)] for i in range(4))
     assert value(book, results, "claims_year") == pytest.approx(now / year_ago - 1, rel=1e-12)
@@ -327,7 +335,9 @@ def test_macro_changes_and_the_missing_high_yield_spread(moment):
         ("ttlcons", "fred/TTLCONS_Tommy-Nguyen-Stonera.csv"),
     ):
         values = _closes(path, series.upper())
-        last = max(d for d in values if d <= MOMENT)
+        # Both live in one table, whose rows are known once the later of the two is out (65 days).
+        last = max(d for d in values if d + dt.timedelta(days=65) <= MOMENT)
+        assert last == dt.date(2024, 5, 1)
         for periods in (6, 12):
             month = (last.year * 12 + last.month - 1) - periods
             before = values[dt.date(month // 12, month % 12 + 1, 1)]

@@ -39,6 +39,9 @@ class Source:
     label: str = ""  # what it is, in words (provenance lines, the Methods sheet)
     frequency: str = "daily"  # "daily", "weekly" or "monthly"
     number_format: str = "0.00"
+    # Calendar days after its date until an observation is published (so known to a replay of a past day).
+    # Conservative: never before the release. Market closes 0; see the catalogue below for each series.
+    published_days: int = 0
 
     @property
     def defined_name(self) -> str:
@@ -62,7 +65,7 @@ def _price(id_: str, column: str, stooq: str | None, label: str, keyed: bool = T
 _SHEET_OF_TABLE = {"RatesTable": "Rates", "PolicyTable": "Rates"}
 
 
-def _fred(id_: str, table: str, fallback: str, label: str, **layout: str) -> Source:
+def _fred(id_: str, table: str, fallback: str, label: str, **layout: str | int) -> Source:
     sheet = _SHEET_OF_TABLE.get(table, "Macro")
     chain = (VendorSymbol("fred", id_), VendorSymbol(fallback, id_))
     return Source(id_, chain, sheet, id_, table=table, label=label, **layout)
@@ -99,30 +102,68 @@ CATALOGUE: tuple[Source, ...] = (
     _fred("DGS2", "RatesTable", "treasury", "2-year Treasury yield, %", name="DGS2_"),
     # Fed policy rates, daily on every calendar day: the effective rate, the target (to 2008-12-15) and the upper
     # end of the target range (from 2008-12-16). FRED's keyless download first, the FRED API as the fallback.
-    _fred("DFF", "PolicyTable", "fred_api", "effective federal funds rate, %"),
+    # DFF is published the next business day (exact for a replay of a trading day; the target the day it changes).
+    _fred("DFF", "PolicyTable", "fred_api", "effective federal funds rate, %", published_days=1),
     _fred("DFEDTAR", "PolicyTable", "fred_api", "federal funds target rate (to 2008), %", number_format="0.0000"),
     _fred("DFEDTARU", "PolicyTable", "fred_api", "federal funds target range, upper limit (from 2008), %"),
     # No keyless second source exists for these; the FRED API needs the user's key.
-    _fred("UNRATE", "MonthlyTable", "fred_api", "unemployment rate, %", frequency="monthly", number_format="0.0"),
-    _fred("FEDFUNDS", "MonthlyTable", "fred_api", "effective federal funds rate, monthly mean, %", frequency="monthly"),
+    # BLS publishes a month in the first week or so of the next one (July 2024 on 2024-08-02): 38 days after the
+    # 1st covers every release; the monthly mean of DFF comes out on the next month's first business day.
+    _fred(
+        "UNRATE",
+        "MonthlyTable",
+        "fred_api",
+        "unemployment rate, %",
+        frequency="monthly",
+        number_format="0.0",
+        published_days=38,
+    ),
+    _fred(
+        "FEDFUNDS",
+        "MonthlyTable",
+        "fred_api",
+        "effective federal funds rate, monthly mean, %",
+        frequency="monthly",
+        published_days=34,
+    ),
+    # Census: housing starts about the 17th of the next month, construction spending the first business day of the
+    # month after that (May 2024 on 2024-07-01): 65 days after the 1st.
     _fred(
         "HOUST",
-        "MonthlyTable",
+        "ActivityTable",
         "fred_api",
         "housing starts, thousands, SAAR",
         frequency="monthly",
         number_format="#,##0",
+        published_days=50,
     ),
     _fred(
         "TTLCONS",
-        "MonthlyTable",
+        "ActivityTable",
         "fred_api",
         "total construction spending, USD millions, SAAR",
         frequency="monthly",
         number_format="#,##0",
+        published_days=65,
     ),
-    _fred("ICSA", "WeeklyTable", "fred_api", "initial jobless claims", frequency="weekly", number_format="#,##0"),
-    _fred("BAMLH0A0HYM2", "SpreadTable", "fred_api", "ICE BofA US high-yield spread, pp", name="HY_SPREAD"),
+    # Claims for the week ending Saturday come out on Thursday, five days later.
+    _fred(
+        "ICSA",
+        "WeeklyTable",
+        "fred_api",
+        "initial jobless claims",
+        frequency="weekly",
+        number_format="#,##0",
+        published_days=5,
+    ),
+    _fred(
+        "BAMLH0A0HYM2",
+        "SpreadTable",
+        "fred_api",
+        "ICE BofA US high-yield spread, pp",
+        name="HY_SPREAD",
+        published_days=1,
+    ),
 )
 
 

@@ -169,19 +169,21 @@ NEWSLETTER_SECTIONS: tuple[Section, ...] = (
                 "=PERIOD_CHANGE(ICSA,WEEK_DATES,4,4)",
                 PCT1,
             ),
-            Answer("houst_month", "Latest housing-starts month", '=MAXIFS(MONTH_DATES,HOUST,">0")', DATE_FORMAT),
-            Answer("houst_6", "Housing starts: change over 6 months", "=PERIOD_CHANGE(HOUST,MONTH_DATES,6)", PCT1),
-            Answer("houst_12", "Housing starts: change over 12 months", "=PERIOD_CHANGE(HOUST,MONTH_DATES,12)", PCT1),
+            Answer("houst_month", "Latest housing-starts month", '=MAXIFS(ACTIVITY_DATES,HOUST,">0")', DATE_FORMAT),
+            Answer("houst_6", "Housing starts: change over 6 months", "=PERIOD_CHANGE(HOUST,ACTIVITY_DATES,6)", PCT1),
+            Answer(
+                "houst_12", "Housing starts: change over 12 months", "=PERIOD_CHANGE(HOUST,ACTIVITY_DATES,12)", PCT1
+            ),
             Answer(
                 "ttlcons_6",
                 "Construction spending: change over 6 months",
-                "=PERIOD_CHANGE(TTLCONS,MONTH_DATES,6)",
+                "=PERIOD_CHANGE(TTLCONS,ACTIVITY_DATES,6)",
                 PCT1,
             ),
             Answer(
                 "ttlcons_12",
                 "Construction spending: change over 12 months",
-                "=PERIOD_CHANGE(TTLCONS,MONTH_DATES,12)",
+                "=PERIOD_CHANGE(TTLCONS,ACTIVITY_DATES,12)",
                 PCT1,
             ),
             Answer(
