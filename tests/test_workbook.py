@@ -167,7 +167,7 @@ def test_chart_data_covers_the_year_to_the_as_of_date(moment):
 def test_written_workbook_keeps_formulas_names_and_tables(files):
     live, _ = files
     workbook = load_workbook(live)
-    assert workbook.sheetnames == ["Dashboard", "Prices", "Rates", "Macro", "Sources", "Log", "Methods"]
+    assert workbook.sheetnames == ["Dashboard", "Claims", "Prices", "Rates", "Macro", "Sources", "Log", "Methods"]
     assert workbook["Dashboard"]["B6"].value == "=RALLY_RETURN(IWM,6)"
     assert "AS_OF" in workbook.defined_names
     assert workbook.defined_names["IWM"].attr_text == "INDEX(ALL_IWM,1):INDEX(ALL_IWM,PRICE_ROW)"
@@ -246,7 +246,16 @@ def test_export_leaves_keys_hidden_sheets_vba_and_people_behind(lived_with, coll
         assert not any("vbaProject" in name for name in archive.namelist())
     for secret in (b"abcdef0123456789", b"Jane", b"jane", b"xlwings.conf", b"Scratch", b"private notes", b"Users"):
         assert secret not in blob
-    assert colleague_workbook.sheetnames == ["Dashboard", "Prices", "Rates", "Macro", "Sources", "Log", "Methods"]
+    assert colleague_workbook.sheetnames == [
+        "Dashboard",
+        "Claims",
+        "Prices",
+        "Rates",
+        "Macro",
+        "Sources",
+        "Log",
+        "Methods",
+    ]
 
 
 def test_a_workbook_edited_in_excel_exports_its_own_data(colleague_view):
@@ -386,3 +395,32 @@ def test_after_each_first_cut_since_1989(moment):
     # The 2001 cut: IWM/SPY +3.4% a month later, SPY -17.9% three months later.
     assert grid[(first + 3, 2)] == pytest.approx(0.0341, abs=5e-5)
     assert grid[(first + 3, 11)] == pytest.approx(-0.1789, abs=5e-5)
+
+
+def test_claims_sheet_measures_each_sentence_with_ordinary_formulas(moment, files):
+    book, results = moment
+    claims = book.sheet("Claims")
+    assert claims.cells[(4, 1)].value == "Newsletter sentence"
+    # Each claim's measured number is a Lazarus formula, shown as text beside it.
+    for key in ("unemployment_q2", "broader_market", "small_caps_after_cuts"):
+        _, ref = book.answers[f"claim_{key}"]
+        column, row = coordinate_from_string(ref)
+        cell = claims.cells[(row, column_index_from_string(column))]
+        assert cell.is_formula and cell.value == "=" + claims.cells[(row, 3)].value
+    # Unemployment in Q2 2024 (June against March, today's vintage): 4.1 / 3.9 - 1 = 5.1%, not 11%.
+    assert value(book, results, "claim_unemployment_q2") == pytest.approx(4.1 / 3.9 - 1, rel=1e-12)
+    assert value(book, results, "verdict_unemployment_q2") == "DISAGREES"
+    # RSP/SPY 0.29535 -> 0.30399 (SOURCES.md): a broader market.
+    assert value(book, results, "claim_broader_market") == pytest.approx(0.30399 / 0.29535 - 1, abs=3e-5)
+    assert value(book, results, "verdict_broader_market") == "AGREES"
+    # The same numbers as the Dashboard's easing-cycle table (share up six months after, median SPY a month after).
+    sheet, ref = book.answers["easing_1"]
+    first = int(ref[1:])
+    assert value(book, results, "claim_small_caps_after_cuts") == results[sheet][(first + 11, 4)]
+    assert value(book, results, "claim_mid_caps_after_cuts") == results[sheet][(first + 11, 8)]
+    assert value(book, results, "claim_selloff_after_cuts") == results[sheet][(first + 10, 10)]
+    assert value(book, results, "verdict_credit_calm") == "NO DATA"
+    # The colleague copy carries the sheet as values.
+    workbook = load_workbook(files[1])
+    assert "Claims" in workbook.sheetnames
+    assert workbook["Claims"]["F8"].value == "DISAGREES"

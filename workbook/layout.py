@@ -6,12 +6,13 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from workbook.catalogue import CATALOGUE, source_rows
+from workbook.claims import add_claims_sheet
 from workbook.dashboard import add_dashboard
 from workbook.data_sheets import Series, add_data_sheets
 from workbook.info_sheets import add_info_sheets
 from workbook.model import Book
 
-SHEET_ORDER = ("Dashboard", "Prices", "Rates", "Macro", "Sources", "Log", "Methods")
+SHEET_ORDER = ("Dashboard", "Claims", "Prices", "Rates", "Macro", "Sources", "Log", "Methods")
 
 
 def build_book(
@@ -25,6 +26,7 @@ def build_book(
     book = Book(sheets=[])
     add_data_sheets(book, data)
     add_dashboard(book, as_of)
+    add_claims_sheet(book)
     add_info_sheets(book, sources if sources is not None else source_rows(CATALOGUE)[1:], log_rows, provenance, as_of)
     book.sheets.sort(key=lambda sheet: SHEET_ORDER.index(sheet.name))
     return book

@@ -18,6 +18,7 @@ from addin.pipeline.workbook_data import offline_data
 from udfs.inputs import date_to_serial, serial_to_date
 from udfs.reports import ANALOG_HORIZONS, analog_header
 from workbook import engine
+from workbook.claims import CLAIMS
 from workbook.dashboard import (
     ANALOGS_SHOWN,
     EASING_SHOWN,
@@ -113,6 +114,15 @@ def print_newsletter(book: Book, results: Mapping, write: Callable[[str], None] 
             continue
         first = formatted(row[0], "yyyy-mm-dd") if k < EASING_SHOWN else row[0]
         write("  " + f"{first:>12}" + "".join(f"{formatted(v, '0.0%'):>12}" for v in row[1:]))
+
+
+def print_claims(book: Book, results: Mapping, write: Callable[[str], None] = print) -> None:
+    """The Claims sheet: each sentence, its measured number and the verdict."""
+    write("\nThe newsletter's claims, measured")
+    for claim in CLAIMS:
+        measured = formatted(_value(results, book, f"claim_{claim.key}"), claim.number_format)
+        verdict = formatted(_value(results, book, f"verdict_{claim.key}"), "@")
+        write(f"  {claim.sentence[:78]:<78} {measured:>10}  {verdict}")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
