@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workbook.dashboard import EASING, NO_HY_SPREAD
+from workbook.dashboard import EASING
 from workbook.model import Book, Sheet
 
 SHEET = "Claims"
 HEADER = ["Newsletter sentence", "Its number", "Lazarus formula", "Measured", "Verdict rule", "Verdict"]
 FIRST_ROW = 5
+NO_HY_SPREAD_SHORT = "not bundled: lazarus refresh"  # the ICE spread is licensed data
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ CLAIMS: tuple[Claim, ...] = (
         "credit_calm",
         "Corporate credit spreads do not yet herald stress (high-yield spread percentile)",
         None,
-        f'IF(IFERROR(COUNT(HY_SPREAD),0)<2,"{NO_HY_SPREAD}",PERCENTILE_RANK(HY_SPREAD))',
+        f'IF(IFERROR(COUNT(HY_SPREAD),0)<2,"{NO_HY_SPREAD_SHORT}",PERCENTILE_RANK(HY_SPREAD))',
         "below the 80th percentile of its history",
         _sign("<0.8"),
     ),

@@ -128,7 +128,7 @@ SECTIONS: tuple[Section, ...] = (
 
 NEWSLETTER_SECTIONS: tuple[Section, ...] = (
     Section(
-        "Sector rotation and breadth: six-day change against SPY",
+        "Rotation and breadth, against SPY",
         ("XLF", "XLRE", "RSP"),
         (
             Answer("six_day", "Six-day return", "=RALLY_RETURN({t},6)", PCT),
@@ -262,8 +262,8 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> int:
         column += len(horizons)
     sheet.put(last + 1, 1, "Median", style="label")
     sheet.put(last + 2, 1, "Share positive", style="label")
-    for letter in "GHIJK":
-        sheet.widths.setdefault(letter, 12)
+    for letter in "BCDEFGHIJK":
+        sheet.widths[letter] = 13
     return last + 4
 
 
