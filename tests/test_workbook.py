@@ -119,6 +119,7 @@ def test_headless_values_match_independent_computations(moment):
     assert value(book, results, "iwm_close") == pytest.approx(224.600006)
     assert value(book, results, "iwm_drawdown") == pytest.approx(iwm[-1] / max(iwm) - 1, abs=1e-12)
     assert value(book, results, "iwc_state") == "NEW HIGH"
+    assert value(book, results, "mdy_state") == "NEW HIGH"  # 568.92, above every earlier close
     assert value(book, results, "t10y2y_spread") == -0.26
     assert value(book, results, "t10y2y_curve_state") == "INVERTED"
     assert value(book, results, "t10y2y_curve_since") == realdata.serial(dt.date(2022, 7, 6))

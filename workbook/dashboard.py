@@ -94,7 +94,13 @@ SECTIONS: tuple[Section, ...] = (
             Answer("close", "Latest close", "=INDEX({t},MATCH({col}{data_to},PRICE_DATES,0))", PRICE),
             Answer("drawdown", "Drawdown from the high", "=DRAWDOWN({t})", PCT),
             Answer("bear_line", "Bear-market line (20% below the high)", "=BEAR_LINE({t},0.2)", PRICE),
-            Answer("state", "Market state", "=MARKET_STATE({t})", "@"),
+            # Honest numbers: a series that stopped more than a week before the as-of date has no market state.
+            Answer(
+                "state",
+                "Market state",
+                '=IF(AS_OF-{col}{data_to}>7,"stale since "&TEXT({col}{data_to},"yyyy-mm-dd"),MARKET_STATE({t}))',
+                "@",
+            ),
         ),
     ),
     Section(
@@ -157,6 +163,7 @@ NEWSLETTER_SECTIONS: tuple[Section, ...] = (
                 "=PERIOD_CHANGE(UNRATE,MONTH_DATES,3,1,1)",
                 "0.00",
             ),
+            Answer("claims_week", "Latest claims week", '=MAXIFS(WEEK_DATES,ICSA,">0")', DATE_FORMAT),
             Answer(
                 "claims_year",
                 "Initial claims, 4-week average vs a year earlier",
@@ -352,6 +359,8 @@ def _analog_grid(book: Book, sheet: Sheet, row: int) -> int:
     sheet.put(row, 1, "IWM: after six-day moves like this one, did the rally have legs?", style="heading")
     sheet.put(row + 1, 1, "Earlier episodes (or why there are none)", style="label")
     sheet.put(row + 1, 2, f"=IF({ANALOG_ROWS}<4,{ANALOGS},{ANALOG_ROWS}-3)", COUNT)
+    last_shown = f'=IF({ANALOG_ROWS}-3>{ANALOGS_SHOWN},"the last {ANALOGS_SHOWN} are shown","")'
+    sheet.put(row + 1, 3, last_shown, style="note")
     book.answers["analog_count"] = (SHEET, f"B{row + 1}")
     sheet.put_row(row + 2, analog_header(ANALOG_HORIZONS), style="header")
     for k in range(1, ANALOGS_SHOWN + 3):

@@ -71,7 +71,10 @@ def print_answers(book: Book, results: Mapping, write: Callable[[str], None] = p
     write(f"\n=== Dashboard as of {formatted(as_of, 'yyyy-mm-dd')} ===")
     _print_sections(book, results, SECTIONS, write)
     write("\nIWM: after six-day moves like this one, did the rally have legs?")
-    write(f"  earlier episodes: {formatted(_value(results, book, 'analog_count'), '0')}")
+    count = _value(results, book, "analog_count")
+    more = isinstance(count, (int, float)) and count > ANALOGS_SHOWN
+    shown_note = f" (the last {ANALOGS_SHOWN} are shown)" if more else ""
+    write(f"  earlier episodes: {formatted(count, '0')}{shown_note}")
     header = analog_header(ANALOG_HORIZONS)
     write("  " + "".join(f"{h:>12}" for h in header))
     _, ref = book.answers["analog_1"]
@@ -114,6 +117,7 @@ def print_newsletter(book: Book, results: Mapping, write: Callable[[str], None] 
             continue
         first = formatted(row[0], "yyyy-mm-dd") if k < EASING_SHOWN else row[0]
         write("  " + f"{first:>12}" + "".join(f"{formatted(v, '0.0%'):>12}" for v in row[1:]))
+    print_claims(book, results, write)
 
 
 def print_claims(book: Book, results: Mapping, write: Callable[[str], None] = print) -> None:
