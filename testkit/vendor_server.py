@@ -111,7 +111,7 @@ def load_price_csv(path: Path) -> list[Bar]:
                     float(row["high"]),
                     float(row["low"]),
                     float(row["close"]),
-                    float(row["adj_close"]),
+                    float(row["adj_close"] if "adj_close" in row else row["adjclose"]),
                     int(float(row["volume"])),
                 )
             )
@@ -365,11 +365,11 @@ class VendorServer:
         return "unknown", (404, b"not found", "text/plain")
 
 
-# --- the newsletter's 13 sources from real data -------------------------------------------------------------
+# --- the newsletter's sources from real data -------------------------------------------------------------
 
 
 def load_newsletter_data(server: VendorServer) -> None:
-    """Fill ``server`` with real histories for the 13 default sources (see tests/data/SOURCES.md).
+    """Fill ``server`` with real histories for every default source (see tests/data/SOURCES.md).
 
     ^RUT and ^GSPC have no real history in the repo, so the independent legacy IWM and SPY downloads
     (xjcarter/data, 2000–2022) stand in for them: real bars of realistic size, under the index symbols.
@@ -389,6 +389,10 @@ def _newsletter_histories() -> tuple[dict[str, tuple[Bar, ...]], dict[str, tuple
         "SPY": load_price_csv(prices / "SPY_chenc319-Silverlight.csv"),
         "IWC": load_price_csv(prices / "IWC_2024_alm0421.csv"),
         "MDY": load_price_csv(prices / "legacy_2000_2022" / "MDY_xjcarter-data.csv"),
+        "XLF": load_price_csv(prices / "XLF_chenc319-Silverlight.csv"),
+        "XLRE": load_price_csv(prices / "XLRE_chenc319-Silverlight.csv"),
+        "IYR": load_price_csv(prices / "IYR_taeheon-kong-etf-app.csv"),
+        "RSP": load_price_csv(prices / "RSP_taeheon-kong-etf-app.csv"),
         "^RUT": load_price_csv(prices / "legacy_2000_2022" / "IWM_xjcarter-data.csv"),
         "^GSPC": load_price_csv(prices / "legacy_2000_2022" / "SPY_xjcarter-data.csv"),
     }
@@ -399,6 +403,12 @@ def _newsletter_histories() -> tuple[dict[str, tuple[Bar, ...]], dict[str, tuple
         "DGS2": load_fred_csv(fred_dir / "DGS2_matemadrigal.csv"),
         "UNRATE": load_fred_csv(fred_dir / "UNRATE_granite-tsfm.csv"),
         "ICSA": load_fred_csv(fred_dir / "ICSA_rellethy.csv"),
+        "DFF": load_fred_csv(fred_dir / "DFF_RayaneTroudi.csv"),
+        "DFEDTAR": load_fred_csv(fred_dir / "DFEDTAR_mihikabairathi.csv"),
+        "DFEDTARU": load_fred_csv(fred_dir / "DFEDTARU_mihikabairathi.csv"),
+        "FEDFUNDS": load_fred_csv(fred_dir / "FEDFUNDS_taeheon-kong-etf-app.csv"),
+        "HOUST": load_fred_csv(fred_dir / "HOUST_legacyformat_Engineer194.csv"),
+        "TTLCONS": load_fred_csv(fred_dir / "TTLCONS_Tommy-Nguyen-Stonera.csv"),
         "BAMLH0A0HYM2": load_fred_csv(FIXTURES / "fred" / "fredgraph_BAMLH0A0HYM2_modern_2024-07-01_10.csv"),
     }
     api = json.loads(fixture("fred/fred_api_series_observations_T10Y3M_2023-01-01_2023-06-06.json"))

@@ -40,6 +40,28 @@ def unrate() -> tuple[list[dt.date], list[float | None]]:
     return read("fred/UNRATE_granite-tsfm.csv", "UNRATE")
 
 
+def columns(relative: str, date_index: int, value_index: int) -> tuple[list[dt.date], list[float | None]]:
+    """Dates and values of one CSV by column position, keeping only rows that start with a date (skips the extra
+    header rows of a yfinance MultiIndex file such as MDY_jmlestevez)."""
+    with open(DATA / relative, newline="") as handle:
+        rows = [row for row in csv.reader(handle) if row and row[0][:1].isdigit()]
+    dates = [dt.date.fromisoformat(row[date_index][:10]) for row in rows]
+    values = [None if row[value_index].strip() in ("", ".") else float(row[value_index]) for row in rows]
+    return dates, values
+
+
+def mdy() -> tuple[list[dt.date], list[float | None]]:
+    """MDY raw closes 1995-2025 (the third column, "Close"; the second is the adjusted close)."""
+    return columns("prices/MDY_jmlestevez-taa-dashboard.csv", 0, 2)
+
+
+def policy_rate() -> tuple[list[dt.date], list[float | None]]:
+    """The Fed's target: DFEDTAR to 2008-12-15, then the upper limit of the range, DFEDTARU."""
+    old_dates, old_values = read("fred/DFEDTAR_mihikabairathi.csv", "DFEDTAR")
+    new_dates, new_values = read("fred/DFEDTARU_mihikabairathi.csv", "DFEDTARU")
+    return old_dates + new_dates, old_values + new_values
+
+
 def until(dates: list[dt.date], values: list, day: dt.date) -> tuple[list[dt.date], list]:
     """The series cut after `day` (inclusive), as if today were `day`."""
     end = dates.index(day) + 1

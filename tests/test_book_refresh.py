@@ -93,7 +93,8 @@ def refreshed_copy(first_refresh, server, tmp_path):
 def test_refresh_fills_every_table_points_the_names_at_the_new_rows_and_logs(first_refresh):
     _, writer, result = first_refresh
     prices = writer.tables["PricesTable"]
-    assert list(prices.columns) == ["Date", "IWM", "SPY", "IWC", "MDY", "RUT", "GSPC"]
+    sectors = ["XLF", "XLRE", "IYR", "RSP", "IWC_ADJ"]
+    assert list(prices.columns) == ["Date", "IWM", "SPY", "IWC", "MDY", *sectors, "RUT", "GSPC"]
     row = prices[prices["Date"] == dt.date(2024, 7, 8)].iloc[0]
     assert row["IWM"] == pytest.approx(202.28, abs=1e-5) and row["SPY"] == pytest.approx(555.28, abs=1e-4)
     assert writer.names["ALL_IWM"] == f"Prices!$B$2:$B${len(prices) + 1}"
@@ -110,8 +111,9 @@ def test_refresh_fills_every_table_points_the_names_at_the_new_rows_and_logs(fir
 def test_refresh_this_sheet_touches_only_that_sheets_sources_and_tables(server, tmp_path):
     writer = TableWriter()
     result = run(server, tmp_path, writer, sheet="Rates")
-    assert [s.source_id for s in result.report.statuses] == ["T10Y2Y", "T10Y3M", "DGS10", "DGS2"]
-    assert result.tables == ["RatesTable"] and "PricesTable" not in writer.tables
+    rates = ["T10Y2Y", "T10Y3M", "DGS10", "DGS2", "DFF", "DFEDTAR", "DFEDTARU"]
+    assert [s.source_id for s in result.report.statuses] == rates
+    assert result.tables == ["RatesTable", "PolicyTable"] and "PricesTable" not in writer.tables
     with pytest.raises(ValueError, match="No source on the Sources sheet writes to the sheet 'Dashboard'"):
         run(server, tmp_path, writer, sheet="Dashboard")
 

@@ -36,3 +36,11 @@ def test_the_demo_prints_the_dashboard_of_the_newsletters_day(tmp_path, capsys):
     line = next(line for line in out.splitlines() if line.strip().startswith("Six-day return"))
     assert f"{six_day:.2%}" in line.split("|")[0]
     assert (tmp_path / "lazarus.xlsx").is_file() and (tmp_path / "lazarus (for colleagues).xlsx").is_file()
+    # The rest of the newsletter, for both days; honest numbers on the latest one.
+    latest = out.split("=== Dashboard as of 2025-09-25 ===")[1]
+    assert "earlier episodes: 11 (the last 10 are shown)" in out
+    assert "stale since 2024-12-31" in latest  # the bundled raw IWC ends with 2024
+    assert "stale since" not in out.split("=== Dashboard as of 2025-09-25 ===")[0]
+    assert "The newsletter's claims, measured" in out
+    cuts = [line.split()[0] for line in latest.splitlines() if line.strip()[:4] in ("1989", "1995", "2001", "2024")]
+    assert cuts == ["1989-06-06", "1995-07-06", "2001-01-03", "2024-09-19"]

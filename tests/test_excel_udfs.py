@@ -71,7 +71,16 @@ SPILLS = {
     "RATIO_SERIES",
     "LAST_ROWS",
 }
+# Issue 13: policy, what followed, change over a period.
+SPEC.update(
+    {
+        "EASING_CYCLES": "rates, dates, [more_rates], [since], [quiet_days=183], [min_step=0.25]",
+        "EVENT_RETURNS": 'prices, dates, events, [horizons="21,63,126,252"], [denominator]',
+        "PERIOD_CHANGE": "values, dates, periods, [average=1], [difference=False]",  # FALSE in SPEC.md
+    }
+)
 SERIES_ARGS = {"prices", "dates", "numerator", "denominator", "spread", "unemployment", "values"}
+SERIES_ARGS |= {"rates", "more_rates", "events"}
 
 
 def spec_args(name: str) -> list[tuple[str, bool, Any]]:
@@ -385,6 +394,53 @@ def per_cell_of(column: tuple[tuple[Any, ...], ...]) -> np.ndarray:
 
 
 CASES = _cases()
+
+
+def _issue13_cases() -> dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]]:
+    """EASING_CYCLES, EVENT_RETURNS and PERIOD_CHANGE on real data through call_udf."""
+    m = MISSING
+    old_days, old = read("fred/DFEDTAR_mihikabairathi.csv", "DFEDTAR")
+    new_days, new = read("fred/DFEDTARU_mihikabairathi.csv", "DFEDTARU")
+    days = old_days + new_days
+    first, second = old + [None] * len(new), [None] * len(old) + new
+    spoil = {100: None, 200: "n/a", 300: NA}  # missing days in 1983: no move is lost
+    target_com = com_column(dirty(first, spoil), "DFEDTAR")
+    more_com = com_column(second, "DFEDTARU")
+    days_com = com_column([com_date(d) for d in days], "Date")
+    since = serial(dt.date(1989, 1, 1))
+    clean_first = [None if i in spoil else v for i, v in enumerate(first)]
+    clean_days = [serial(d) for d in days]
+
+    iwm_days, iwm_closes = until(*IWM, "2025-09-26")
+    spy_by_day = dict(zip(*SPY, strict=True))
+    spy_closes = [spy_by_day.get(day) for day in iwm_days]
+    iwm_spoil = spoiled(len(iwm_closes))
+    events = [dt.date(2001, 1, 3), dt.date(2007, 9, 18), dt.date(2019, 8, 1), dt.date(2024, 9, 19)]
+    events_com = com_column([com_date(d) for d in events], "First cut")
+    iwm_com = com_column(dirty(iwm_closes, iwm_spoil), "IWM")
+    spy_com = com_column(spy_closes, "SPY")
+    iwm_days_com = com_column([com_date(d) for d in iwm_days], "Date")
+    clean_iwm = [None if i in iwm_spoil else v for i, v in enumerate(iwm_closes)]
+    iwm_serials = [serial(d) for d in iwm_days]
+
+    months, rates = UNRATE
+    rates_com = com_column([NA if i == 400 else r for i, r in enumerate(rates)], "UNRATE")
+    months_com = com_column([com_date(d) for d in months], "observation_date")
+    rates_clean = [None if i == 400 else r for i, r in enumerate(rates)]
+    return {
+        "EASING_CYCLES": (
+            (target_com, days_com, more_com, since, m, m),
+            (clean_first, clean_days, second, since, 183, 0.25),
+        ),
+        "EVENT_RETURNS": (
+            (iwm_com, iwm_days_com, events_com, "21,63,126", spy_com),
+            (clean_iwm, iwm_serials, [serial(d) for d in events], "21,63,126", spy_closes),
+        ),
+        "PERIOD_CHANGE": ((rates_com, months_com, 3.0, m, m), (rates_clean, [serial(d) for d in months], 3, 1, False)),
+    }
+
+
+CASES.update(_issue13_cases())
 
 
 @pytest.mark.parametrize("name", list(SPEC))

@@ -71,12 +71,24 @@ def test_libreoffice_shows_the_dashboards_numbers(pdf):
         "INVERTED",
         "2022-07-06",
         "NEW HIGH",
-        "CORRECTION",
-        "0.50",
+        "0.43",  # the Sahm rule on June 2024, the last month published by 2024-07-16
         "2020-04-29",
         "Share positive",
     ):
         assert expected in page, expected
+
+
+def test_the_claims_sheet_and_the_rest_of_the_newsletter_are_printed(pdf):
+    everything = _text(pdf)
+    for expected in (
+        "Unemployment rate up 11% in Q2",
+        "PERIOD_CHANGE(UNRATE,MONTH_DATES,3)",
+        "DISAGREES",
+        "AGREES",
+        "2001-01-03",  # a first cut in the easing-cycle table
+        "2.93%",  # RSP/SPY over six days: 0.29535 -> 0.30399
+    ):
+        assert expected in everything, expected
 
 
 def test_no_cell_shows_an_error(pdf):

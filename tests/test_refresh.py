@@ -236,8 +236,8 @@ def test_sources_load_from_csv_and_json_in_the_sources_sheet_shape(tmp_path):
     (dgs2,) = load_sources(json_file)
     assert dgs2.chain == (VendorSymbol("fred", "DGS2"),)
     assert (dgs2.sheet, dgs2.column, dgs2.table, dgs2.defined_name) == ("Rates", "DGS2", "RatesTable", "DGS2_")
-    json_file.write_text(json.dumps([{"id": "XLF", "vendors": "yahoo:XLF"}]))
-    assert load_sources(json_file) == [Source("XLF", (VendorSymbol("yahoo", "XLF"),), "Prices", "XLF")]
+    json_file.write_text(json.dumps([{"id": "XLK", "vendors": "yahoo:XLK"}]))
+    assert load_sources(json_file) == [Source("XLK", (VendorSymbol("yahoo", "XLK"),), "Prices", "XLK")]
     bad = tmp_path / "bad.csv"
     bad.write_text("id,sheet,column,field,vendors\nIWM,Prices,IWM,close,yahoo\n")
     with pytest.raises(ValueError, match="should look like 'yahoo:IWM'"):

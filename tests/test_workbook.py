@@ -65,11 +65,11 @@ def colleague_view(small_moment, colleague_workbook):
 def test_dashboard_answers_are_lazarus_formulas_not_numbers(small_moment):
     book, _ = small_moment
     dashboard = book.sheet("Dashboard")
-    for key, (_, ref) in book.answers.items():
+    for key, (sheet, ref) in book.answers.items():
         if key == "as_of":
             continue
         column, row = coordinate_from_string(ref)
-        cell = dashboard.cells[(row, column_index_from_string(column))]
+        cell = book.sheet(sheet).cells[(row, column_index_from_string(column))]  # the Dashboard or Claims
         assert cell.is_formula, key
     formulas = " ".join(str(c.value) for c in dashboard.cells.values() if c.is_formula)
     for name in (
@@ -96,7 +96,8 @@ def test_headless_values_match_independent_computations_on_recent_data(small_mom
     assert value(book, results, "iwm_close") == pytest.approx(224.600006)
     assert value(book, results, "iwc_state") == "NEW HIGH"
     assert value(book, results, "t10y2y_spread") == -0.26
-    assert value(book, results, "mdy_data_to") == realdata.serial(dt.date(2022, 11, 18))
+    # The long MDY (1995-2025) reaches the newsletter's day.
+    assert value(book, results, "mdy_data_to") == realdata.serial(MOMENT)
 
 
 @pytest.mark.slow
@@ -112,9 +113,19 @@ def test_headless_values_match_independent_computations(full_moment):
     sigma = (moves[-1] - statistics.mean(moves[:-1])) / statistics.stdev(moves[:-1])
     assert value(book, results, "iwm_sigma") == pytest.approx(sigma, rel=1e-9)
     assert value(book, results, "iwm_drawdown") == pytest.approx(iwm[-1] / max(iwm) - 1, abs=1e-12)
+    assert value(book, results, "iwc_state") == "NEW HIGH"
+    assert value(book, results, "mdy_state") == "NEW HIGH"  # 568.92, above every earlier close
+    assert value(book, results, "t10y2y_spread") == -0.26
     assert value(book, results, "t10y2y_curve_state") == "INVERTED"
     assert value(book, results, "t10y2y_curve_since") == realdata.serial(dt.date(2022, 7, 6))
-    assert value(book, results, "sahm") == pytest.approx(0.50, abs=1e-9)
+    # Replaying 2024-07-16 uses what was published by then: June's unemployment, not July's (out 2024-08-02).
+    _, rates = realdata.until(*realdata.unrate(), dt.date(2024, 6, 1))
+    means = [statistics.mean(rates[t - 2 : t + 1]) for t in range(2, len(rates))]
+    assert value(book, results, "sahm") == pytest.approx(means[-1] - min(means[-13:-1]), abs=1e-9)
+    assert round(value(book, results, "sahm"), 2) == 0.43
+    # The long MDY (1995-2025) reaches the newsletter's day: 530.92 -> 568.92 from 2024-07-08 (SOURCES.md).
+    assert value(book, results, "mdy_data_to") == realdata.serial(MOMENT)
+    assert value(book, results, "mdy_close") == pytest.approx(568.92, abs=1e-4)
 
 
 @pytest.mark.slow
@@ -154,19 +165,21 @@ def test_chart_data_covers_the_year_to_the_as_of_date(small_moment):
     assert len(book.sheet("Dashboard").charts) == 4
 
 
-def test_written_workbook_keeps_formulas_names_and_tables(small_files):
+def test_written_workbook_keeps_formulas_names_and_tables(small_files, small_moment):
     live, _ = small_files
+    book, _ = small_moment
     workbook = load_workbook(live)
-    assert workbook.sheetnames == ["Dashboard", "Prices", "Rates", "Macro", "Sources", "Log", "Methods"]
+    assert workbook.sheetnames == ["Dashboard", "Claims", "Prices", "Rates", "Macro", "Sources", "Log", "Methods"]
     assert workbook["Dashboard"]["B6"].value == "=RALLY_RETURN(IWM,6)"
     assert "AS_OF" in workbook.defined_names
     assert workbook.defined_names["IWM"].attr_text == "INDEX(ALL_IWM,1):INDEX(ALL_IWM,PRICE_ROW)"
-    assert set(workbook["Macro"].tables) == {"MonthlyTable", "WeeklyTable", "SpreadTable"}
+    assert set(workbook["Macro"].tables) == {"MonthlyTable", "ActivityTable", "WeeklyTable", "SpreadTable"}
     # MAXIFS is newer than Excel 2007: it must carry _xlfn. in the file or Excel shows #NAME?.
     assert any("_xlfn.MAXIFS(" in str(c.value) for row in workbook["Dashboard"].iter_rows() for c in row)
     dashboard = workbook["Dashboard"]
     assert dashboard.freeze_panes is None and workbook["Prices"].freeze_panes == "A2"
-    assert dashboard.print_area == "'Dashboard'!$A$1:$Y$56"
+    area = book.sheet("Dashboard").print_area.replace("$", "")
+    assert dashboard.print_area.replace("$", "") == f"'Dashboard'!{area}" and area.startswith("A1:Y")
     assert dashboard.page_setup.orientation == "landscape" and dashboard.sheet_properties.pageSetUpPr.fitToPage
     assert dashboard.column_dimensions["A"].width == pytest.approx(44, abs=1)
     assert workbook.properties.creator == "Lazarus" and workbook.properties.title == "Lazarus"
@@ -233,7 +246,8 @@ def test_export_holds_values_charts_and_formats_only(small_files, small_moment):
     assert dashboard["B6"].number_format == "0.00%"
     texts = [c.value for row in dashboard.iter_rows() for c in row if isinstance(c.value, str)]
     assert not any(t.startswith("#") for t in texts)
-    assert any(t.startswith("n/a: ") for t in texts)  # the high-yield spread has no data in the sample
+    # The high-yield spread has no data in the sample: a plain sentence says so.
+    assert any(t.startswith("not in the bundled sample") for t in texts)
     with zipfile.ZipFile(copy) as archive:
         names = archive.namelist()
         assert sum(1 for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n)) == 4
@@ -272,7 +286,16 @@ def test_export_leaves_keys_hidden_sheets_vba_and_people_behind(lived_with, coll
         assert not any("vbaProject" in name for name in archive.namelist())
     for secret in (b"abcdef0123456789", b"Jane", b"jane", b"xlwings.conf", b"Scratch", b"private notes", b"Users"):
         assert secret not in blob
-    assert colleague_workbook.sheetnames == ["Dashboard", "Prices", "Rates", "Macro", "Sources", "Log", "Methods"]
+    assert colleague_workbook.sheetnames == [
+        "Dashboard",
+        "Claims",
+        "Prices",
+        "Rates",
+        "Macro",
+        "Sources",
+        "Log",
+        "Methods",
+    ]
 
 
 def test_a_workbook_edited_in_excel_exports_its_own_data(colleague_view):
@@ -344,3 +367,148 @@ def test_charts_have_dates_at_the_bottom_and_price_and_ratio_axes_fitted_to_the_
     assert _axes(copy, 2)["valAx min"] > 0  # IWM/SPY
     # The live workbook's chart data are formulas that refresh and the as-of cell change: automatic axes there.
     assert _axes(live, 1)["valAx min"] is None and _axes(live, 1)["dateAx min"] is None
+
+
+# --- The rest of the newsletter (issue 13) ---------------------------------------------------------------------
+
+
+def _closes(relative: str, column: str = "Close") -> dict[dt.date, float]:
+    return dict(zip(*realdata.read(relative, column), strict=True))
+
+
+@pytest.mark.slow
+def test_rotation_and_breadth_match_the_raw_closes(full_moment):
+    book, results = full_moment
+    spy = _closes("prices/SPY_chenc319-Silverlight.csv")
+    start, end = dt.date(2024, 7, 8), MOMENT
+    files = {
+        "xlf": "prices/XLF_chenc319-Silverlight.csv",
+        "xlre": "prices/XLRE_chenc319-Silverlight.csv",
+        "rsp": "prices/RSP_taeheon-kong-etf-app.csv",
+    }
+    # SOURCES.md: XLF 41.43 -> 43.49 (+4.97%), XLRE 38.39 -> 40.54 (+5.60%), RSP 164.00 -> 171.71 (+4.70%).
+    for key, expected in (("xlf", 0.0497), ("xlre", 0.0560), ("rsp", 0.0470)):
+        assert value(book, results, f"{key}_six_day") == pytest.approx(expected, abs=5e-5)
+    rsp = _closes(files["rsp"])
+    assert rsp[start] / spy[start] == pytest.approx(0.29535, abs=5e-6)
+    assert rsp[end] / spy[end] == pytest.approx(0.30399, abs=5e-6)
+    for key, path in files.items():
+        closes = _closes(path)
+        days = [d for d in sorted(closes) if d <= MOMENT and d in spy]
+        ratio = [closes[d] / spy[d] for d in days]
+        moves = [ratio[t] / ratio[t - 6] - 1 for t in range(6, len(ratio))]
+        assert value(book, results, f"{key}_ratio_change") == pytest.approx(moves[-1], rel=1e-9)
+        sigma = (moves[-1] - statistics.mean(moves[:-1])) / statistics.stdev(moves[:-1])
+        assert value(book, results, f"{key}_ratio_sigma") == pytest.approx(sigma, rel=1e-9)
+        below = sum(m < moves[-1] for m in moves[:-1]) + 0.5 * sum(m == moves[-1] for m in moves[:-1])
+        assert value(book, results, f"{key}_ratio_percentile") == pytest.approx(below / len(moves[:-1]), rel=1e-9)
+        assert value(book, results, f"{key}_history_from") == realdata.serial(days[0])
+        assert value(book, results, f"{key}_observations") == len([d for d in closes if d <= MOMENT])
+
+
+@pytest.mark.slow
+def test_macro_changes_and_the_missing_high_yield_spread(full_moment):
+    book, results = full_moment
+    months, unrate = realdata.unrate()
+    by_month = dict(zip(months, unrate, strict=True))
+    # Only what was published by the as-of day: a month 38 days after its 1st, claims 5 days after the week,
+    # housing starts 50 and construction spending 65 days after the 1st.
+    latest = max(d for d in months if d + dt.timedelta(days=38) <= MOMENT and by_month[d] is not None)
+    assert latest == dt.date(2024, 6, 1)
+    assert value(book, results, "unrate_month") == realdata.serial(latest)
+    earlier = dt.date(latest.year, latest.month - 3, 1)
+    assert value(book, results, "unrate_quarter") == pytest.approx(by_month[latest] / by_month[earlier] - 1)
+    assert value(book, results, "unrate_quarter_pp") == pytest.approx(by_month[latest] - by_month[earlier])
+    claims = _closes("fred/ICSA_rellethy.csv", "ICSA")
+    week = max(d for d in claims if d + dt.timedelta(days=5) <= MOMENT)
+    assert week == dt.date(2024, 7, 6)
+    now = statistics.mean(claims[week - dt.timedelta(weeks=i)] for i in range(4))
+    year_ago = statistics.mean(claims[week - dt.timedelta(weeks=52 + i)] for i in range(4))
+    assert value(book, results, "claims_year") == pytest.approx(now / year_ago - 1, rel=1e-12)
+    for series, path in (
+        ("houst", "fred/HOUST_legacyformat_Engineer194.csv"),
+        ("ttlcons", "fred/TTLCONS_Tommy-Nguyen-Stonera.csv"),
+    ):
+        values = _closes(path, series.upper())
+        # Both live in one table, whose rows are known once the later of the two is out (65 days).
+        last = max(d for d in values if d + dt.timedelta(days=65) <= MOMENT)
+        assert last == dt.date(2024, 5, 1)
+        for periods in (6, 12):
+            month = (last.year * 12 + last.month - 1) - periods
+            before = values[dt.date(month // 12, month % 12 + 1, 1)]
+            assert value(book, results, f"{series}_{periods}") == pytest.approx(values[last] / before - 1, rel=1e-12)
+    # The ICE spread is licensed and not bundled: a plain sentence, not an internal error text.
+    assert value(book, results, "hy_spread") == value(book, results, "hy_percentile")
+    assert value(book, results, "hy_spread").startswith("not in the bundled sample")
+
+
+@pytest.mark.slow
+def test_after_each_first_cut_since_1989(full_moment):
+    book, results = full_moment
+    cuts = [dt.date(1989, 6, 6), dt.date(1995, 7, 6), dt.date(1998, 9, 29), dt.date(2001, 1, 3)]
+    cuts += [dt.date(2007, 9, 18), dt.date(2019, 8, 1)]  # as of 2024-07-16 the 2024 cycle has not begun
+    assert value(book, results, "easing_count") == len(cuts)
+    sheet, ref = book.answers["easing_1"]
+    first = int(ref[1:])
+    grid = results[sheet]
+    assert [grid[(first + k, 1)] for k in range(len(cuts))] == [realdata.serial(d) for d in cuts]
+    assert grid[(first + len(cuts), 1)] == ""
+    iwm = _closes("prices/IWM_chenc319-Silverlight.csv")
+    mdy = dict(zip(*realdata.mdy(), strict=True))
+    spy = _closes("prices/SPY_chenc319-Silverlight.csv")
+
+    def after(closes, denominator, cut, h):
+        days = [d for d in sorted(closes) if d <= MOMENT and (denominator is None or d in denominator)]
+        if cut < days[0]:
+            return ""
+        start = next(i for i, d in enumerate(days) if d >= cut)
+        if start + h >= len(days):
+            return ""
+        level = [closes[d] / (denominator[d] if denominator else 1.0) for d in days]
+        return level[start + h] / level[start] - 1
+
+    blocks = [(iwm, spy, (21, 63, 126, 252)), (mdy, spy, (21, 63, 126, 252)), (spy, None, (21, 63))]
+    column = 2
+    for closes, denominator, horizons in blocks:
+        for h in horizons:
+            want = [after(closes, denominator, cut, h) for cut in cuts]
+            got = [grid[(first + k, column)] for k in range(len(cuts))]
+            for g, w in zip(got, want, strict=True):
+                assert g == "" if w == "" else g == pytest.approx(w, rel=1e-9)
+            present = [w for w in want if w != ""]
+            assert grid[(first + 10, column)] == pytest.approx(statistics.median(present), rel=1e-9)
+            assert grid[(first + 11, column)] == pytest.approx(sum(w > 0 for w in present) / len(present))
+            column += 1
+    # The 2001 cut: IWM/SPY +3.4% a month later, SPY -17.9% three months later.
+    assert grid[(first + 3, 2)] == pytest.approx(0.0341, abs=5e-5)
+    assert grid[(first + 3, 11)] == pytest.approx(-0.1789, abs=5e-5)
+
+
+@pytest.mark.slow
+def test_claims_sheet_measures_each_sentence_with_ordinary_formulas(full_moment, full_files):
+    book, results = full_moment
+    claims = book.sheet("Claims")
+    assert claims.cells[(4, 1)].value == "Newsletter sentence"
+    # Each claim's measured number is a Lazarus formula, shown as text beside it.
+    for key in ("unemployment_q2", "broader_market", "small_caps_after_cuts"):
+        _, ref = book.answers[f"claim_{key}"]
+        column, row = coordinate_from_string(ref)
+        cell = claims.cells[(row, column_index_from_string(column))]
+        assert cell.is_formula and cell.value == "=" + claims.cells[(row, 3)].value
+    # Unemployment in Q2 2024 (June against March, today's vintage): 4.1 / 3.9 - 1 = 5.1%, not 11%.
+    assert value(book, results, "claim_unemployment_q2") == pytest.approx(4.1 / 3.9 - 1, rel=1e-12)
+    assert value(book, results, "verdict_unemployment_q2") == "DISAGREES"
+    # RSP/SPY 0.29535 -> 0.30399 (SOURCES.md): a broader market.
+    assert value(book, results, "claim_broader_market") == pytest.approx(0.30399 / 0.29535 - 1, abs=3e-5)
+    assert value(book, results, "verdict_broader_market") == "AGREES"
+    # The same numbers as the Dashboard's easing-cycle table (share up six months after, median SPY a month after).
+    sheet, ref = book.answers["easing_1"]
+    first = int(ref[1:])
+    assert value(book, results, "claim_small_caps_after_cuts") == results[sheet][(first + 11, 4)]
+    assert value(book, results, "claim_mid_caps_after_cuts") == results[sheet][(first + 11, 8)]
+    assert value(book, results, "claim_selloff_after_cuts") == results[sheet][(first + 10, 10)]
+    assert value(book, results, "verdict_credit_calm") == "NO DATA"
+    # The colleague copy carries the sheet as values.
+    workbook = load_workbook(full_files[1])
+    assert "Claims" in workbook.sheetnames
+    assert workbook["Claims"]["F8"].value == "DISAGREES"

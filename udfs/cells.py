@@ -10,10 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from udfs import curve, macro, market, overbought, rally, reports
+from udfs import curve, macro, market, overbought, policy, rally, reports
 from udfs.errors import CellError, Spill, cell_function
 from udfs.inputs import (
     Observed,
+    check_dates,
     check_positive,
     dated,
     is_row,
@@ -24,6 +25,7 @@ from udfs.inputs import (
     real,
     series,
     to_floats,
+    to_serials,
     whole,
 )
 from udfs.inputs import prices as price_series
@@ -379,3 +381,103 @@ def LAST_ROWS(values: Arg, last: Arg) -> list[list[float | str]]:
 
 SERIES = (RSI_SERIES, MA_SIGMA_SERIES, DRAWDOWN_SERIES, BEAR_LINE_SERIES, RATIO_SERIES, LAST_ROWS)
 ALL = (*ALL, *SERIES)
+
+
+# --- Policy, what followed, change over a period (issue 13) --------------------------------------------------
+
+
+def _policy_rates(rates: Arg, dates: Arg, more_rates: Arg) -> tuple[np.ndarray, np.ndarray]:
+    """The rate column, with `more_rates` filling its blank rows (DFEDTAR ends where DFEDTARU begins)."""
+    if omitted(more_rates):
+        values, serials = dated(rates, dates, name="rates", positive=False)
+        return values.values, serials.values
+    first, second = to_floats(rates, "rates"), to_floats(more_rates, "more_rates")
+    length = max(len(first), len(second))
+    first = np.concatenate([first, np.full(length - len(first), np.nan)])
+    second = np.concatenate([second, np.full(length - len(second), np.nan)])
+    joined = np.where(np.isnan(first), second, first)
+    values, serials = dated([None if v != v else float(v) for v in joined], dates, name="rates", positive=False)
+    return values.values, serials.values
+
+
+@cell_function
+def EASING_CYCLES(
+    rates: Arg, dates: Arg, more_rates: Arg = None, since: Arg = None, quiet_days: Arg = 183, min_step: Arg = 0.25
+) -> list[list[float | str]]:
+    """Spills the first cut of each easing cycle (a cut of min_step or more after a hike, with no cut in the
+    quiet_days before): its date, the rate before and after, the cycle's low and number of cuts."""
+    values, serials = _policy_rates(rates, dates, more_rates)
+    since_serial = real(since, "since", None)
+    return policy.easing_cycles(
+        values,
+        serials,
+        whole(quiet_days, "quiet_days", 183, minimum=0),
+        real(min_step, "min_step", 0.25),
+        since_serial,
+    )
+
+
+def _event_series(prices: Arg, dates: Arg, denominator: Arg) -> tuple[np.ndarray, np.ndarray]:
+    if omitted(denominator):
+        values, serials = dated(prices, dates)
+        return values.values, serials.values
+    top, bottom = to_floats(prices, "prices"), to_floats(denominator, "denominator")
+    days = to_serials(dates, "dates")
+    length = max(len(top), len(bottom), len(days))
+    top, bottom, days = (np.concatenate([a, np.full(length - len(a), np.nan)]) for a in (top, bottom, days))
+    kept = np.flatnonzero(~(np.isnan(top) | np.isnan(bottom) | np.isnan(days)))
+    observed = [Observed(a[kept], kept + 1) for a in (top, bottom)]
+    for item, name in zip(observed, ("prices", "denominator"), strict=True):
+        check_positive(item, name)
+    serials = check_dates(Observed(days[kept], kept + 1))
+    return observed[0].values / observed[1].values, serials.values
+
+
+def _first_column(table: Arg) -> Arg:
+    """The first column of a table of two or more rows and columns (EASING_CYCLES' spill); anything else as is."""
+    if isinstance(table, np.ndarray):
+        return table[:, 0] if table.ndim == 2 and min(table.shape) > 1 else table
+    rows = table if isinstance(table, (list, tuple)) else ()
+    if len(rows) > 1 and all(isinstance(row, (list, tuple)) and len(row) > 1 for row in rows):
+        return [row[0] for row in rows]
+    return table
+
+
+@cell_function
+def EVENT_RETURNS(
+    prices: Arg, dates: Arg, events: Arg, horizons: Arg = "21,63,126,252", denominator: Arg = None
+) -> list[list[float | str]]:
+    """Spills, for each event date, the return over each horizon from the first close on or after it (of
+    prices/denominator when a denominator is given), then the median and share positive: what followed?"""
+    values, serials = _event_series(prices, dates, denominator)
+    days = to_serials(_first_column(events), "events")
+    return policy.event_returns(values, serials, days[~np.isnan(days)], _horizons(horizons))
+
+
+def _flag(value: Arg, name: str) -> bool:
+    """TRUE/FALSE, 1/0 or omitted (FALSE)."""
+    if omitted(value):
+        return False
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str) and value.strip().upper() in ("TRUE", "FALSE"):
+        return value.strip().upper() == "TRUE"
+    return bool(real(value, name, 0))
+
+
+@cell_function
+def PERIOD_CHANGE(values: Arg, dates: Arg, periods: Arg, average: Arg = 1, difference: Arg = False) -> float:
+    """Change of a monthly or weekly series over `periods` months or weeks, of `average`-period means: Aₙ / Aₙ₋ₚ − 1
+    (or Aₙ − Aₙ₋ₚ); a missing month stays missing."""
+    observed, serials = dated(values, dates, name="values", positive=False)
+    as_difference = _flag(difference, "difference")
+    return macro.period_change(
+        observed.values,
+        serials.values,
+        whole(periods, "periods", 1),
+        whole(average, "average", 1),
+        as_difference,
+    )
+
+
+ALL = (*ALL, EASING_CYCLES, EVENT_RETURNS, PERIOD_CHANGE)

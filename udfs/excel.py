@@ -424,6 +424,53 @@ def RATIO_SERIES(numerator: Arg, denominator: Arg, last: Arg = 0) -> Result: ...
 def LAST_ROWS(values: Arg, last: Arg) -> Result: ...
 
 
+# --- Policy, what followed, change over a period (issue 13) --------------------------------------------------
+
+
+@xw.func(category=CATEGORY)
+@_series("rates", "Policy rate in %, oldest first (e.g. FRED DFEDTAR); blank rows are filled from more_rates.")
+@_series("dates", DATES)
+@_series(
+    "more_rates",
+    "Optional second rate column on the same rows, used where rates is blank (e.g. DFEDTARU after DFEDTAR ends).",
+)
+@_plain_arg("since", "Optional: list the cycles whose first cut is on or after this date (earlier data still count).")
+@_plain_arg("quiet_days", "Calendar days without a cut before a cut that starts a cycle, a whole number. Default 183.")
+@_plain_arg("min_step", "Smallest change in percentage points that counts as a cut or a hike. Default 0.25.")
+@_delegates(cells.EASING_CYCLES)
+def EASING_CYCLES(
+    rates: Arg, dates: Arg, more_rates: Arg = None, since: Arg = None, quiet_days: Arg = 183, min_step: Arg = 0.25
+) -> Result: ...
+
+
+@xw.func(category=CATEGORY)
+@_series("prices", PRICES)
+@_series("dates", DATES)
+@_series("events", "Event dates, one column or row; or a table such as EASING_CYCLES(...), whose first column is used.")
+@_plain_arg(
+    "horizons",
+    'Observations after each event to measure, as text like "21,63" or a range of whole numbers. '
+    'Default "21,63,126,252".',
+)
+@_series("denominator", "Optional: prices to divide by, same rows (e.g. SPY for IWM/SPY); rows missing anywhere drop.")
+@_delegates(cells.EVENT_RETURNS)
+def EVENT_RETURNS(
+    prices: Arg, dates: Arg, events: Arg, horizons: Arg = "21,63,126,252", denominator: Arg = None
+) -> Result: ...
+
+
+@xw.func(category=CATEGORY)
+@_series("values", "A monthly or weekly series, oldest first (e.g. UNRATE, ICSA, HOUST); blank rows stay missing.")
+@_series("dates", "Dates of the same rows: first of the month for monthly data, week-ending dates for weekly data.")
+@_plain_arg("periods", "Months (monthly data) or weeks (weekly data) to look back, a whole number ≥ 1.")
+@_plain_arg("average", "Compare means of this many latest periods (4 = a 4-week average). Default 1.")
+@_plain_arg(
+    "difference", "TRUE: the difference Aₙ − Aₙ₋ₚ (e.g. percentage points); FALSE: the % change. Default FALSE."
+)
+@_delegates(cells.PERIOD_CHANGE)
+def PERIOD_CHANGE(values: Arg, dates: Arg, periods: Arg, average: Arg = 1, difference: Arg = False) -> Result: ...
+
+
 # Every declaration, in SPEC.md order: the same names as udfs.cells.ALL (the import-time check above makes sure
 # each declaration matches its cells function).
 ALL = tuple(globals()[function.__name__] for function in cells.ALL)

@@ -58,3 +58,61 @@ def percentile_rank(values: np.ndarray, value: float | None = None) -> float:
         return mean_rank(float(values[-1]), values[:-1])
     need(len(values), 1, "a rank", "value")
     return mean_rank(value, values)
+
+
+# --- Change over a period (issue 13) ----------------------------------------------------------------------------
+
+
+def _period_keys(serials: np.ndarray) -> tuple[np.ndarray, str]:
+    """Each date's period number and the frequency, from the median gap between the last 13 dates: weeks
+    (days // 7) when it is 7 days, calendar months when it is 28-31 days."""
+    step = float(np.median(np.diff(serials[-13:])))
+    days = serials.astype(np.int64)
+    if step == 7:
+        return days // 7, "weekly"
+    if 28 <= step <= 31:
+        months = (np.datetime64("1899-12-30", "D") + days).astype("datetime64[M]").astype(np.int64)
+        return months, "monthly"
+    raise CellError(f"needs monthly or weekly dates; the dates are a median {step:g} days apart")
+
+
+def _period_text(key: int, frequency: str, serials: np.ndarray, keys: np.ndarray) -> str:
+    if frequency == "monthly":
+        return str(np.datetime64(int(key), "M"))
+    # A weekly period is named by its date: the latest date's weekday, `key` weeks on.
+    offset = int(serials[-1]) - int(keys[-1]) * 7
+    return str(np.datetime64("1899-12-30", "D") + int(key) * 7 + offset)
+
+
+def period_change(
+    values: np.ndarray, serials: np.ndarray, periods: int, average: int = 1, difference: bool = False
+) -> float:
+    """Aₙ / Aₙ₋ₚ − 1 (or Aₙ − Aₙ₋ₚ with `difference`), where n is the latest period with a value, p = `periods`
+    and Aₜ = the mean of the values of periods t−a+1 … t (a = `average`).
+
+    A period is a calendar month (monthly dates) or a week (dates 7 days apart), taken from the dates, not from
+    row positions: a month without a value, blank or absent, stays missing, and a result that needs it is an
+    error naming it.
+    """
+    need(len(values), 2, "a change over a period", "values with a date")
+    keys, frequency = _period_keys(serials)
+    by_key = dict(zip(keys.tolist(), values.tolist(), strict=True))
+    latest = int(keys[-1])
+
+    def mean_ending(end: int) -> float:
+        window = []
+        for key in range(end - average + 1, end + 1):
+            if key not in by_key:
+                unit = "month" if frequency == "monthly" else "week"
+                raise CellError(
+                    f"no value for {_period_text(key, frequency, serials, keys)}: a missing {unit} stays missing"
+                )
+            window.append(by_key[key])
+        return float(np.mean(window))
+
+    now, before = mean_ending(latest), mean_ending(latest - periods)
+    if difference:
+        return now - before
+    if before == 0:
+        raise CellError("the earlier value is 0; use difference")
+    return now / before - 1.0

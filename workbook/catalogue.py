@@ -39,6 +39,9 @@ class Source:
     label: str = ""  # what it is, in words (provenance lines, the Methods sheet)
     frequency: str = "daily"  # "daily", "weekly" or "monthly"
     number_format: str = "0.00"
+    # Calendar days after its date until an observation is published (so known to a replay of a past day).
+    # Conservative: never before the release. Market closes 0; see the catalogue below for each series.
+    published_days: int = 0
 
     @property
     def defined_name(self) -> str:
@@ -59,8 +62,11 @@ def _price(id_: str, column: str, stooq: str | None, label: str, keyed: bool = T
     return Source(id_, tuple(chain), "Prices", column, table="PricesTable", label=label)
 
 
-def _fred(id_: str, table: str, fallback: str, label: str, **layout: str) -> Source:
-    sheet = "Rates" if table == "RatesTable" else "Macro"
+_SHEET_OF_TABLE = {"RatesTable": "Rates", "PolicyTable": "Rates"}
+
+
+def _fred(id_: str, table: str, fallback: str, label: str, **layout: str | int) -> Source:
+    sheet = _SHEET_OF_TABLE.get(table, "Macro")
     chain = (VendorSymbol("fred", id_), VendorSymbol(fallback, id_))
     return Source(id_, chain, sheet, id_, table=table, label=label, **layout)
 
@@ -70,6 +76,22 @@ CATALOGUE: tuple[Source, ...] = (
     _price("SPY", "SPY", "spy.us", "SPDR S&P 500 ETF, raw close"),
     _price("IWC", "IWC", "iwc.us", "iShares Micro-Cap ETF, raw close"),
     _price("MDY", "MDY", "mdy.us", "SPDR S&P MidCap 400 ETF, raw close"),
+    # Sectors and breadth (issue 13): financials, real estate (XLRE since 2015, IYR the longer REIT history) and the
+    # equal-weight S&P 500, whose ratio to SPY gauges how broad a rally is.
+    _price("XLF", "XLF", "xlf.us", "Financial Select Sector SPDR ETF, raw close"),
+    _price("XLRE", "XLRE", "xlre.us", "Real Estate Select Sector SPDR ETF, raw close"),
+    _price("IYR", "IYR", "iyr.us", "iShares U.S. Real Estate ETF, raw close"),
+    _price("RSP", "RSP", "rsp.us", "Invesco S&P 500 Equal Weight ETF, raw close"),
+    # Dividend-adjusted IWC: the long history return statistics need (raw IWC above is for price levels).
+    Source(
+        "IWC_ADJ",
+        (VendorSymbol("yahoo", "IWC"), VendorSymbol("tiingo", "IWC")),
+        "Prices",
+        "IWC_ADJ",
+        field="adjclose",
+        table="PricesTable",
+        label="iShares Micro-Cap ETF, dividend-adjusted close (for returns)",
+    ),
     _price("^RUT", "RUT", None, "Russell 2000 index", keyed=False),
     _price("^GSPC", "GSPC", "^spx", "S&P 500 index", keyed=False),
     # Treasury's par-yield curve has the same numbers as FRED's rate series: a keyless fallback.
@@ -78,10 +100,70 @@ CATALOGUE: tuple[Source, ...] = (
     # DGS10 and DGS2 are cell addresses in Excel (column DGS), so their names carry a suffix.
     _fred("DGS10", "RatesTable", "treasury", "10-year Treasury yield, %", name="DGS10_"),
     _fred("DGS2", "RatesTable", "treasury", "2-year Treasury yield, %", name="DGS2_"),
+    # Fed policy rates, daily on every calendar day: the effective rate, the target (to 2008-12-15) and the upper
+    # end of the target range (from 2008-12-16). FRED's keyless download first, the FRED API as the fallback.
+    # DFF is published the next business day (exact for a replay of a trading day; the target the day it changes).
+    _fred("DFF", "PolicyTable", "fred_api", "effective federal funds rate, %", published_days=1),
+    _fred("DFEDTAR", "PolicyTable", "fred_api", "federal funds target rate (to 2008), %", number_format="0.0000"),
+    _fred("DFEDTARU", "PolicyTable", "fred_api", "federal funds target range, upper limit (from 2008), %"),
     # No keyless second source exists for these; the FRED API needs the user's key.
-    _fred("UNRATE", "MonthlyTable", "fred_api", "unemployment rate, %", frequency="monthly", number_format="0.0"),
-    _fred("ICSA", "WeeklyTable", "fred_api", "initial jobless claims", frequency="weekly", number_format="#,##0"),
-    _fred("BAMLH0A0HYM2", "SpreadTable", "fred_api", "ICE BofA US high-yield spread, pp", name="HY_SPREAD"),
+    # BLS publishes a month in the first week or so of the next one (July 2024 on 2024-08-02): 38 days after the
+    # 1st covers every release; the monthly mean of DFF comes out on the next month's first business day.
+    _fred(
+        "UNRATE",
+        "MonthlyTable",
+        "fred_api",
+        "unemployment rate, %",
+        frequency="monthly",
+        number_format="0.0",
+        published_days=38,
+    ),
+    _fred(
+        "FEDFUNDS",
+        "MonthlyTable",
+        "fred_api",
+        "effective federal funds rate, monthly mean, %",
+        frequency="monthly",
+        published_days=34,
+    ),
+    # Census: housing starts about the 17th of the next month, construction spending the first business day of the
+    # month after that (May 2024 on 2024-07-01): 65 days after the 1st.
+    _fred(
+        "HOUST",
+        "ActivityTable",
+        "fred_api",
+        "housing starts, thousands, SAAR",
+        frequency="monthly",
+        number_format="#,##0",
+        published_days=50,
+    ),
+    _fred(
+        "TTLCONS",
+        "ActivityTable",
+        "fred_api",
+        "total construction spending, USD millions, SAAR",
+        frequency="monthly",
+        number_format="#,##0",
+        published_days=65,
+    ),
+    # Claims for the week ending Saturday come out on Thursday, five days later.
+    _fred(
+        "ICSA",
+        "WeeklyTable",
+        "fred_api",
+        "initial jobless claims",
+        frequency="weekly",
+        number_format="#,##0",
+        published_days=5,
+    ),
+    _fred(
+        "BAMLH0A0HYM2",
+        "SpreadTable",
+        "fred_api",
+        "ICE BofA US high-yield spread, pp",
+        name="HY_SPREAD",
+        published_days=1,
+    ),
 )
 
 

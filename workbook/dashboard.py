@@ -28,6 +28,8 @@ ANALOG_ROWS = "ANALOG_ROWS"  # defined name: rows of the analog table (header + 
 ANALOGS_SHOWN = 10
 CHART_DAYS = 252
 CHART_FIRST_COLUMN = 27  # AA
+# The ICE BofA spread is licensed data: not in the bundled sample, fetched by `lazarus refresh`.
+NO_HY_SPREAD = "not in the bundled sample (licensed ICE data): run lazarus refresh"
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,13 @@ SECTIONS: tuple[Section, ...] = (
             Answer("close", "Latest close", "=INDEX({t},MATCH({col}{data_to},PRICE_DATES,0))", PRICE),
             Answer("drawdown", "Drawdown from the high", "=DRAWDOWN({t})", PCT),
             Answer("bear_line", "Bear-market line (20% below the high)", "=BEAR_LINE({t},0.2)", PRICE),
-            Answer("state", "Market state", "=MARKET_STATE({t})", "@"),
+            # Honest numbers: a series that stopped more than a week before the as-of date has no market state.
+            Answer(
+                "state",
+                "Market state",
+                '=IF(AS_OF-{col}{data_to}>7,"stale since "&TEXT({col}{data_to},"yyyy-mm-dd"),MARKET_STATE({t}))',
+                "@",
+            ),
         ),
     ),
     Section(
@@ -117,12 +125,180 @@ SECTIONS: tuple[Section, ...] = (
         (
             Answer("sahm", "Sahm rule (≥ 0.50 signals a recession)", "=SAHM_RULE(UNRATE)", "0.00"),
             Answer(
-                "hy_percentile", "High-yield spread: percentile in its history", "=PERCENTILE_RANK(HY_SPREAD)", PCT1
+                "hy_percentile",
+                "High-yield spread: percentile in its history",
+                f'=IF(IFERROR(COUNT(HY_SPREAD),0)<2,"{NO_HY_SPREAD}",PERCENTILE_RANK(HY_SPREAD))',
+                PCT1,
             ),
             Answer("claims_percentile", "Initial claims: percentile in their history", "=PERCENTILE_RANK(ICSA)", PCT1),
         ),
     ),
 )
+
+
+# --- The rest of the newsletter (issue 13) ---------------------------------------------------------------------
+
+NEWSLETTER_SECTIONS: tuple[Section, ...] = (
+    Section(
+        "Rotation and breadth, against SPY",
+        ("XLF", "XLRE", "RSP"),
+        (
+            Answer("six_day", "Six-day return", "=RALLY_RETURN({t},6)", PCT),
+            Answer("ratio_change", "Six-day change of the ratio to SPY", "=RATIO_CHANGE({t},SPY,6)", PCT),
+            Answer("ratio_sigma", "Sigma of that change", "=RATIO_SIGMA({t},SPY,6)", SIGMA),
+            Answer("ratio_percentile", "Percentile of that change", "=RATIO_PERCENTILE({t},SPY,6)", PCT1),
+            # Honest numbers: the history each rarity figure rests on.
+            Answer("history_from", "History from", '=MINIFS(PRICE_DATES,{t},">0")', DATE_FORMAT),
+            Answer("observations", "Observations", "=COUNT({t})", COUNT),
+        ),
+    ),
+    Section(
+        "Macro: jobs, housing, construction, credit",
+        ("",),
+        (
+            Answer("unrate_month", "Latest unemployment month", '=MAXIFS(MONTH_DATES,UNRATE,">0")', DATE_FORMAT),
+            Answer(
+                "unrate_quarter",
+                "Unemployment rate: change over 3 months",
+                "=PERIOD_CHANGE(UNRATE,MONTH_DATES,3)",
+                PCT1,
+            ),
+            Answer(
+                "unrate_quarter_pp",
+                "Unemployment rate: change over 3 months, points",
+                "=PERIOD_CHANGE(UNRATE,MONTH_DATES,3,1,1)",
+                "0.00",
+            ),
+            Answer("claims_week", "Latest claims week", '=MAXIFS(WEEK_DATES,ICSA,">0")', DATE_FORMAT),
+            Answer(
+                "claims_year",
+                "Initial claims, 4-week average vs a year earlier",
+                "=PERIOD_CHANGE(ICSA,WEEK_DATES,52,4)",
+                PCT1,
+            ),
+            Answer(
+                "claims_month",
+                "Initial claims, 4-week average vs 4 weeks earlier",
+                "=PERIOD_CHANGE(ICSA,WEEK_DATES,4,4)",
+                PCT1,
+            ),
+            Answer("houst_month", "Latest housing-starts month", '=MAXIFS(ACTIVITY_DATES,HOUST,">0")', DATE_FORMAT),
+            Answer("houst_6", "Housing starts: change over 6 months", "=PERIOD_CHANGE(HOUST,ACTIVITY_DATES,6)", PCT1),
+            Answer(
+                "houst_12", "Housing starts: change over 12 months", "=PERIOD_CHANGE(HOUST,ACTIVITY_DATES,12)", PCT1
+            ),
+            Answer(
+                "ttlcons_6",
+                "Construction spending: change over 6 months",
+                "=PERIOD_CHANGE(TTLCONS,ACTIVITY_DATES,6)",
+                PCT1,
+            ),
+            Answer(
+                "ttlcons_12",
+                "Construction spending: change over 12 months",
+                "=PERIOD_CHANGE(TTLCONS,ACTIVITY_DATES,12)",
+                PCT1,
+            ),
+            Answer(
+                "hy_spread",
+                "High-yield spread (percentage points)",
+                f'=IF(IFERROR(COUNT(HY_SPREAD),0)=0,"{NO_HY_SPREAD}",LOOKUP(9.99E+307,HY_SPREAD))',
+                "0.00",
+            ),
+        ),
+    ),
+)
+
+# After each first cut: what IWM/SPY, MDY/SPY and SPY did (observations after the close of the day the series
+# changes; about one, three, six and twelve months).
+EASING = "EASING_TABLE"  # defined name: EASING_CYCLES of the Fed's target from the since cell
+EASING_SHOWN = 10
+EVENT_BLOCKS: tuple[tuple[str, str, str, tuple[int, ...]], ...] = (
+    ("IWM/SPY", "IWM", "SPY", (21, 63, 126, 252)),
+    ("MDY/SPY", "MDY", "SPY", (21, 63, 126, 252)),
+    ("SPY", "SPY", "", (21, 63)),
+)
+EASING_SINCE = dt.date(1989, 1, 1)
+HORIZON_WORDS = {21: "1m", 63: "3m", 126: "6m", 252: "12m"}
+
+
+def easing_header() -> list[str]:
+    return ["First cut", *[f"{label} {HORIZON_WORDS[h]}" for label, _, _, hs in EVENT_BLOCKS for h in hs]]
+
+
+def _easing_grid(book: Book, sheet: Sheet, row: int) -> int:
+    """The first cut of each easing cycle since the since cell, and what followed each, cell by cell with INDEX
+    (like the analog grid): rows of EASING_CYCLES, then EVENT_RETURNS on the dates shown, then median and share up."""
+    sheet.put(
+        row,
+        1,
+        "After each first rate cut: do small and mid caps outperform? Does a cut start a sell-off?",
+        style="heading",
+    )
+    sheet.put(row + 1, 1, "Easing cycles since (type a date)", style="label")
+    sheet.put(row + 1, 2, EASING_SINCE, DATE_FORMAT, style="input")
+    since = f"'{SHEET}'!$B${row + 1}"
+    book.names[EASING] = f"EASING_CYCLES(DFEDTAR,POLICY_DATES,DFEDTARU,{since})"
+    sheet.put(row + 2, 1, "Cycles found (or why there are none)", style="label")
+    sheet.put(row + 2, 2, f"=IF(ROWS({EASING})<2,{EASING},ROWS({EASING})-1)", COUNT)
+    book.answers["easing_count"] = (SHEET, f"B{row + 2}")
+    sheet.put(
+        row + 3,
+        1,
+        "Fed target: DFEDTAR to 2008, then the upper limit DFEDTARU; dated the day the series changes.",
+        style="note",
+    )
+    header_row = row + 4
+    sheet.put_row(header_row, easing_header(), style="header")
+    first = header_row + 1
+    last = first + EASING_SHOWN - 1
+    events = EASING  # EVENT_RETURNS reads the first column of EASING_CYCLES' table
+    for k in range(1, EASING_SHOWN + 1):
+        target = first + k - 1
+        sheet.put(target, 1, f'=IF(ROWS({EASING})<{k + 1},"",INDEX({EASING},{k + 1},1))', DATE_FORMAT)
+        book.answers[f"easing_{k}"] = (SHEET, f"A{target}")
+    column = 2
+    for index, (_, top, bottom, horizons) in enumerate(EVENT_BLOCKS):
+        name = f"EVENTS_{index + 1}"
+        text = ",".join(str(h) for h in horizons)
+        denominator = f",{bottom}" if bottom else ""
+        book.names[name] = f'EVENT_RETURNS({top},PRICE_DATES,{events},"{text}"{denominator})'
+        for offset in range(len(horizons)):
+            for k in range(1, EASING_SHOWN + 1):
+                target = first + k - 1
+                formula = f'=IF($A{target}="","",INDEX({name},{k + 1},{offset + 3}))'
+                sheet.put(target, column + offset, formula, PCT1)
+            sheet.put(
+                last + 1, column + offset, f'=IF($A{first}="","",INDEX({name},ROWS({name})-1,{offset + 3}))', PCT1
+            )
+            sheet.put(last + 2, column + offset, f'=IF($A{first}="","",INDEX({name},ROWS({name}),{offset + 3}))', PCT1)
+        column += len(horizons)
+    sheet.put(last + 1, 1, "Median", style="label")
+    sheet.put(last + 2, 1, "Share positive", style="label")
+    for letter in "BCDEFGHIJK":
+        sheet.widths[letter] = 13
+    return last + 4
+
+
+def _answer_rows(book: Book, sheet: Sheet, sections: tuple[Section, ...], row: int) -> int:
+    for section in sections:
+        sheet.put(row, 1, section.title, style="heading")
+        if any(section.tickers) and len(section.tickers) > 1:
+            sheet.put_row(row, list(section.tickers), 2, style="header")
+        row += 1
+        positions: dict[str, int] = {}
+        for answer in section.answers:
+            positions[answer.key] = row
+            sheet.put(row, 1, answer.label, style="label")
+            for index, ticker in enumerate(section.tickers):
+                letter = get_column_letter(2 + index)
+                formula = answer.formula.format(t=ticker, col=letter, **{k: v for k, v in positions.items()})
+                sheet.put(row, 2 + index, formula, answer.number_format)
+                key = f"{ticker.lower()}_{answer.key}" if ticker else answer.key
+                book.answers[key] = (SHEET, f"{letter}{row}")
+            row += 1
+        row += 1
+    return row
 
 
 def _chart_rows(sheet: Sheet) -> list[Chart]:
@@ -189,6 +365,8 @@ def _analog_grid(book: Book, sheet: Sheet, row: int) -> int:
     sheet.put(row, 1, "IWM: after six-day moves like this one, did the rally have legs?", style="heading")
     sheet.put(row + 1, 1, "Earlier episodes (or why there are none)", style="label")
     sheet.put(row + 1, 2, f"=IF({ANALOG_ROWS}<4,{ANALOGS},{ANALOG_ROWS}-3)", COUNT)
+    last_shown = f'=IF({ANALOG_ROWS}-3>{ANALOGS_SHOWN},"the last {ANALOGS_SHOWN} are shown","")'
+    sheet.put(row + 1, 3, last_shown, style="note")
     book.answers["analog_count"] = (SHEET, f"B{row + 1}")
     sheet.put_row(row + 2, analog_header(ANALOG_HORIZONS), style="header")
     for k in range(1, ANALOGS_SHOWN + 3):
@@ -245,6 +423,8 @@ def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:
             row += 1
         row += 1
     row = _analog_grid(book, sheet, row)
+    row = _answer_rows(book, sheet, NEWSLETTER_SECTIONS, row + 1)
+    row = _easing_grid(book, sheet, row)
     sheet.put(row + 1, 1, "Methods and data sources: see the Methods sheet.", style="note")
     sheet.print_area = f"A1:Y{row + 1}"
     sheet.charts.extend(_chart_rows(sheet))

@@ -3,7 +3,8 @@
 Every table is Date + one column per source. For each column there are two names:
 - `ALL_<name>`: the whole column (an exact range, rewritten whenever the table grows);
 - `<name>`: the column up to the as-of date, `INDEX(ALL_x,1):INDEX(ALL_x,<TABLE>_ROW)` with
-  `<TABLE>_ROW = MATCH(AS_OF, ALL_<dates>, 1)`, so one as-of cell replays the whole dashboard on a past day.
+  `<TABLE>_ROW = MATCH(AS_OF - lag, ALL_<dates>, 1)`, so one as-of cell replays the whole dashboard on a past day
+  with only what was published by then (lag: the table's publication delay in days, 0 for market closes).
 Plain ranges and INDEX:INDEX are understood by Excel, LibreOffice and the headless engine alike (structured
 references `Table[Column]` and OFFSET are not), and INDEX:INDEX is not volatile in Excel.
 """
@@ -41,6 +42,11 @@ class DataTable:
         return tuple(source for source in CATALOGUE if source.table == self.table)
 
     @property
+    def published_days(self) -> int:
+        """Days after its date until a row is published: the latest of its columns (a replay never looks ahead)."""
+        return max((source.published_days for source in self.columns), default=0)
+
+    @property
     def header(self) -> list[str]:
         return [self.date_header, *[source.column for source in self.columns]]
 
@@ -50,9 +56,13 @@ class DataTable:
 DATA_TABLES: tuple[DataTable, ...] = (
     DataTable("Prices", "PricesTable", "PRICE_DATES", "PRICE_ROW"),
     DataTable("Rates", "RatesTable", "RATE_DATES", "RATE_ROW"),
+    # Fed funds rates carry a value on every calendar day, unlike the Treasury rates: a table of their own.
+    DataTable("Rates", "PolicyTable", "POLICY_DATES", "POLICY_ROW", first_column=7),
     DataTable("Macro", "MonthlyTable", "MONTH_DATES", "MONTH_ROW"),
-    DataTable("Macro", "WeeklyTable", "WEEK_DATES", "WEEK_ROW", first_column=4),
-    DataTable("Macro", "SpreadTable", "SPREAD_DATES", "SPREAD_ROW", first_column=7),
+    # Housing starts and construction spending: monthly too, but published weeks later than unemployment.
+    DataTable("Macro", "ActivityTable", "ACTIVITY_DATES", "ACTIVITY_ROW", first_column=5),
+    DataTable("Macro", "WeeklyTable", "WEEK_DATES", "WEEK_ROW", first_column=9),
+    DataTable("Macro", "SpreadTable", "SPREAD_DATES", "SPREAD_ROW", first_column=12),
 )
 
 
@@ -77,13 +87,19 @@ def _absolute(sheet: str, column: int, first_row: int, last_row: int) -> str:
     return f"{sheet}!${letter}${first_row}:${letter}${last_row}"
 
 
+def as_of_published(table: DataTable) -> str:
+    """The latest row date of `table` known on the as-of day: AS_OF minus its publication lag."""
+    return f"{AS_OF_NAME}-{table.published_days}" if table.published_days else AS_OF_NAME
+
+
 def range_names(table: DataTable, last_row: int) -> dict[str, str]:
     """The defined names of `table` whose data ends on `last_row`: ALL_ ranges, the as-of row and as-of ranges."""
     first = table.first_column
     all_dates = f"ALL_{table.dates_name}"
     names = {
         all_dates: _absolute(table.sheet, first, 2, last_row),
-        table.row_name: f"MATCH({AS_OF_NAME},{all_dates},1)",
+        # A replay of a past day uses only the rows published by then (catalogue.Source.published_days).
+        table.row_name: f"MATCH({as_of_published(table)},{all_dates},1)",
         table.dates_name: f"INDEX({all_dates},1):INDEX({all_dates},{table.row_name})",
     }
     for index, column in enumerate(table.columns, start=1):

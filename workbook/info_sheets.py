@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from udfs import cells
 from workbook.catalogue import SOURCE_HEADER
-from workbook.data_sheets import DATE_FORMAT
+from workbook.data_sheets import DATA_TABLES, DATE_FORMAT
 from workbook.model import Book, Sheet, Table
 
 LOG_HEADER = ["Time (UTC)", "Source", "Vendor", "Rows added", "Last date", "Status"]
@@ -56,7 +56,14 @@ def add_info_sheets(
         "Sigma uses the sample standard deviation (ddof 1); MA sigma the population one (ddof 0), as Bollinger.",
         "A year is 252 observations without dates; with dates, (last − first) / 365.25 calendar days.",
         "Dashboard parameters: six-day window, RSI 14, moving average 50, bear line 20%, curve persist 5 days.",
-        "As of: every answer uses only data up to the date in Dashboard!B3.",
+        "As of: every answer uses only data up to the date in Dashboard!B3, and only what was published by then:",
+        *[
+            f"    {table.table} ({', '.join(s.id for s in table.columns)}): rows dated up to the as-of date minus "
+            f"{table.published_days} days"
+            for table in DATA_TABLES
+            if table.published_days
+        ],
+        "Easing cycles: a cut of 0.25 point or more after a hike, with no cut in the 183 days before (SPEC.md).",
     ]
     for text in conventions:
         row += 1

@@ -6,12 +6,13 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from workbook.catalogue import CATALOGUE, source_rows
+from workbook.claims import add_claims_sheet
 from workbook.dashboard import add_dashboard
 from workbook.data_sheets import DATA_TABLES, Series, add_data_sheets
 from workbook.info_sheets import add_info_sheets
 from workbook.model import Book
 
-SHEET_ORDER = ("Dashboard", "Prices", "Rates", "Macro", "Sources", "Log", "Methods")
+SHEET_ORDER = ("Dashboard", "Claims", "Prices", "Rates", "Macro", "Sources", "Log", "Methods")
 
 
 def build_book(
@@ -35,6 +36,7 @@ def build_book(
         book.sheets.extend(sheet for sheet in same_data_as.sheets if sheet.name in data_sheets)
         book.names.update(same_data_as.names)  # the Dashboard's own names are set again below
     add_dashboard(book, as_of)
+    add_claims_sheet(book)
     add_info_sheets(book, sources if sources is not None else source_rows(CATALOGUE)[1:], log_rows, provenance, as_of)
     book.sheets.sort(key=lambda sheet: SHEET_ORDER.index(sheet.name))
     return book

@@ -20,7 +20,16 @@ from udfs.inputs import date_to_serial, serial_to_date
 from udfs.reports import ANALOG_HORIZONS, analog_header
 from workbook import engine
 from workbook.catalogue import CATALOGUE
-from workbook.dashboard import ANALOGS_SHOWN, SECTIONS, SHEET
+from workbook.claims import CLAIMS
+from workbook.dashboard import (
+    ANALOGS_SHOWN,
+    EASING_SHOWN,
+    NEWSLETTER_SECTIONS,
+    SECTIONS,
+    SHEET,
+    Section,
+    easing_header,
+)
 from workbook.export import colleague_copy_path, export_book, shown
 from workbook.files import CannotWrite, check_writable, pick_target
 from workbook.layout import build_book
@@ -64,18 +73,12 @@ def _value(results: Mapping[str, Mapping[tuple[int, int], Any]], book: Book, key
 def print_answers(book: Book, results: Mapping, write: Callable[[str], None] = print) -> None:
     as_of = _value(results, book, "as_of")
     write(f"\n=== Dashboard as of {formatted(as_of, 'yyyy-mm-dd')} ===")
-    for section in SECTIONS:
-        tickers = [t for t in section.tickers if t]
-        heading = f"{section.title}" + (f"  ({' | '.join(tickers)})" if len(tickers) > 1 else "")
-        write(f"\n{heading}")
-        for answer in section.answers:
-            cells = []
-            for ticker in section.tickers:
-                key = f"{ticker.lower()}_{answer.key}" if ticker else answer.key
-                cells.append(formatted(_value(results, book, key), answer.number_format))
-            write(f"  {answer.label:<46} {' | '.join(cells)}")
+    _print_sections(book, results, SECTIONS, write)
     write("\nIWM: after six-day moves like this one, did the rally have legs?")
-    write(f"  earlier episodes: {formatted(_value(results, book, 'analog_count'), '0')}")
+    count = _value(results, book, "analog_count")
+    more = isinstance(count, (int, float)) and count > ANALOGS_SHOWN
+    shown_note = f" (the last {ANALOGS_SHOWN} are shown)" if more else ""
+    write(f"  earlier episodes: {formatted(count, '0')}{shown_note}")
     header = analog_header(ANALOG_HORIZONS)
     write("  " + "".join(f"{h:>12}" for h in header))
     _, ref = book.answers["analog_1"]
@@ -86,6 +89,48 @@ def print_answers(book: Book, results: Mapping, write: Callable[[str], None] = p
             continue
         first = formatted(row[0], "yyyy-mm-dd") if k < ANALOGS_SHOWN else str(row[0])
         write("  " + f"{first:>12}" + "".join(f"{formatted(v, '0.0%'):>12}" for v in row[1:]))
+    print_newsletter(book, results, write)
+
+
+def _print_sections(book: Book, results: Mapping, sections: tuple[Section, ...], write: Callable[[str], None]) -> None:
+    for section in sections:
+        tickers = [t for t in section.tickers if t]
+        heading = f"{section.title}" + (f"  ({' | '.join(tickers)})" if len(tickers) > 1 else "")
+        write(f"\n{heading}")
+        for answer in section.answers:
+            cells = []
+            for ticker in section.tickers:
+                key = f"{ticker.lower()}_{answer.key}" if ticker else answer.key
+                cells.append(formatted(_value(results, book, key), answer.number_format))
+            write(f"  {answer.label:<50} {' | '.join(cells)}")
+
+
+def print_newsletter(book: Book, results: Mapping, write: Callable[[str], None] = print) -> None:
+    """The rest of the newsletter: rotation, breadth, macro, and what followed each first rate cut."""
+    _print_sections(book, results, NEWSLETTER_SECTIONS, write)
+    write("\nAfter each first rate cut since 1989 (returns over 1, 3, 6, 12 months of trading days)")
+    write(f"  easing cycles found: {formatted(_value(results, book, 'easing_count'), '0')}")
+    header = easing_header()
+    write("  " + f"{header[0]:>12}" + "".join(f"{h:>12}" for h in header[1:]))
+    first_row = int(book.answers["easing_1"][1][1:])
+    for k in range(EASING_SHOWN + 2):
+        row = [results[SHEET].get((first_row + k, column)) for column in range(1, len(header) + 1)]
+        if k >= EASING_SHOWN:
+            row[0] = "Median" if k == EASING_SHOWN else "Share up"
+        elif shown(row[0]) in (None, ""):
+            continue
+        first = formatted(row[0], "yyyy-mm-dd") if k < EASING_SHOWN else row[0]
+        write("  " + f"{first:>12}" + "".join(f"{formatted(v, '0.0%'):>12}" for v in row[1:]))
+    print_claims(book, results, write)
+
+
+def print_claims(book: Book, results: Mapping, write: Callable[[str], None] = print) -> None:
+    """The Claims sheet: each sentence, its measured number and the verdict."""
+    write("\nThe newsletter's claims, measured")
+    for claim in CLAIMS:
+        measured = formatted(_value(results, book, f"claim_{claim.key}"), claim.number_format)
+        verdict = formatted(_value(results, book, f"verdict_{claim.key}"), "@")
+        write(f"  {claim.sentence[:78]:<78} {measured:>10}  {verdict}")
 
 
 def coverage_notes(data: Mapping[str, tuple[list[dt.date], list[float | None]]], as_of: dt.date) -> list[str]:

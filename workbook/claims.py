@@ -1,0 +1,164 @@
+"""The Claims sheet: each checkable sentence of the newsletter, its number, the Lazarus formula that measures it, the
+measured number and a verdict. Ordinary formulas over the same as-of names as the Dashboard, so a user adds a row
+for the next newsletter by copying one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workbook.dashboard import EASING
+from workbook.model import Book, Sheet
+
+SHEET = "Claims"
+HEADER = ["Newsletter sentence", "Its number", "Lazarus formula", "Measured", "Verdict rule", "Verdict"]
+FIRST_ROW = 5
+NO_HY_SPREAD_SHORT = "not bundled: lazarus refresh"  # the ICE spread is licensed data
+
+
+@dataclass(frozen=True)
+class Claim:
+    key: str
+    sentence: str
+    number: float | None  # the newsletter's own number, if it gives one
+    formula: str  # without "=": shown as text and computed in the Measured column
+    rule: str  # the verdict rule in words
+    verdict: str  # formula template; {m} is the Measured cell, {n} the number cell
+    number_format: str = "0.0%"
+
+
+def _sign(test: str) -> str:
+    return f'=IF(ISNUMBER({{m}}),IF({{m}}{test},"AGREES","DISAGREES"),"NO DATA")'
+
+
+def _after_cuts(top: str, bottom: str, horizon: int, from_end: int) -> str:
+    """A summary cell of EVENT_RETURNS after the first cuts of EASING_CYCLES (from_end 0: share positive, 1: median)."""
+    table = f'EVENT_RETURNS({top},PRICE_DATES,{EASING},"{horizon}"{"," + bottom if bottom else ""})'
+    return f"INDEX({table},ROWS({table}){'-' + str(from_end) if from_end else ''},3)"
+
+
+# Share of easing cycles (since the Dashboard's since date) after which the ratio rose over six months.
+_IWM_SHARE = _after_cuts("IWM", "SPY", 126, 0)
+_MDY_SHARE = _after_cuts("MDY", "SPY", 126, 0)
+_SPY_MEDIAN = _after_cuts("SPY", "", 21, 1)
+
+CLAIMS: tuple[Claim, ...] = (
+    Claim(
+        "small_caps_after_cuts",
+        "Easing cycles usually drive small caps to outperform (IWM/SPY six months after a first cut)",
+        None,
+        _IWM_SHARE,
+        "share of cycles with IWM/SPY up > 50%",
+        _sign(">0.5"),
+    ),
+    Claim(
+        "mid_caps_after_cuts",
+        "… and mid caps (MDY/SPY six months after a first cut)",
+        None,
+        _MDY_SHARE,
+        "share of cycles with MDY/SPY up > 50%",
+        _sign(">0.5"),
+    ),
+    Claim(
+        "selloff_after_cuts",
+        "Rate cuts typically start a sell-off across equities in an immediate setting (SPY a month after)",
+        None,
+        _SPY_MEDIAN,
+        "median SPY return over 21 days < 0",
+        _sign("<0"),
+    ),
+    Claim(
+        "unemployment_q2",
+        "Unemployment rate up 11% in Q2",
+        0.11,
+        "PERIOD_CHANGE(UNRATE,MONTH_DATES,3)",
+        "within 1 point of the number",
+        '=IF(ISNUMBER({m}),IF(ABS({m}-{n})<=0.01,"AGREES","DISAGREES"),"NO DATA")',
+    ),
+    Claim(
+        "claims_rising",
+        "Jobless claims are rising (4-week average against a year earlier)",
+        None,
+        "PERIOD_CHANGE(ICSA,WEEK_DATES,52,4)",
+        "> 0",
+        _sign(">0"),
+    ),
+    Claim(
+        "construction_falling",
+        "Construction demand has been falling (construction spending over 6 months)",
+        None,
+        "PERIOD_CHANGE(TTLCONS,ACTIVITY_DATES,6)",
+        "< 0",
+        _sign("<0"),
+    ),
+    Claim(
+        "housing_falling",
+        "… and sales (housing starts over 12 months)",
+        None,
+        "PERIOD_CHANGE(HOUST,ACTIVITY_DATES,12)",
+        "< 0",
+        _sign("<0"),
+    ),
+    Claim(
+        "credit_calm",
+        "Corporate credit spreads do not yet herald stress (high-yield spread percentile)",
+        None,
+        f'IF(IFERROR(COUNT(HY_SPREAD),0)<2,"{NO_HY_SPREAD_SHORT}",PERCENTILE_RANK(HY_SPREAD))',
+        "below the 80th percentile of its history",
+        _sign("<0.8"),
+    ),
+    Claim(
+        "financials_strength",
+        "Fresh strength in Financials (XLF/SPY over six days)",
+        None,
+        "RATIO_CHANGE(XLF,SPY,6)",
+        "> 0",
+        _sign(">0"),
+        "0.00%",
+    ),
+    Claim(
+        "reits_strength",
+        "… and REITs (XLRE/SPY over six days)",
+        None,
+        "RATIO_CHANGE(XLRE,SPY,6)",
+        "> 0",
+        _sign(">0"),
+        "0.00%",
+    ),
+    Claim(
+        "broader_market",
+        "A broader market: participation rises (equal weight RSP/SPY over six days)",
+        None,
+        "RATIO_CHANGE(RSP,SPY,6)",
+        "> 0",
+        _sign(">0"),
+        "0.00%",
+    ),
+)
+
+
+def add_claims_sheet(book: Book) -> Sheet:
+    """One row per claim; the as-of date is the Dashboard's."""
+    sheet = Sheet(SHEET, freeze=f"A{FIRST_ROW}")
+    sheet.put(1, 1, "The newsletter's claims, measured", style="title")
+    sheet.put(2, 1, "As of (the Dashboard's as-of date)", style="label")
+    sheet.put(2, 2, "=AS_OF", "yyyy-mm-dd")
+    sheet.put(
+        3, 1, "Add a row for the next newsletter: its sentence, number, a formula and a verdict rule.", style="note"
+    )
+    sheet.put_row(FIRST_ROW - 1, HEADER, style="header")
+    for index, claim in enumerate(CLAIMS):
+        row = FIRST_ROW + index
+        sheet.put(row, 1, claim.sentence)
+        if claim.number is not None:
+            sheet.put(row, 2, claim.number, claim.number_format)
+        sheet.put(row, 3, claim.formula)
+        sheet.put(row, 4, f"={claim.formula}", claim.number_format)
+        sheet.put(row, 5, claim.rule)
+        sheet.put(row, 6, claim.verdict.format(m=f"D{row}", n=f"B{row}"))
+        book.answers[f"claim_{claim.key}"] = (SHEET, f"D{row}")
+        book.answers[f"verdict_{claim.key}"] = (SHEET, f"F{row}")
+    sheet.widths.update({"A": 70, "B": 11, "C": 48, "D": 12, "E": 34, "F": 40})
+    sheet.print_area = f"A1:F{FIRST_ROW + len(CLAIMS)}"
+    book.sheets.append(sheet)
+    return sheet
