@@ -30,6 +30,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_udfs import udf_arguments  # the same table of arguments (this folder is on the path)
+
 from testkit.xlwings_harness import ERROR_CODES, MISSING, ComSheet, ComTime, windows_xlwings
 from udfs import cells, inputs
 
@@ -114,29 +116,7 @@ def udf_inputs(n: int) -> dict[str, tuple[Any, ...]]:
     u = com_column(np.round(5 + np.cumsum(rng.normal(0, 0.1, n)) % 6, 1).tolist(), "UNRATE")
     m = MISSING
     return {
-        "RALLY_RETURN": (p, 6.0),
-        "RALLY_SIGMA": (p, 6.0, m),
-        "RALLY_PERCENTILE": (p, 6.0, m),
-        "EVENTS_PER_CENTURY": (p, 6.0, m, d),
-        "UP_STREAK": (p, m),
-        "UP_DAYS": (p, 6.0, m),
-        "MAX_DAILY_GAIN": (p, 6.0),
-        "RATIO_CHANGE": (p, q, 6.0),
-        "RATIO_SIGMA": (p, q, 6.0, m),
-        "RATIO_PERCENTILE": (p, q, 6.0, m),
-        "RSI": (p, m),
-        "MA_SIGMA": (p, m),
-        "OVERBOUGHT_PERCENTILE": (p, m),
-        "DRAWDOWN": (p,),
-        "BEAR_LINE": (p, m),
-        "MARKET_STATE": (p,),
-        "CURVE_STATE": (s, d, m, m),
-        "CURVE_SINCE": (s, d, m, m),
-        "CURVE_EPISODES": (s, d, m),
-        "SAHM_RULE": (u,),
-        "PERCENTILE_RANK": (p, m),
-        "RALLY_REPORT": (p, d, 6.0, m),
-        "RALLY_ANALOGS": (p, d, 6.0, m, m),
+        **udf_arguments(p, q, d, s, u),
         "RSI_SERIES": (p, m, 252.0),
         "MA_SIGMA_SERIES": (p, m, 252.0),
         "DRAWDOWN_SERIES": (p, 252.0),

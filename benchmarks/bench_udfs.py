@@ -57,6 +57,12 @@ def _inputs(rows: int) -> dict[str, tuple[Any, ...]]:
     d = _column(date_cells, "Date", rows)
     s = _column(spread, "T10Y2Y", rows)
     u = _column(unemployment, "UNRATE", rows)
+    return udf_arguments(p, q, d, s, u)
+
+
+def udf_arguments(p: Any, q: Any, d: Any, s: Any, u: Any) -> dict[str, tuple[Any, ...]]:
+    """The arguments of every SPEC function through call_udf: prices `p`, a second price column `q`, dates `d`, a
+    spread `s` and monthly unemployment `u` (omitted optional arguments as Excel passes them)."""
     m = MISSING
     return {
         "RALLY_RETURN": (p, 6.0),

@@ -404,24 +404,7 @@ def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:
     book.names[AS_OF_NAME] = f"'{SHEET}'!$B$3"
     book.answers["as_of"] = (SHEET, "B3")
     sheet.widths.update({"A": 44, "B": 13, "C": 13, "D": 13, "E": 13, "F": 13})
-    row = 5
-    for section in SECTIONS:
-        sheet.put(row, 1, section.title, style="heading")
-        if any(section.tickers) and len(section.tickers) > 1:
-            sheet.put_row(row, list(section.tickers), 2, style="header")
-        row += 1
-        positions: dict[str, int] = {}
-        for answer in section.answers:
-            positions[answer.key] = row
-            sheet.put(row, 1, answer.label, style="label")
-            for index, ticker in enumerate(section.tickers):
-                letter = get_column_letter(2 + index)
-                formula = answer.formula.format(t=ticker, col=letter, **{k: v for k, v in positions.items()})
-                sheet.put(row, 2 + index, formula, answer.number_format)
-                key = f"{ticker.lower()}_{answer.key}" if ticker else answer.key
-                book.answers[key] = (SHEET, f"{letter}{row}")
-            row += 1
-        row += 1
+    row = _answer_rows(book, sheet, SECTIONS, 5)
     row = _analog_grid(book, sheet, row)
     row = _answer_rows(book, sheet, NEWSLETTER_SECTIONS, row + 1)
     row = _easing_grid(book, sheet, row)
