@@ -32,6 +32,11 @@ def iwc() -> tuple[list[dt.date], list[float]]:
     return read("prices/IWC_2024_alm0421.csv", "close")
 
 
+def iwc_adjusted() -> tuple[list[dt.date], list[float]]:
+    """IWC's dividend-adjusted closes since 2005 (the last, intraday-partial row included)."""
+    return read("prices/IWC_adjusted_dsturdy-Factor_Attribution.csv", "Close")
+
+
 def t10y2y() -> tuple[list[dt.date], list[float | None]]:
     return read("fred/T10Y2Y_qie2003.csv", "T10Y2Y")
 

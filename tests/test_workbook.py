@@ -88,8 +88,9 @@ def test_headless_values_match_independent_computations_on_recent_data(small_mom
     _, iwm = realdata.until(*realdata.iwm(), MOMENT)
     _, spy = realdata.until(*realdata.spy(), MOMENT)
     assert value(book, results, "iwm_return") == pytest.approx(iwm[-1] / iwm[-7] - 1, abs=1e-12)
-    _, iwc = realdata.until(*realdata.iwc(), MOMENT)
-    assert value(book, results, "iwc_return") == pytest.approx(iwc[-1] / iwc[-7] - 1, abs=1e-12)
+    _, iwc = realdata.until(*realdata.iwc_adjusted(), MOMENT)
+    assert value(book, results, "iwc_adj_return") == pytest.approx(iwc[-1] / iwc[-7] - 1, abs=1e-12)
+    assert round(value(book, results, "iwc_adj_return"), 4) == 0.1448  # the same as the raw closes' (SOURCES.md)
     assert value(book, results, "iwm_ratio_change") == pytest.approx(
         (iwm[-1] / spy[-1]) / (iwm[-7] / spy[-7]) - 1, abs=1e-12
     )

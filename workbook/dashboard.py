@@ -53,7 +53,9 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section(
         "Small caps: the six-day rally",
-        ("IWM", "IWC"),
+        # Return statistics rest on the dividend-adjusted IWC (2005 on): the raw IWC in the sample is one year long,
+        # and a year of six-day moves is no base for a sigma or a per-century count. Price levels use the raw IWC.
+        ("IWM", "IWC_ADJ"),
         (
             Answer("return", "Six-day return", "=RALLY_RETURN({t},6)", PCT),
             Answer("sigma", "Sigma of the move", "=RALLY_SIGMA({t},6)", SIGMA),
