@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Store", "StoreBusy", "StoreError", "StoreReadOnly", "WriteResult", "check_rows"]
+__all__ = ["Changes", "Store", "StoreBusy", "StoreError", "StoreReadOnly", "WriteResult", "changes", "check_rows"]
 
 OBSERVATIONS = """
 CREATE TABLE IF NOT EXISTS observations (
@@ -304,7 +304,6 @@ class Store:
         """
         rows = check_rows(series, observations)
         stamp = (fetched_at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
-        added = revised = 0
         with self._connect() as con:
             try:
                 # IMMEDIATE takes the write lock now, so two refreshes serialise here instead of failing
@@ -313,32 +312,31 @@ class Store:
             except sqlite3.OperationalError as exc:
                 raise StoreBusy(f"the store {self.path} is busy (another refresh is writing): {exc}") from None
             try:
-                for day, value in rows:
-                    key = day.isoformat()
-                    old = con.execute(
-                        "SELECT value, vendor, fetched_at FROM observations WHERE series=? AND date=?",
-                        (series, key),
-                    ).fetchone()
-                    if old is None:
-                        added += 1
-                    elif old[0] != value:
-                        revised += 1
-                        con.execute(
-                            "INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            (series, key, old[0], old[1], old[2], value, vendor, stamp),
+                stored = {}
+                if rows:
+                    stored = {
+                        dt.date.fromisoformat(day): (value, who, at)
+                        for day, value, who, at in con.execute(
+                            "SELECT date, value, vendor, fetched_at FROM observations"
+                            " WHERE series=? AND date BETWEEN ? AND ?",
+                            (series, rows[0][0].isoformat(), rows[-1][0].isoformat()),
                         )
-                    else:
-                        continue
-                    con.execute(
-                        "INSERT OR REPLACE INTO observations(series, date, value, vendor, fetched_at, kind) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        (series, key, None if value is None else float(value), vendor, stamp, kind),
-                    )
+                    }
+                change = changes(rows, stored)
+                con.executemany(
+                    "INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(series, day.isoformat(), *old, new, vendor, stamp) for day, *old, new in change.revisions],
+                )
+                con.executemany(
+                    "INSERT OR REPLACE INTO observations(series, date, value, vendor, fetched_at, kind) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [(series, day.isoformat(), value, vendor, stamp, kind) for day, value in change.rows],
+                )
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-        return WriteResult(len(rows), added, revised, self.last_date(series))
+        return WriteResult(len(rows), change.added, len(change.revisions), self.last_date(series))
 
 
 def check_rows(series: str, observations: Iterable[tuple[dt.date, float | None]]) -> list[tuple[dt.date, float | None]]:
@@ -351,3 +349,29 @@ def check_rows(series: str, observations: Iterable[tuple[dt.date, float | None]]
     if any(value is not None and not math.isfinite(value) for _, value in rows):
         raise ValueError(f"{series}: refusing to store a value that is not a finite number")
     return rows
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What writing observations changes: the (date, value) rows to write, and for each revised date
+    (date, old value, old vendor, old fetched_at, new value)."""
+
+    rows: list[tuple[dt.date, float | None]]
+    revisions: list[tuple[dt.date, float | None, str, str, float | None]]
+    added: int
+
+
+def changes(rows: list[tuple[dt.date, float | None]], stored: dict[dt.date, tuple[float | None, str, str]]) -> Changes:
+    """New dates are added, changed values revised, equal values (a missing one included) left alone; both stores
+    write what this returns, so they count and revise alike."""
+    written, revisions, added = [], [], 0
+    for day, value in rows:
+        old = stored.get(day)
+        if old is None:
+            added += 1
+        elif old[0] != value:
+            revisions.append((day, *old, value))
+        else:
+            continue
+        written.append((day, None if value is None else float(value)))
+    return Changes(written, revisions, added)

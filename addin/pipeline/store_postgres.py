@@ -25,7 +25,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from addin.pipeline.secrets import register_secret, scrub
-from addin.pipeline.store import StoreError, StoreReadOnly, WriteResult, check_rows
+from addin.pipeline.store import StoreError, StoreReadOnly, WriteResult, changes, check_rows
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore", "describe_url"]
 
@@ -290,46 +290,35 @@ class PostgresStore:
         rows = check_rows(series, observations)
         stamp = (fetched_at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
         con = self._connection()
-        added = revised = 0
         with self._cursor(f"writing {series}") as cur, con.transaction():
             # Writers of one series take turns; other series go on in parallel.
             cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_SPACE, series))
-            old: dict[dt.date, tuple[Any, ...]] = {}
+            stored: dict[dt.date, tuple[Any, ...]] = {}
             if rows:
                 cur.execute(
                     "SELECT date, value, vendor, fetched_at FROM observations"
                     " WHERE series = %s AND date BETWEEN %s AND %s",
                     (series, rows[0][0], rows[-1][0]),
                 )
-                old = {day: (value, who, at) for day, value, who, at in cur.fetchall()}
-            changed, revisions = [], []
-            for day, value in rows:
-                before = old.get(day)
-                if before is None:
-                    added += 1
-                elif before[0] != value:
-                    revised += 1
-                    revisions.append((series, day, before[0], before[1], before[2], value, vendor, stamp))
-                else:
-                    continue
-                changed.append((series, day, None if value is None else float(value), vendor, stamp, kind))
-            if revisions:
+                stored = {day: (value, who, at) for day, value, who, at in cur.fetchall()}
+            change = changes(rows, stored)  # type: ignore[arg-type]
+            if change.revisions:
                 cur.executemany(
                     "INSERT INTO revisions (series, date, old_value, old_vendor, old_fetched_at, new_value, vendor,"
                     " fetched_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
-                    revisions,
+                    [(series, day, *old, new, vendor, stamp) for day, *old, new in change.revisions],
                 )
-            if changed:
+            if change.rows:
                 cur.executemany(
                     "INSERT INTO observations VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (series, date) DO UPDATE SET"
                     " value = EXCLUDED.value, vendor = EXCLUDED.vendor, fetched_at = EXCLUDED.fetched_at,"
                     " kind = EXCLUDED.kind",
-                    changed,
+                    [(series, day, value, vendor, stamp, kind) for day, value in change.rows],
                 )
             cur.execute(
                 "INSERT INTO refreshed VALUES (%s, now()) ON CONFLICT (series) DO UPDATE SET at = now()", (series,)
             )
-        return WriteResult(len(rows), added, revised, self.last_date(series))
+        return WriteResult(len(rows), change.added, len(change.revisions), self.last_date(series))
 
 
 def _first_line(exc: BaseException) -> str:
