@@ -13,6 +13,7 @@ import datetime as dt
 import itertools
 import math
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -145,14 +146,28 @@ class Store:
                     con.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as con:
-                con.execute("PRAGMA journal_mode=WAL")
-                _migrate(con)
-                con.executescript(SCHEMA)
+            self._set_up()
         except sqlite3.Error as exc:
             raise StoreError(_explain(self.path, exc)) from None
         except OSError as exc:
             raise StoreError(f"cannot create the store {self.path}: {exc.strerror or exc}.") from None
+
+    def _set_up(self) -> None:
+        """WAL mode, migration and tables. Two processes opening a new file at once can find it locked while the
+        other switches it to WAL, and SQLite answers that at once instead of waiting: wait here, up to the busy
+        timeout."""
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                with self._connect() as con:
+                    con.execute("PRAGMA journal_mode=WAL")
+                    _migrate(con)
+                    con.executescript(SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def check(self) -> None:
         """SQLite's quick integrity check: raise :class:`StoreError` (the file untouched) if pages are damaged.
