@@ -114,6 +114,12 @@ def test_an_input_error_is_one_na_text() -> None:
     assert cells.RATIO_SERIES([1.0, 2.0], [1.0]).startswith("#N/A RATIO_SERIES: numerator has 2 cells")
     assert cells.LAST_ROWS([1.0, 2.0], None).startswith("#N/A LAST_ROWS: last must be given")
     assert cells.BEAR_LINE_SERIES([1.0], 1.5).startswith("#N/A BEAR_LINE_SERIES: threshold must be a fraction")
+    # A typo must not build millions of blank rows (the junk-input test once ran out of memory on it).
+    assert cells.DRAWDOWN_SERIES([1.0, 2.0], 10**9 - 1) == (
+        "#N/A DRAWDOWN_SERIES: last 999,999,999 is more rows than a sheet has (1,048,576)"
+    )
+    assert cells.LAST_ROWS([1.0], 2**20 + 1).startswith("#N/A LAST_ROWS: last 1,048,577 is more rows")
+    assert len(cells.LAST_ROWS([1.0], 2**20)) == 2**20
 
 
 # --- The Dashboard: one array formula per chart column -----------------------------------------------------------

@@ -299,8 +299,16 @@ ALL = (
 # and fills a legacy array formula over a column of cells in Excel 2016/2019 (the Dashboard's chart data).
 
 
-def _last(last: Arg) -> int:
-    return whole(last, "last", 0, minimum=0)
+EXCEL_ROWS = 1_048_576
+
+
+def _last(last: Arg, minimum: int = 0) -> int:
+    """How many rows a series function returns; no more than a sheet has, or a typo such as 2520000 would build a
+    table of millions of blank rows before Excel refused it."""
+    rows = whole(last, "last", 0, minimum=minimum)
+    if rows > EXCEL_ROWS:
+        raise CellError(f"last {rows:,} is more rows than a sheet has ({EXCEL_ROWS:,})")
+    return rows
 
 
 def _spill(values: np.ndarray, row: bool, last: int) -> list[list[float | str]]:
@@ -376,7 +384,7 @@ def LAST_ROWS(values: Arg, last: Arg) -> list[list[float | str]]:
     """Spills the last `last` cells of a range: numbers and dates (as serials) as they are, anything else blank."""
     if omitted(last):
         raise CellError("last must be given: how many of the latest cells to return, a whole number ≥ 1")
-    return _spill(per_cell_serials(values, "values"), is_row(values), whole(last, "last", 0))
+    return _spill(per_cell_serials(values, "values"), is_row(values), _last(last, minimum=1))
 
 
 SERIES = (RSI_SERIES, MA_SIGMA_SERIES, DRAWDOWN_SERIES, BEAR_LINE_SERIES, RATIO_SERIES, LAST_ROWS)
