@@ -23,22 +23,6 @@ D = dt.date
 KEY = "Zq7XvR2mKp9LwT4nBc6YhJ8sDf3GtN5a"
 
 
-@pytest.fixture
-def cli_env(newsletter_server, tmp_path, monkeypatch):
-    """The `lazarus` command pointed at the local vendor server, a data folder in tmp_path and no real keys."""
-    for name in ("FRED_API_KEY", "TIINGO_API_KEY", "STOOQ_API_KEY", "ALPHAVANTAGE_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(f"LAZARUS_{name}", raising=False)
-    monkeypatch.setenv("LAZARUS_CONFIG", str(tmp_path / "none.toml"))
-    monkeypatch.setenv("LAZARUS_DATA_DIR", str(tmp_path / "data"))
-    for vendor, url in newsletter_server.base_urls().items():
-        monkeypatch.setenv(f"LAZARUS_{vendor.upper()}_BASE_URL", url)
-    monkeypatch.chdir(tmp_path)
-    # The command's client with the tests' timings: no pacing, tiny timeouts.
-    monkeypatch.setattr(refresh_command, "HttpClient", lambda settings=None: HttpClient(fast_settings()))
-    return tmp_path
-
-
 def _fragments(key: str, size: int = 6) -> set[str]:
     return {key[i : i + size].lower() for i in range(len(key) - size + 1)}
 

@@ -260,18 +260,6 @@ def test_config_reads_keys_from_env_before_the_config_file_and_never_shows_them(
     assert load_config(env).base_url("fred") == "http://127.0.0.1:9"
 
 
-@pytest.fixture
-def cli_env(server, tmp_path, monkeypatch):
-    for name in ("FRED_API_KEY", "TIINGO_API_KEY", "STOOQ_API_KEY", "ALPHAVANTAGE_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(f"LAZARUS_{name}", raising=False)
-    monkeypatch.setenv("LAZARUS_CONFIG", str(tmp_path / "none.toml"))
-    monkeypatch.setenv("LAZARUS_DATA_DIR", str(tmp_path / "data"))
-    for vendor, url in server.base_urls().items():
-        monkeypatch.setenv(f"LAZARUS_{vendor.upper()}_BASE_URL", url)
-    return tmp_path
-
-
 def test_lazarus_refresh_command_shows_progress_and_a_summary_and_exits_0(server, cli_env, capsys):
     code = main(["refresh", "--only", "IWM", "--only", "T10Y2Y"])
     out, err = capsys.readouterr()
