@@ -19,6 +19,7 @@ from udfs.inputs import (
     dated,
     is_row,
     omitted,
+    padded,
     pair,
     per_cell,
     per_cell_serials,
@@ -401,10 +402,9 @@ def _policy_rates(rates: Arg, dates: Arg, more_rates: Arg) -> tuple[np.ndarray, 
         return values.values, serials.values
     first, second = to_floats(rates, "rates"), to_floats(more_rates, "more_rates")
     length = max(len(first), len(second))
-    first = np.concatenate([first, np.full(length - len(first), np.nan)])
-    second = np.concatenate([second, np.full(length - len(second), np.nan)])
+    first, second = padded(first, length), padded(second, length)
     joined = np.where(np.isnan(first), second, first)
-    values, serials = dated([None if v != v else float(v) for v in joined], dates, name="rates", positive=False)
+    values, serials = dated(joined, dates, name="rates", positive=False)
     return values.values, serials.values
 
 
@@ -432,7 +432,7 @@ def _event_series(prices: Arg, dates: Arg, denominator: Arg) -> tuple[np.ndarray
     top, bottom = to_floats(prices, "prices"), to_floats(denominator, "denominator")
     days = to_serials(dates, "dates")
     length = max(len(top), len(bottom), len(days))
-    top, bottom, days = (np.concatenate([a, np.full(length - len(a), np.nan)]) for a in (top, bottom, days))
+    top, bottom, days = (padded(a, length) for a in (top, bottom, days))
     kept = np.flatnonzero(~(np.isnan(top) | np.isnan(bottom) | np.isnan(days)))
     observed = [Observed(a[kept], kept + 1) for a in (top, bottom)]
     for item, name in zip(observed, ("prices", "denominator"), strict=True):

@@ -259,7 +259,9 @@ def prices(values: Any, name: str = "prices") -> Observed:
     return check_positive(series(values, name), name)
 
 
-def _padded(values: np.ndarray, length: int) -> np.ndarray:
+def padded(values: np.ndarray, length: int) -> np.ndarray:
+    """`values` with NaN (missing) cells added at the end up to `length`: ranges whose data end at different rows
+    line up again."""
     if len(values) >= length:
         return values
     return np.concatenate([values, np.full(length - len(values), np.nan)])
@@ -279,7 +281,7 @@ def _paired(
     if first_size == second_size:
         # Two ranges of the same size whose data end at different rows (a holiday: the last date has no value yet,
         # in a whole-column reference) are trimmed to different lengths: the shorter one ends in blanks.
-        one, other = _padded(one, len(other)), _padded(other, len(one))
+        one, other = padded(one, len(other)), padded(other, len(one))
     if len(one) != len(other):
         raise CellError(
             f"{names[0]} has {len(one)} cells but {names[1]} has {len(other)}; give two ranges of the same size"
