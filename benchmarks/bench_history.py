@@ -42,7 +42,7 @@ def main() -> None:
         store.append_log([(dt.datetime.now(dt.UTC), "LONG", "bench", ROWS, days[-1], "ok")])
         os.environ.update(LAZARUS_DATA_DIR=folder, LAZARUS_CONFIG=str(Path(folder) / "none.toml"))
         os.environ.pop("LAZARUS_STORE", None)
-        with windows_xlwings("addin.excel.cell_history") as xl:
+        with windows_xlwings() as xl:
             provider = xl.module.store_rows
             call = lambda: xl.raw_call("HISTORY", "LONG", None, None, None)  # noqa: E731
             table = call()

@@ -1,6 +1,7 @@
-"""Time every cell function the way Excel calls it: xlwings' own `call_udf` (argument conversion, udfs.excel, the
-statistics, result conversion) under testkit/xlwings_harness.py, for a 25,000-row column and for a whole-column
-reference (1,048,576 rows, 25,000 filled). Prints the median milliseconds per call; the target is under 10 ms.
+"""Time every cell function the way Excel calls it: xlwings' own `call_udf` (argument conversion, the registration in
+addin.excel.cell_functions, the statistics, result conversion) under testkit/xlwings_harness.py, for a 25,000-row
+column and for a whole-column reference (1,048,576 rows, 25,000 filled). Prints the median milliseconds per call; the
+target is under 10 ms.
 
     .venv/bin/python benchmarks/bench_udfs.py [--repeat 15]
 

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 from unittest import mock
 
-UDF_MODULE = "udfs.excel"
+from udfs.excel_facts import SHEET_ROWS
+
+UDF_MODULE = "addin.excel.cell_functions"
 
 # What Excel passes for an omitted Optional Variant (DISP_E_PARAMNOTFOUND); call_udf swaps in the default.
 MISSING = -2147352572
@@ -122,7 +124,6 @@ def _ctypes_patches() -> dict[str, Any]:
 
 # The interface id pywin32 reports for an Excel Range; xlwings' `is_range_instance` compares with it.
 RANGE_IID = "{00020846-0000-0000-C000-000000000046}"
-SHEET_ROWS = 1_048_576
 
 
 class ComSheet:
@@ -265,6 +266,8 @@ def windows_xlwings(module_name: str = UDF_MODULE) -> Iterator[Harness]:
         for name in [name for name in sys.modules if _owned(name, module_name)]:
             del sys.modules[name]
         sys.modules.update(saved_modules)
+        # The parent package may have been first imported inside (with the Windows module as its attribute).
+        parent = sys.modules.get(parent_name) if parent_name else None
         if parent is not None:
             if saved_child is not None:
                 setattr(parent, child, saved_child)

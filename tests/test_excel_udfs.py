@@ -1,6 +1,6 @@
-"""The Excel registration (udfs.excel), checked with xlwings' own Windows code running under testkit/xlwings_harness.py:
-the `__xlfunc__` metadata, the VBA that `generate_vba_wrapper` writes, and `call_udf`'s argument conversion of
-COM-style tuples of tuples built from the real series in tests/data."""
+"""The Excel registration (addin.excel.cell_functions), checked with xlwings' own Windows code running under
+testkit/xlwings_harness.py: the `__xlfunc__` metadata, the VBA that `generate_vba_wrapper` writes, and `call_udf`'s
+argument conversion of COM-style tuples of tuples built from the real series in tests/data."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ import numpy as np
 import pytest
 
 from testkit.xlwings_harness import ERROR_CODES, MISSING, ComSheet, ComTime, Harness, windows_xlwings
-from udfs import cells
+from udfs import cells, rally
+from udfs.functions import FUNCTIONS
+
+DECLARED = {function.name: function for function in FUNCTIONS}
 
 DATA = Path(__file__).parent / "data"
 EPOCH = dt.date(1899, 12, 30)
@@ -26,59 +29,28 @@ NA = ERROR_CODES["#N/A"]
 DIV0 = ERROR_CODES["#DIV/0!"]
 WHOLE_COLUMN = 1_048_576
 
-# SPEC.md's signatures, copied by hand: the independent truth for names, argument order and defaults.
-SPEC = {
-    "RALLY_RETURN": "prices, [window=6]",
-    "RALLY_SIGMA": "prices, [window=6], [lookback=0]",
-    "RALLY_PERCENTILE": "prices, [window=6], [lookback=0]",
-    "EVENTS_PER_CENTURY": "prices, [window=6], [threshold], [dates]",
-    "UP_STREAK": "prices, [threshold=0.01]",
-    "UP_DAYS": "prices, [window=6], [threshold=0.01]",
-    "MAX_DAILY_GAIN": "prices, [window=6]",
-    "RATIO_CHANGE": "numerator, denominator, [window=6]",
-    "RATIO_SIGMA": "numerator, denominator, [window=6], [lookback=0]",
-    "RATIO_PERCENTILE": "numerator, denominator, [window=6], [lookback=0]",
-    "RSI": "prices, [period=14]",
-    "MA_SIGMA": "prices, [period=50]",
-    "OVERBOUGHT_PERCENTILE": "prices, [period=50]",
-    "DRAWDOWN": "prices",
-    "BEAR_LINE": "prices, [threshold=0.2]",
-    "MARKET_STATE": "prices",
-    "CURVE_STATE": "spread, dates, [persist=5], [memory_days=365]",
-    "CURVE_SINCE": "spread, dates, [persist=5], [memory_days=365]",
-    "CURVE_EPISODES": "spread, dates, [persist=5]",
-    "SAHM_RULE": "unemployment",
-    "PERCENTILE_RANK": "values, [value]",
-    "RALLY_REPORT": "prices, [dates], [window=6], [lookback=0]",
-    "RALLY_ANALOGS": 'prices, dates, [window=6], [threshold], [horizons="21,63,126,252"]',
-    # Series: one formula per chart column
-    "RSI_SERIES": "prices, [period=14], [last=0]",
-    "MA_SIGMA_SERIES": "prices, [period=50], [last=0]",
-    "DRAWDOWN_SERIES": "prices, [last=0]",
-    "BEAR_LINE_SERIES": "prices, [threshold=0.2], [last=0]",
-    "RATIO_SERIES": "numerator, denominator, [last=0]",
-    "LAST_ROWS": "values, last",
-}
-# Functions whose tables go back to Excel as they are (`raw`), without xlwings' per-cell cleaning.
-SPILLS = {
-    "CURVE_EPISODES",
-    "RALLY_REPORT",
-    "RALLY_ANALOGS",
-    "RSI_SERIES",
-    "MA_SIGMA_SERIES",
-    "DRAWDOWN_SERIES",
-    "BEAR_LINE_SERIES",
-    "RATIO_SERIES",
-    "LAST_ROWS",
-}
-# Issue 13: policy, what followed, change over a period.
-SPEC.update(
-    {
-        "EASING_CYCLES": "rates, dates, [more_rates], [since], [quiet_days=183], [min_step=0.25]",
-        "EVENT_RETURNS": 'prices, dates, events, [horizons="21,63,126,252"], [denominator]',
-        "PERIOD_CHANGE": "values, dates, periods, [average=1], [difference=False]",  # FALSE in SPEC.md
-    }
-)
+SPEC_MD = Path(__file__).resolve().parents[1] / "udfs" / "SPEC.md"
+
+
+def spec_tables() -> tuple[dict[str, str], set[str]]:
+    """SPEC.md's function tables, read as a person reads them: each row's `NAME(arguments)` in order, and the names
+    whose result spills (the row says "spills", or the function is in the Series section)."""
+    signatures: dict[str, str] = {}
+    spills: set[str] = set()
+    section = ""
+    for line in SPEC_MD.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            section = line
+        match = re.match(r"\| `([A-Z_]+)\((.*?)\)` \|(.*)", line)
+        if match:
+            name, arguments, text = match.groups()
+            signatures[name] = arguments
+            if "spills" in text or section.startswith("## Series"):
+                spills.add(name)
+    return signatures, spills
+
+
+SPEC, SPILLS = spec_tables()
 SERIES_ARGS = {"prices", "dates", "numerator", "denominator", "spread", "unemployment", "values"}
 SERIES_ARGS |= {"rates", "more_rates", "events"}
 
@@ -92,7 +64,8 @@ def spec_args(name: str) -> list[tuple[str, bool, Any]]:
             out.append((part, False, None))
         else:
             default = match.group(2)
-            out.append((match.group(1), True, None if default is None else eval(default)))
+            literal = {"FALSE": "False", "TRUE": "True"}.get(default, default)
+            out.append((match.group(1), True, None if literal is None else eval(literal)))
     return out
 
 
@@ -177,9 +150,9 @@ def test_harness_leaves_the_ordinary_linux_xlwings_in_place() -> None:
     import ctypes
 
     assert not hasattr(ctypes, "windll")
-    from udfs import excel
+    from addin.excel import cell_functions
 
-    assert not hasattr(excel.RALLY_SIGMA, "__xlfunc__")  # the Linux no-op decorators
+    assert not hasattr(cell_functions.RALLY_SIGMA, "__xlfunc__")  # the Linux no-op decorators
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +167,7 @@ def xl() -> Iterator[Harness]:
 def test_every_spec_function_is_registered_in_spec_order(xl: Harness) -> None:
     registered = [name for name in dir(xl.module) if hasattr(getattr(xl.module, name), "__xlfunc__")]
     assert sorted(registered) == sorted(SPEC)
-    assert [f.__name__ for f in xl.module.ALL] == list(SPEC) == [f.__name__ for f in cells.ALL]
+    assert [f.__name__ for f in xl.module.ALL] == list(SPEC) == [f.name for f in FUNCTIONS]
 
 
 @pytest.mark.parametrize("name", list(SPEC))
@@ -206,7 +179,7 @@ def test_metadata_names_category_description_docs_and_defaults(xl: Harness, name
     assert "expand" not in meta["ret"]["options"]  # tables spill as plain 2-D lists in Excel 365
     assert (meta["ret"]["options"].get("convert") == "raw") is (name in SPILLS)
     description = meta["ret"]["doc"]
-    first_paragraph = " ".join(inspect.cleandoc(getattr(cells, name).__doc__).split("\n\n")[0].split())
+    first_paragraph = " ".join(inspect.cleandoc(DECLARED[name].doc).split("\n\n")[0].split())
     assert description == first_paragraph
     assert 20 < len(description) <= 255  # Excel's MacroOptions limit
 
@@ -246,7 +219,8 @@ def test_vba_wrapper_signature_and_call(xl: Harness, name: str) -> None:
     lines = vba.splitlines()
     assert expected_signature(name) in lines
     args = ", ".join(arg for arg, _, _ in spec_args(name))
-    call = f'{name} = XLPy.CallUDF("udfs.excel", "{name}", Array({args}), ActiveWorkbook, Application.Caller)'
+    module = "addin.excel.cell_functions"
+    call = f'{name} = XLPy.CallUDF("{module}", "{name}", Array({args}), ActiveWorkbook, Application.Caller)'
     assert call in [line.strip() for line in lines]
     assert f"    {name} = Err.Description" in lines
 
@@ -443,7 +417,12 @@ def _issue13_cases() -> dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]]:
 CASES.update(_issue13_cases())
 
 
-@pytest.mark.parametrize("name", list(SPEC))
+def test_every_function_that_needs_no_store_has_a_real_data_case() -> None:
+    # HISTORY reads the store: tests/test_history.py calls it through call_udf over a real store.
+    assert set(CASES) == {function.name for function in FUNCTIONS if not function.context}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_call_udf_on_com_ranges_matches_the_statistics_on_clean_arrays(xl: Harness, name: str) -> None:
     com_args, clean_args = CASES[name]
     want = getattr(cells, name)(*clean_args)
@@ -530,7 +509,7 @@ def test_a_python_exception_reaches_the_cell_as_na_text_not_a_traceback(
     def broken(*args: Any) -> float:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(cells, "RALLY_SIGMA", broken)
+    monkeypatch.setattr(rally, "rally_sigma", broken)  # a bug deep in the statistics
     got = xl.call("RALLY_SIGMA", com_column(IWM[1]), 6.0, MISSING)
     assert got == "#N/A RALLY_SIGMA: unexpected RuntimeError: disk on fire"
     assert "Traceback" not in got

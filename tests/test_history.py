@@ -120,7 +120,7 @@ def test_history_and_rally_sigma_on_its_spill_through_xlwings_call_udf(loaded, m
     monkeypatch.setenv("LAZARUS_DATA_DIR", str(loaded.path.parent))
     monkeypatch.setenv("LAZARUS_CONFIG", str(loaded.path.parent / "no-config.toml"))
     monkeypatch.delenv("LAZARUS_STORE", raising=False)
-    with windows_xlwings("addin.excel.cell_history") as xl:
+    with windows_xlwings() as xl:
         spill = xl.raw_call("HISTORY", "IWM", None, "2024-07-16", None)
         assert xl.module.HISTORY.__xlfunc__["ret"]["options"]["convert"] == "raw"
     rows = [(day, close) for day, close in loaded.read_series("IWM") if day <= D(2024, 7, 16)]

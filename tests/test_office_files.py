@@ -18,7 +18,7 @@ import pytest
 from addin.excel import xlam
 from testkit import office_checks as checks
 from tests import books, realdata
-from udfs import cells
+from udfs.functions import FUNCTIONS
 
 # --- Office's validator ------------------------------------------------------------------------------------
 
@@ -177,7 +177,7 @@ def test_one_udf_wrapper_as_the_installer_writes_it_parses():
 def test_every_udf_wrapper_as_the_installer_writes_it_parses():
     # ~5 s: the grammar is parsed procedure by procedure for both values of #Const App.
     module = checks.installed_udf_module(xlam.UDF_MODULES)
-    assert module.count("End Function") == len(cells.ALL) + 1  # and HISTORY
+    assert module.count("End Function") == len(FUNCTIONS)
     assert checks.vba_syntax_errors(module) == []
 
 
@@ -203,7 +203,7 @@ def test_no_cell_function_is_an_excel_built_in_and_no_argument_a_vba_name():
         module = importlib.import_module(name)
         declared = [n for n in dir(module) if n.isupper() and callable(getattr(module, n))]
         functions.update({n: list(inspect.signature(getattr(module, n)).parameters) for n in declared})
-    assert set(functions) == {f.__name__ for f in cells.ALL} | {"HISTORY"}
+    assert set(functions) == {f.name for f in FUNCTIONS}
     assert checks.name_clashes(functions) == []
 
 

@@ -162,7 +162,7 @@ def test_openpyxl_opens_the_add_in_and_reads_our_settings(built):
     assert book.sheetnames == ["myaddin.conf"]
     settings = {row[0]: row[1] for row in book["myaddin.conf"].iter_rows(values_only=True)}
     assert settings == {
-        "UDF Modules": "udfs.excel;addin.excel.cell_history",
+        "UDF Modules": "addin.excel.cell_functions",
         "Debug UDFs": False,
         "Use UDF Server": False,
         "Show Console": False,

@@ -10,12 +10,13 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 
-from udfs.errors import CellError, Spill, cell_function
-from udfs.inputs import date_to_serial, omitted, to_serials
+from udfs.declare import Param, cell
+from udfs.errors import CellError, Spill
+from udfs.inputs import date_to_serial, to_serials
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,8 @@ def history_table(series: str, stored: Stored, start: float | None, end: float |
     return Spill([["Date", series], *map(list, zip(serials.tolist(), column.tolist(), strict=True))])
 
 
-def _day(value: Any, name: str) -> float | None:
-    """A date argument (a date cell, an Excel serial or ISO text such as "2024-07-16") as a serial; omitted: None."""
-    if omitted(value):
-        return None
+def _day(value: Any, name: str) -> float:
+    """A date argument (a date cell, an Excel serial or ISO text such as "2024-07-16") as a serial."""
     if isinstance(value, str):
         try:
             return date_to_serial(dt.date.fromisoformat(value.strip()))
@@ -66,32 +65,56 @@ def _day(value: Any, name: str) -> float | None:
     return float(serial)
 
 
+def _series_id(value: Any, name: str) -> str:
+    while isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    if not isinstance(value, str) or not value.strip():
+        raise CellError(f'{name} must be a series id such as "IWM", got {value!r}')
+    return value.strip()
+
+
+class HistoryTables:
+    """HISTORY's tables over one provider. The last `tables_kept` tables are kept, keyed by their arguments and the
+    provider's series object: a provider that returns the same `Stored` until the store changes makes a repeated
+    call cost one dictionary lookup."""
+
+    def __init__(self, provider: Provider, tables_kept: int = 64):
+        self.provider = provider
+        self.tables_kept = tables_kept
+        # key -> (the series object, its table): holding the object keeps its id from being reused while it lives.
+        self.tables: dict[tuple[Any, ...], tuple[Stored, Spill]] = {}
+
+    def table(self, name: str, start: float | None, end: float | None, as_of: float | None) -> Spill:
+        stored = self.provider(name)
+        key = (name, start, end, as_of, id(stored))
+        if key not in self.tables:
+            if len(self.tables) >= self.tables_kept:
+                self.tables.clear()
+            self.tables[key] = (stored, history_table(name, stored, start, end, as_of))
+        return self.tables[key][1]
+
+
+# start_date/end_date as Excel's STOCKHISTORY names them; "end" alone is a VBA keyword, and the add-in's VBA wrappers
+# take the Python argument names.
+@cell("Any series, any workbook", spills=True, context=("tables",))
+def HISTORY(
+    series: Annotated[str, Param('A series id from the store, e.g. "IWM", "T10Y2Y" or "UNRATE".', _series_id)],
+    start_date: Annotated[
+        float | None, Param("First date to show (a date cell, a serial or text 2024-01-31). Optional.", _day)
+    ] = None,
+    end_date: Annotated[float | None, Param("Last date to show. Optional: the newest stored date.", _day)] = None,
+    as_of: Annotated[
+        float | None,
+        Param("Show only what was published by this date (monthly and weekly data come out later). Optional.", _day),
+    ] = None,
+    *,
+    tables: HistoryTables,
+) -> Spill:
+    """History of a stored series: a header row, then one row of date and value per observation, oldest first.
+    Reads the store only (press Refresh data to update it)."""
+    return tables.table(series, start_date, end_date, as_of)
+
+
 def history_function(provider: Provider, tables_kept: int = 64) -> Callable[..., Any]:
-    """The HISTORY cell function reading its rows from `provider`.
-
-    The last `tables_kept` tables are kept, keyed by their arguments and the provider's series object: a provider
-    that returns the same `Stored` until the store changes makes a repeated call cost one dictionary lookup.
-    """
-    # key -> (the series object, its table): holding the object keeps its id from being reused while the entry lives.
-    tables: dict[tuple[Any, ...], tuple[Stored, Spill]] = {}
-
-    # start_date/end_date as Excel's STOCKHISTORY names them; "end" alone is a VBA keyword, and the add-in's VBA
-    # wrappers take the Python argument names.
-    def HISTORY(series: Any, start_date: Any = None, end_date: Any = None, as_of: Any = None) -> Any:
-        """History of a stored series: a header row, then one row of date and value per observation, oldest
-        first."""
-        while isinstance(series, (list, tuple)) and len(series) == 1:
-            series = series[0]
-        if not isinstance(series, str) or not series.strip():
-            raise CellError(f'series must be a series id such as "IWM", got {series!r}')
-        name = series.strip()
-        stored = provider(name)
-        bounds = (_day(start_date, "start_date"), _day(end_date, "end_date"), _day(as_of, "as_of"))
-        key = (name, *bounds, id(stored))
-        if key not in tables:
-            if len(tables) >= tables_kept:
-                tables.clear()
-            tables[key] = (stored, history_table(name, stored, *bounds))
-        return tables[key][1]
-
-    return cell_function(HISTORY)
+    """The HISTORY cell function reading its rows from `provider`."""
+    return HISTORY.declaration.bound(tables=HistoryTables(provider, tables_kept))

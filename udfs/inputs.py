@@ -28,15 +28,11 @@ from typing import Any
 import numpy as np
 
 from udfs.errors import CellError
+from udfs.excel_facts import EXCEL_EPOCH, FIRST_COM_ERROR, LAST_COM_ERROR, LAST_SERIAL
 
-# Excel's day zero for serials after 1900-02-28 (Excel counts the non-existent 1900-02-29).
-EXCEL_EPOCH = dt.date(1899, 12, 30)
 _EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
 _EPOCH64 = np.datetime64(EXCEL_EPOCH, "D")
-_LAST_SERIAL = 2958465.0  # 9999-12-31, Excel's last date
 _MAX_WHOLE = 10**9
-# Excel's error cells reach Python as COM error codes: xlErrNull (2000) … xlErrCalc (2050), offset by 0x800A0000.
-_FIRST_ERROR, _LAST_ERROR = -2146826288, -2146826238
 _BLOCK = 4096  # cells per C-level count while looking for the end of the data
 
 
@@ -154,7 +150,7 @@ def _number(value: Any) -> float:
 def _cell_number(value: Any) -> float:
     """One cell of a series as a number. Excel's error cells arrive as ints (COM error codes); as numbers they would
     pass for prices, so they are blanks. (Excel hands every number over as a float.)"""
-    if value.__class__ is int and _FIRST_ERROR <= value <= _LAST_ERROR:
+    if value.__class__ is int and FIRST_COM_ERROR <= value <= LAST_COM_ERROR:
         return math.nan
     return _number(value)
 
@@ -293,7 +289,7 @@ def _paired(
 
 def check_dates(dates: Observed, name: str = "dates") -> Observed:
     """Dates must be real Excel dates and strictly increasing once missing rows are dropped."""
-    bad = np.flatnonzero((dates.values < 1) | (dates.values > _LAST_SERIAL))
+    bad = np.flatnonzero((dates.values < 1) | (dates.values > LAST_SERIAL))
     if bad.size:
         i = bad[0]
         raise CellError(f"{name} cell {dates.cells[i]} holds {dates.values[i]:g}, which is not a date")
@@ -334,10 +330,10 @@ def _single_cell(value: Any) -> Any:
     return value
 
 
-def whole(value: Any, name: str, default: int, minimum: int = 1) -> int:
+def whole(value: Any, name: str, minimum: int = 1) -> int:
     """A window, period or count: a whole number ≥ `minimum` (6.0 is fine, 6.5 or 0 is not)."""
     if omitted(value):
-        return default
+        raise CellError(f"{name} must be given: a whole number ≥ {minimum}")
     value = _single_cell(value)
     number = _number(value)
     if not math.isfinite(number) or number != math.floor(number):
@@ -350,16 +346,55 @@ def whole(value: Any, name: str, default: int, minimum: int = 1) -> int:
     return int(number)
 
 
-def real(value: Any, name: str, default: float | None) -> float | None:
-    """A threshold or level: any finite number; omitted gives `default`."""
+def real(value: Any, name: str) -> float:
+    """A threshold or level: any finite number."""
     if omitted(value):
-        return default
+        raise CellError(f"{name} must be given: a number")
     value = _single_cell(value)
     number = _number(value)
     if not math.isfinite(number):
         shown = f"text {value!r}" if isinstance(value, str) else repr(value)
         raise CellError(f"{name} must be a number, got {shown}")
     return number
+
+
+def flag(value: Any, name: str) -> bool:
+    """TRUE/FALSE, the text "TRUE"/"FALSE", or a number (0 is FALSE)."""
+    value = _single_cell(value)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str) and value.strip().upper() in ("TRUE", "FALSE"):
+        return value.strip().upper() == "TRUE"
+    return bool(real(value, name))
+
+
+def horizons(value: Any, name: str) -> tuple[int, ...]:
+    """Observations after an event to measure: text such as "21,63,126,252", a single number, or a range of numbers."""
+    value = _single_cell(value)
+    if isinstance(value, str):
+        parts = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        try:
+            numbers: list[Any] = [float(part) for part in parts]
+        except ValueError:
+            raise CellError(f'{name} must be whole numbers separated by commas, like "21,63", got {value!r}') from None
+    else:
+        numbers = [v for v in to_floats(value, name) if not np.isnan(v)]
+    if not numbers:
+        raise CellError(f'{name} must list at least one whole number of observations, like "21,63,126,252"')
+    return tuple(whole(number, "each horizon", 0) for number in numbers)
+
+
+Rule = Callable[[Any, str], Any]  # (an argument's cell value, its name) -> the clean value, or CellError
+
+
+def whole_number(minimum: int = 1) -> Rule:
+    """The rule of a whole-number argument (`whole`) with its own minimum."""
+
+    def rule(value: Any, name: str) -> int:
+        return whole(value, name, minimum)
+
+    rule.__doc__ = f"a whole number ≥ {minimum}"
+    return rule
 
 
 # --- One value per cell (the series functions: SPEC.md "Series") -----------------------------------------------

@@ -18,8 +18,9 @@ import re
 from typing import Any
 
 import numpy as np
+from openpyxl.utils import get_column_letter
 
-from udfs.cells import ALL
+from udfs.functions import SELF_CONTAINED
 from udfs.inputs import date_to_serial
 from workbook import formulas_shim as shim
 from workbook.model import Book, Sheet
@@ -31,23 +32,13 @@ _NUMBER = re.compile(r"(?<![A-Za-z0-9_.$])([0-9]+(?:\.[0-9]+)?(?:E[+-]?[0-9]+)?)
 _REFERENCE = re.compile(r"^'?(?P<sheet>[^'!]+)'?!\$?(?P<c1>[A-Z]+)\$?(?P<r1>\d+)(?::\$?(?P<c2>[A-Z]+)\$?(?P<r2>\d+))?$")
 
 
-def _letters(index: int) -> str:
-    # Placeholder suffixes are letters only, so a placeholder can never read as a cell address.
-    text = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        text = chr(65 + rest) + text
-    return text
-
-
 @functools.cache
 def functions() -> dict[str, Any]:
     """The function-table entries the engine compiles with: every Lazarus function, run through udfs.cells exactly
     as a cell in Excel does, and the faster INDEX, ROWS and COLUMNS. They are installed only while a formula
     compiles (formulas_shim.compile_formula), so the `formulas` package's own table stays as it is for everyone
     else in the process."""
-    table = {function.__name__: shim.cell_function(function) for function in ALL}
+    table = {function.name: shim.cell_function(function.call) for function in SELF_CONTAINED}
     table.update(shim.fast_lookups())
     return table
 
@@ -73,7 +64,8 @@ def template(formula: str) -> tuple[str, list[tuple[str, str]]]:
     def lift(kind: str):
         def replace(match: re.Match[str]) -> str:
             arguments.append((kind, match.group(0).replace("$", "")))
-            return _PLACEHOLDER + _letters(len(arguments) - 1)
+            # Letters only, so a placeholder can never read as a cell address.
+            return _PLACEHOLDER + get_column_letter(len(arguments))
 
         return replace
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from udfs import cells
+from udfs.functions import FUNCTIONS
 from workbook.catalogue import SOURCE_HEADER
 from workbook.data_sheets import DATA_TABLES, DATE_FORMAT
 from workbook.model import Book, Sheet, Table
@@ -44,10 +44,9 @@ def add_info_sheets(
     methods.put(2, 1, "Every function is defined exactly in SPEC.md; this is the short form.", style="note")
     methods.put_row(4, ["Function", "What it computes"], style="header")
     row = 5
-    for function in cells.ALL:
-        description = " ".join((function.__doc__ or "").split())
-        methods.put(row, 1, function.__name__, style="label")
-        methods.put(row, 2, description)
+    for function in FUNCTIONS:
+        methods.put(row, 1, function.name, style="label")
+        methods.put(row, 2, function.summary)
         row += 1
     row += 1
     methods.put(row, 1, "Conventions", style="heading")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
+from openpyxl.utils import get_column_letter
+
 Value = float | int | str | dt.date | None
 
 
@@ -76,7 +78,7 @@ class Sheet:
     def put_array(self, first_row: int, column: int, rows: int, formula: str, number_format: str | None = None):
         """One legacy array formula filling `rows` cells of `column` from `first_row` down (Excel 2016/2019 compute
         it as one formula; Excel 365 too)."""
-        letter = column_letter(column)
+        letter = get_column_letter(column)
         block = f"{letter}{first_row}:{letter}{first_row + rows - 1}"
         self.cells[(first_row, column)] = Cell(formula, number_format, array=block)
         for row in range(first_row + 1, first_row + rows):
@@ -100,15 +102,6 @@ class Book:
             if sheet.name == name:
                 return sheet
         raise KeyError(name)
-
-
-def column_letter(column: int) -> str:
-    """1 -> A, 27 -> AA."""
-    text = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        text = chr(65 + rest) + text
-    return text
 
 
 def with_values(sheet: Sheet, values: dict[tuple[int, int], Value]) -> Sheet:

@@ -20,6 +20,7 @@ import xlsxwriter
 from openpyxl import load_workbook
 from openpyxl.utils.cell import column_index_from_string, range_boundaries
 
+from udfs.excel_facts import EXCEL_EPOCH, SHEET_ROWS
 from workbook.files import atomic_target
 from workbook.model import Book, Chart, Sheet
 
@@ -192,8 +193,8 @@ def _plots_formulas(book: Book, reference: str) -> bool:
 
 def _serial(day: dt.date) -> float:
     if isinstance(day, dt.datetime):
-        return (day - dt.datetime(1899, 12, 30)).total_seconds() / 86400
-    return float((day - dt.date(1899, 12, 30)).days)
+        return (day - dt.datetime.combine(EXCEL_EPOCH, dt.time())).total_seconds() / 86400
+    return float((day - EXCEL_EPOCH).days)
 
 
 def nice_bounds(low: float, high: float, ticks: int = 5) -> tuple[float, float, float]:
@@ -295,7 +296,7 @@ def _write_xlsx(book: Book, path: Path, results: Results) -> None:
 # What read_grids reads at most. A Lazarus workbook expands to a few MB and well under a million cells; a file far
 # beyond that is refused before it can take minutes and gigabytes.
 MAX_EXPANDED_BYTES = 512 * 1024 * 1024
-MAX_ROWS = 1_048_576  # Excel's own limit
+MAX_ROWS = SHEET_ROWS  # a sheet holds no more
 MAX_CELLS = 20_000_000
 
 

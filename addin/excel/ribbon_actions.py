@@ -11,7 +11,6 @@ a broken piece then fails one button with a message instead of every button.
 
 from __future__ import annotations
 
-import importlib
 import os
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from addin.excel.live_book import LiveBook
+from udfs.functions import FUNCTIONS
 
 TITLE = "Lazarus"
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -173,15 +173,8 @@ def settings(book: Any = None) -> str:
 
 
 def function_names() -> list[str]:
-    """The cell functions the add-in's UDF modules declare (upper-case names, as Excel shows them)."""
-    names: set[str] = set()
-    for module_name in ("udfs.excel", "addin.excel.cell_history"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        names.update(n for n in dir(module) if n.isupper() and callable(getattr(module, n)))
-    return sorted(names)
+    """The cell functions Lazarus declares, in SPEC.md's order (the names Excel shows)."""
+    return [function.name for function in FUNCTIONS]
 
 
 def _help(book: Any) -> str:

@@ -31,8 +31,8 @@ XLAM_NAME = "lazarus.xlam"
 # live in these or in the template's own VBA project; tests/test_office_files.py checks every onAction against
 # exactly this list and the modules olevba finds in the built file.
 IMPORTED_VBA_MODULES: tuple[Path, ...] = (CALLBACKS_BAS,)
-# The cell functions, and HISTORY, which reads the store (so it lives above udfs, in the add-in).
-UDF_MODULES = "udfs.excel;addin.excel.cell_history"
+# The cell functions, every one registered from its declaration (HISTORY with the store bound).
+UDF_MODULES = "addin.excel.cell_functions"
 
 # What the template ships and what we turn it into.
 TEMPLATE_CUSTOMUI = "customUI/customUI.xml"

@@ -14,8 +14,8 @@ import numpy as np
 
 from addin.pipeline.store_choice import HistoryStore
 from udfs.errors import CellError
+from udfs.excel_facts import EXCEL_EPOCH
 from udfs.history import Stored
-from udfs.inputs import EXCEL_EPOCH
 from workbook.catalogue import CATALOGUE
 
 _EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
