@@ -13,7 +13,7 @@ import xlwings as xw
 
 from addin.pipeline.config import load_config
 from addin.pipeline.history import StoreHistory
-from addin.pipeline.store_choice import open_store
+from addin.pipeline.store import open_store
 from udfs.history import history_function
 
 CATEGORY = "Lazarus"
