@@ -19,9 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from addin.pipeline.store import Store
-from addin.pipeline.store_choice import open_store
-from addin.pipeline.store_postgres import PostgresStore
+from addin.pipeline.store import Store, open_store
+from addin.pipeline.store.postgres import PostgresStore
 from addin.pipeline.workbook_data import store_data
 from testkit.postgres import Cluster
 from testkit.vendor_server import VendorServer, load_newsletter_data

@@ -99,7 +99,7 @@ class Cluster:
 
     def database(self, init: bool = True) -> str:
         """A new empty database owned by the Lazarus role (with the schema unless `init` is False); its name."""
-        from addin.pipeline.store_postgres import PostgresStore
+        from addin.pipeline.store.postgres import PostgresStore
 
         name = f"lazarus_{next(self._names)}"
         self.admin(f"CREATE DATABASE {name} OWNER {OWNER}")

@@ -567,7 +567,7 @@ def test_a_vendor_that_never_answers_stops_the_refresh_at_the_deadline_keeping_i
         status["IWM"].error
     )
     assert store.read_rows("IWM") == before
-    assert [row[1] for row in store.read_log()[-2:]] == ["IWM", "T10Y2Y"]
+    assert [row.source for row in store.read_log()[-2:]] == ["IWM", "T10Y2Y"]
 
 
 # 9. An as-of outside the data ------------------------------------------------------------------------------------

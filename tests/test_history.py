@@ -157,7 +157,7 @@ def test_the_ribbon_refresh_recalculates_exactly_the_history_cells():
 
 
 def test_history_reads_the_desks_postgresql_store_the_same_way(pg_cluster, loaded):
-    from addin.pipeline.store_postgres import PostgresStore
+    from addin.pipeline.store.postgres import PostgresStore
     from testkit.postgres import READER, READER_PASSWORD
 
     database = pg_cluster.database()

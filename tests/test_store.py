@@ -19,7 +19,7 @@ D = dt.date
 def store(request, tmp_path):
     if request.param == "sqlite":
         return Store(tmp_path / "lazarus.sqlite", busy_timeout=2.0)
-    from addin.pipeline.store_postgres import PostgresStore
+    from addin.pipeline.store.postgres import PostgresStore
 
     cluster = request.getfixturevalue("pg_cluster")
     return PostgresStore(cluster.url(cluster.database()))
@@ -138,3 +138,34 @@ def test_a_writer_that_cannot_get_the_lock_in_time_fails_cleanly(tmp_path):
         holder.execute("ROLLBACK")
         holder.close()
     assert Store(path).read_series("IWM") == [(D(2024, 7, 1), 200.0)]
+
+
+def test_both_backends_have_every_method_of_the_protocol_with_its_parameters():
+    import inspect
+
+    from addin.pipeline.store import HistoryStore
+    from addin.pipeline.store.postgres import PostgresStore
+
+    methods = [name for name, member in vars(HistoryStore).items() if inspect.isfunction(member) and name[0] != "_"]
+    assert len(methods) >= 14, methods
+    for backend in (Store, PostgresStore):
+        for name in methods:
+            expected = list(inspect.signature(getattr(HistoryStore, name)).parameters)
+            assert list(inspect.signature(getattr(backend, name)).parameters) == expected, (backend.__name__, name)
+
+
+def test_both_backends_hand_back_the_same_named_rows(store):
+    from addin.pipeline.store.base import KindRow, LogRow, Observation, ProvenanceRow, Revision
+
+    stamp = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC)
+    store.write_series("UNRATE", "fred", [(D(2024, 7, 1), 4.3)], fetched_at=stamp)
+    store.write_series("UNRATE", "fred", [(D(2024, 7, 1), 4.2)], fetched_at=stamp)
+    store.append_log([(stamp, "UNRATE", "fred", 1, D(2024, 7, 1), "ok")])
+    assert store.read_series("UNRATE") == [Observation(D(2024, 7, 1), 4.2)]
+    assert store.read_rows("UNRATE")[0].fetched_at == "2026-11-24T08:00:00+00:00"
+    assert store.rows_since("UNRATE", D(2024, 7, 1))[0].kind == "raw"
+    assert store.revisions("UNRATE")[0].old_value == 4.3
+    assert store.read_log()[-1].source == "UNRATE"
+    rows = (store.read_series, store.read_rows, lambda s: store.rows_since(s, D(2024, 1, 1)), store.revisions)
+    kinds = [type(read("UNRATE")[0]) for read in rows] + [type(store.read_log()[-1])]
+    assert kinds == [Observation, ProvenanceRow, KindRow, Revision, LogRow]

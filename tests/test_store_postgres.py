@@ -20,7 +20,7 @@ import pytest
 
 from addin import commands
 from addin.pipeline.store import StoreError, StoreReadOnly
-from addin.pipeline.store_postgres import SCHEMA_VERSION, PostgresStore
+from addin.pipeline.store.postgres import SCHEMA_VERSION, PostgresStore
 from addin.pipeline.workbook_data import store_data
 from testkit.postgres import READER, READER_PASSWORD
 from testkit.vendor_server import VendorServer, load_newsletter_data

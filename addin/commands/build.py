@@ -9,8 +9,7 @@ import time
 from pathlib import Path
 
 from addin.pipeline.config import load_config
-from addin.pipeline.store import StoreError
-from addin.pipeline.store_choice import open_store
+from addin.pipeline.store import StoreError, open_store
 from addin.pipeline.workbook_data import offline_data, store_data
 from workbook import engine
 from workbook.files import CannotWrite, check_writable, pick_target

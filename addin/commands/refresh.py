@@ -11,8 +11,7 @@ from addin.pipeline.config import load_config
 from addin.pipeline.refresh import DEFAULT_OVERLAP_DAYS, SourceStatus, refresh, summary_rows
 from addin.pipeline.secrets import clip
 from addin.pipeline.sources import check_unique, load_sources
-from addin.pipeline.store import StoreError
-from addin.pipeline.store_choice import open_store
+from addin.pipeline.store import StoreError, open_store
 from addin.pipeline.vendors import HttpClient, HttpSettings
 from workbook.catalogue import CATALOGUE
 

@@ -7,8 +7,8 @@ import argparse
 import sys
 
 from addin.pipeline.config import load_config
-from addin.pipeline.store import StoreError
-from addin.pipeline.store_choice import is_postgres
+from addin.pipeline.store import Store, StoreError, open_store
+from addin.pipeline.store.choice import is_postgres, where_configured
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,23 +21,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config()
-    where = args.store if args.store is not None else config.store_url or config.store_path
+    where = where_configured(config, args.store)
     try:
         if args.action == "load-sample":
             from addin.pipeline import sample
-            from addin.pipeline.store_choice import open_store
 
             store = open_store(config, args.store)
             loaded = sample.load_into(store)
             print(f"Loaded the bundled sample into {store.location}: {', '.join(loaded)}")
             return 0
         if is_postgres(str(where)):
-            from addin.pipeline.store_postgres import PostgresStore
+            from addin.pipeline.store.postgres import PostgresStore
 
             print(PostgresStore(str(where), check_schema=False).init())
         else:
-            from addin.pipeline.store import Store
-
             print(f"the SQLite store {Store(where).location} is ready (its tables are created on first use)")
     except StoreError as exc:
         print(f"lazarus store init: {exc}", file=sys.stderr)

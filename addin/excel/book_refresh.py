@@ -16,7 +16,7 @@ import pandas as pd
 from addin.pipeline.config import Config, load_config
 from addin.pipeline.refresh import RefreshReport, refresh
 from addin.pipeline.sources import sources_from_rows
-from addin.pipeline.store_choice import HistoryStore, open_store
+from addin.pipeline.store import HistoryStore, open_store
 from addin.pipeline.workbook_data import store_data
 from workbook.catalogue import CATALOGUE, Source
 from workbook.data_sheets import DATA_TABLES, range_names, table_rows

@@ -29,7 +29,7 @@ from xlwings.conversion import Accessor, Pipeline
 
 from addin.pipeline.config import load_config
 from addin.pipeline.history import StoreHistory
-from addin.pipeline.store_choice import open_store
+from addin.pipeline.store import open_store
 from udfs.declare import CellFunction
 from udfs.functions import FUNCTIONS
 from udfs.history import HistoryTables

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from addin.pipeline.store_choice import HistoryStore
+from addin.pipeline.store import HistoryStore
 from udfs.errors import CellError
 from udfs.excel_facts import EXCEL_EPOCH
 from udfs.history import Stored

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from addin.pipeline.config import Config, load_config
 from addin.pipeline.secrets import scrub
 from addin.pipeline.sources import check_unique
-from addin.pipeline.store import StoreError
-from addin.pipeline.store_choice import HistoryStore, open_store
+from addin.pipeline.store import HistoryStore, StoreError, open_store
 from addin.pipeline.vendors import KEY_NAMES, READERS, HttpClient, Reader, VendorError
 from workbook.catalogue import CATALOGUE, Source
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from addin.pipeline import sample
-from addin.pipeline.store_choice import HistoryStore
+from addin.pipeline.store import HistoryStore
 from workbook.catalogue import CATALOGUE, Source, source_rows
 from workbook.data_sheets import Series, series_ids
 

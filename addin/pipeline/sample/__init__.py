@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
+from addin.pipeline.store import HistoryStore
 from workbook.catalogue import CATALOGUE
 
 FOLDER = Path(__file__).parent
@@ -34,7 +34,7 @@ def load(series_id: str, until: dt.date | None = None) -> tuple[list[dt.date], l
     return dates, values
 
 
-def load_into(store: Any) -> list[str]:
+def load_into(store: HistoryStore) -> list[str]:
     """Write every bundled series into `store` (vendor "sample"), as an offline refresh would, and log it; the ids.
 
     A missing value (an empty field) is written as a missing value at its date, as a vendor's would be.

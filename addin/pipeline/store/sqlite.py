@@ -4,22 +4,35 @@ One row per (series, date) holds the current value, the vendor it came from and 
 that a later fetch revises is overwritten and the old one kept in ``revisions``; each refresh adds one row per
 source to ``refresh_log``. A series is written in one transaction, so a failed refresh leaves the old rows
 exactly as they were. WAL mode plus a busy timeout lets two refreshes run at once: one waits for the other's
-short write, and if it waits too long it fails with :class:`StoreBusy` without touching anything.
+short write, and if it waits too long it fails with `StoreBusy` without touching anything. What a write adds and
+revises, the rows and the errors are `base`'s, shared with the PostgreSQL store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import math
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Changes", "Store", "StoreBusy", "StoreError", "StoreReadOnly", "WriteResult", "changes", "check_rows"]
+from addin.pipeline.store.base import (
+    KindRow,
+    LogRow,
+    Observation,
+    ProvenanceRow,
+    Revision,
+    StoreBusy,
+    StoredValue,
+    StoreError,
+    StoreReadOnly,
+    WriteResult,
+    changes,
+    check_rows,
+)
+
+__all__ = ["Store"]
 
 OBSERVATIONS = """
 CREATE TABLE IF NOT EXISTS observations (
@@ -88,18 +101,6 @@ def _migrate(con: sqlite3.Connection) -> None:
         raise
 
 
-class StoreError(RuntimeError):
-    """The store is missing, damaged or cannot be opened or written; the message names it and what to do."""
-
-
-class StoreBusy(StoreError):
-    """Another refresh held the store for longer than the busy timeout; nothing was written."""
-
-
-class StoreReadOnly(StoreError):
-    """This user may read the store but not write it (a read-only role, file or folder)."""
-
-
 def _explain(path: Path, exc: sqlite3.Error) -> str:
     text = str(exc)
     if any(word in text.lower() for word in ("not a database", "malformed", "corrupt")):
@@ -110,16 +111,6 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
     if "unable to open" in text.lower() or "readonly" in text.lower() or "read-only" in text.lower():
         return f"cannot open the store {path} ({text}); check that the file and its folder can be read and written."
     return f"the store {path} cannot be used ({text})."
-
-
-@dataclass(frozen=True)
-class WriteResult:
-    """What one :meth:`Store.write_series` changed."""
-
-    rows_received: int
-    rows_added: int
-    rows_revised: int
-    last_date: dt.date | None
 
 
 class Store:
@@ -228,22 +219,22 @@ class Store:
             (value,) = con.execute("SELECT max(date) FROM observations WHERE series=?", (series,)).fetchone()
         return dt.date.fromisoformat(value) if value else None
 
-    def read_series(self, series: str) -> list[tuple[dt.date, float | None]]:
+    def read_series(self, series: str) -> list[Observation]:
         """All stored observations of ``series``, oldest first; None where the vendor said the value is missing."""
         with self._connect() as con:
             rows = con.execute(
                 "SELECT date, value FROM observations WHERE series=? ORDER BY date", (series,)
             ).fetchall()
-        return [(dt.date.fromisoformat(day), value) for day, value in rows]
+        return [Observation(dt.date.fromisoformat(day), value) for day, value in rows]
 
-    def read_rows(self, series: str) -> list[tuple[dt.date, float | None, str, str]]:
-        """Stored observations with provenance: (date, value, vendor, fetched_at), oldest first."""
+    def read_rows(self, series: str) -> list[ProvenanceRow]:
+        """Stored observations with their vendor and fetch time, oldest first."""
         with self._connect() as con:
             rows = con.execute(
                 "SELECT date, value, vendor, fetched_at FROM observations WHERE series=? ORDER BY date",
                 (series,),
             ).fetchall()
-        return [(dt.date.fromisoformat(day), value, vendor, at) for day, value, vendor, at in rows]
+        return [ProvenanceRow(dt.date.fromisoformat(day), value, vendor, at) for day, value, vendor, at in rows]
 
     def kind(self, series: str) -> str | None:
         """What the newest stored observation of ``series`` is: 'raw' or 'adjusted' (None if nothing is stored)."""
@@ -253,14 +244,14 @@ class Store:
             ).fetchone()
         return row[0] if row else None
 
-    def rows_since(self, series: str, start: dt.date) -> list[tuple[dt.date, float | None, str, str]]:
-        """Stored (date, value, vendor, kind) of ``series`` from ``start`` on, oldest first."""
+    def rows_since(self, series: str, start: dt.date) -> list[KindRow]:
+        """Stored observations of ``series`` from ``start`` on with their vendor and kind, oldest first."""
         with self._connect() as con:
             rows = con.execute(
                 "SELECT date, value, vendor, kind FROM observations WHERE series=? AND date>=? ORDER BY date",
                 (series, start.isoformat()),
             ).fetchall()
-        return [(dt.date.fromisoformat(day), value, vendor, kind) for day, value, vendor, kind in rows]
+        return [KindRow(dt.date.fromisoformat(day), value, vendor, kind) for day, value, vendor, kind in rows]
 
     def append_log(self, rows: Iterable[tuple[dt.datetime, str, str, int, dt.date | None, str]]) -> None:
         """Record one refresh: (time, source, vendor, rows added, last date, status) per source, in one transaction."""
@@ -275,7 +266,7 @@ class Store:
             )
             con.execute("COMMIT")
 
-    def read_log(self, limit: int = 1000) -> list[tuple[dt.datetime, str, str, int, dt.date | None, str]]:
+    def read_log(self, limit: int = 1000) -> list[LogRow]:
         """The newest `limit` log rows, oldest first (the workbook's Log sheet)."""
         with self._connect() as con:
             rows = con.execute(
@@ -283,8 +274,8 @@ class Store:
                 (limit,),
             ).fetchall()
         return [
-            (dt.datetime.fromisoformat(t), src, vendor, added, dt.date.fromisoformat(day) if day else None, status)
-            for t, src, vendor, added, day, status in reversed(rows)
+            LogRow(dt.datetime.fromisoformat(t), source, vendor, added, dt.date.fromisoformat(day) if day else None, ok)
+            for t, source, vendor, added, day, ok in reversed(rows)
         ]
 
     def series_ids(self) -> list[str]:
@@ -292,14 +283,14 @@ class Store:
         with self._connect() as con:
             return [row[0] for row in con.execute("SELECT DISTINCT series FROM observations ORDER BY series")]
 
-    def revisions(self, series: str) -> list[tuple[dt.date, float, float, str]]:
-        """Revised values of ``series``: (date, old value, new value, fetched_at of the new value)."""
+    def revisions(self, series: str) -> list[Revision]:
+        """Revised values of ``series``, in the order they were revised."""
         with self._connect() as con:
             rows = con.execute(
                 "SELECT date, old_value, new_value, fetched_at FROM revisions WHERE series=? ORDER BY rowid",
                 (series,),
             ).fetchall()
-        return [(dt.date.fromisoformat(day), old, new, at) for day, old, new, at in rows]
+        return [Revision(dt.date.fromisoformat(day), old, new, at) for day, old, new, at in rows]
 
     def write_series(
         self,
@@ -330,18 +321,28 @@ class Store:
                 stored = {}
                 if rows:
                     stored = {
-                        dt.date.fromisoformat(day): (value, who, at)
+                        dt.date.fromisoformat(day): StoredValue(value, who, at)
                         for day, value, who, at in con.execute(
                             "SELECT date, value, vendor, fetched_at FROM observations"
                             " WHERE series=? AND date BETWEEN ? AND ?",
-                            (series, rows[0][0].isoformat(), rows[-1][0].isoformat()),
+                            (series, rows[0].date.isoformat(), rows[-1].date.isoformat()),
                         )
                     }
                 change = changes(rows, stored)
-                con.executemany(
-                    "INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(series, day.isoformat(), *old, new, vendor, stamp) for day, *old, new in change.revisions],
-                )
+                revised = [
+                    (
+                        series,
+                        r.date.isoformat(),
+                        r.old_value,
+                        r.old_vendor,
+                        r.old_fetched_at,
+                        r.new_value,
+                        vendor,
+                        stamp,
+                    )
+                    for r in change.revisions
+                ]
+                con.executemany("INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", revised)
                 con.executemany(
                     "INSERT OR REPLACE INTO observations(series, date, value, vendor, fetched_at, kind) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
@@ -352,41 +353,3 @@ class Store:
                 con.execute("ROLLBACK")
                 raise
         return WriteResult(len(rows), change.added, len(change.revisions), self.last_date(series))
-
-
-def check_rows(series: str, observations: Iterable[tuple[dt.date, float | None]]) -> list[tuple[dt.date, float | None]]:
-    """The observations as a list, refused (ValueError) unless dates strictly increase and every value is finite or
-    None (the vendor's missing value)."""
-    rows = list(observations)
-    for (previous, _), (day, _) in itertools.pairwise(rows):
-        if day <= previous:
-            raise ValueError(f"{series}: dates must be strictly increasing ({day} after {previous})")
-    if any(value is not None and not math.isfinite(value) for _, value in rows):
-        raise ValueError(f"{series}: refusing to store a value that is not a finite number")
-    return rows
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What writing observations changes: the (date, value) rows to write, and for each revised date
-    (date, old value, old vendor, old fetched_at, new value)."""
-
-    rows: list[tuple[dt.date, float | None]]
-    revisions: list[tuple[dt.date, float | None, str, str, float | None]]
-    added: int
-
-
-def changes(rows: list[tuple[dt.date, float | None]], stored: dict[dt.date, tuple[float | None, str, str]]) -> Changes:
-    """New dates are added, changed values revised, equal values (a missing one included) left alone; both stores
-    write what this returns, so they count and revise alike."""
-    written, revisions, added = [], [], 0
-    for day, value in rows:
-        old = stored.get(day)
-        if old is None:
-            added += 1
-        elif old[0] != value:
-            revisions.append((day, *old, value))
-        else:
-            continue
-        written.append((day, None if value is None else float(value)))
-    return Changes(written, revisions, added)

@@ -1,8 +1,9 @@
 """The shared history store: the same observations, revisions and refresh log as the SQLite store, on a PostgreSQL
 server a desk shares (psycopg 3).
 
-Same semantics as `addin.pipeline.store.Store`: one row per (series, date) with its vendor and fetch time, revised
-values kept in ``revisions``, one transaction per series. What a server adds:
+Same semantics as the SQLite store (`sqlite.Store`), written by the same rules (`base.changes`, `base.check_rows`):
+one row per (series, date) with its vendor and fetch time, revised values kept in ``revisions``, one transaction per
+series. What a server adds:
 - a versioned schema (``lazarus_schema``), created by `lazarus store init`, never implicitly by a reader;
 - a per-series advisory lock (`claim`), so two analysts refreshing at once fetch each series once: the second waits
   for the first and then skips the series, which the first has just written;
@@ -18,14 +19,25 @@ import datetime as dt
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import errors as pg_errors
 
 from addin.pipeline.secrets import register_secret, scrub
-from addin.pipeline.store import StoreError, StoreReadOnly, WriteResult, changes, check_rows
+from addin.pipeline.store.base import (
+    KindRow,
+    LogRow,
+    Observation,
+    ProvenanceRow,
+    Revision,
+    StoredValue,
+    StoreError,
+    StoreReadOnly,
+    WriteResult,
+    changes,
+    check_rows,
+)
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore", "describe_url"]
 
@@ -176,38 +188,38 @@ class PostgresStore:
             cur.execute("SELECT max(date) FROM observations WHERE series = %s", (series,))
             return cur.fetchone()[0]
 
-    def read_series(self, series: str) -> list[tuple[dt.date, float]]:
+    def read_series(self, series: str) -> list[Observation]:
         with self._cursor(f"reading {series}") as cur:
             cur.execute("SELECT date, value FROM observations WHERE series = %s ORDER BY date", (series,))
-            return [(day, value) for day, value in cur.fetchall()]
+            return [Observation(day, value) for day, value in cur.fetchall()]
 
-    def read_rows(self, series: str) -> list[tuple[dt.date, float, str, str]]:
+    def read_rows(self, series: str) -> list[ProvenanceRow]:
         with self._cursor(f"reading {series}") as cur:
             cur.execute(
                 "SELECT date, value, vendor, fetched_at FROM observations WHERE series = %s ORDER BY date", (series,)
             )
-            return [tuple(row) for row in cur.fetchall()]  # type: ignore[misc]
+            return [ProvenanceRow(*row) for row in cur.fetchall()]
 
-    def read_log(self, limit: int = 1000) -> list[tuple[dt.datetime, str, str, int, dt.date | None, str]]:
+    def read_log(self, limit: int = 1000) -> list[LogRow]:
         with self._cursor("reading the refresh log") as cur:
             cur.execute(
                 "SELECT time, source, vendor, rows_added, last_date, status FROM refresh_log ORDER BY id DESC LIMIT %s",
                 (limit,),
             )
             rows = cur.fetchall()
-        return [(dt.datetime.fromisoformat(t), *rest) for t, *rest in reversed(rows)]  # type: ignore[misc]
+        return [LogRow(dt.datetime.fromisoformat(t), *rest) for t, *rest in reversed(rows)]
 
     def series_ids(self) -> list[str]:
         with self._cursor("listing the series") as cur:
             cur.execute("SELECT DISTINCT series FROM observations ORDER BY series")
             return [row[0] for row in cur.fetchall()]
 
-    def revisions(self, series: str) -> list[tuple[dt.date, float, float, str]]:
+    def revisions(self, series: str) -> list[Revision]:
         with self._cursor(f"reading the revisions of {series}") as cur:
             cur.execute(
                 "SELECT date, old_value, new_value, fetched_at FROM revisions WHERE series = %s ORDER BY id", (series,)
             )
-            return [tuple(row) for row in cur.fetchall()]  # type: ignore[misc]
+            return [Revision(*row) for row in cur.fetchall()]
 
     # --- writes -------------------------------------------------------------------------------------------
 
@@ -221,14 +233,14 @@ class PostgresStore:
             row = cur.fetchone()
         return row[0] if row else None
 
-    def rows_since(self, series: str, start: dt.date) -> list[tuple[dt.date, float | None, str, str]]:
-        """Stored (date, value, vendor, kind) of `series` from `start` on, oldest first."""
+    def rows_since(self, series: str, start: dt.date) -> list[KindRow]:
+        """Stored observations of `series` from `start` on with their vendor and kind, oldest first."""
         with self._cursor(f"reading {series}") as cur:
             cur.execute(
                 "SELECT date, value, vendor, kind FROM observations WHERE series = %s AND date >= %s ORDER BY date",
                 (series, start),
             )
-            return [tuple(row) for row in cur.fetchall()]  # type: ignore[misc]
+            return [KindRow(*row) for row in cur.fetchall()]
 
     def check_writable(self) -> None:
         """Raise StoreReadOnly before a refresh starts fetching, rather than after the first download."""
@@ -286,27 +298,30 @@ class PostgresStore:
         fetched_at: dt.datetime | None = None,
         kind: str = "raw",
     ) -> WriteResult:
-        """Upsert `observations` of `series` in one transaction, as `Store.write_series` does."""
+        """Upsert `observations` of `series` in one transaction, as the SQLite store does."""
         rows = check_rows(series, observations)
         stamp = (fetched_at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
         con = self._connection()
         with self._cursor(f"writing {series}") as cur, con.transaction():
             # Writers of one series take turns; other series go on in parallel.
             cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_SPACE, series))
-            stored: dict[dt.date, tuple[Any, ...]] = {}
+            stored: dict[dt.date, StoredValue] = {}
             if rows:
                 cur.execute(
                     "SELECT date, value, vendor, fetched_at FROM observations"
                     " WHERE series = %s AND date BETWEEN %s AND %s",
-                    (series, rows[0][0], rows[-1][0]),
+                    (series, rows[0].date, rows[-1].date),
                 )
-                stored = {day: (value, who, at) for day, value, who, at in cur.fetchall()}
-            change = changes(rows, stored)  # type: ignore[arg-type]
+                stored = {day: StoredValue(value, who, at) for day, value, who, at in cur.fetchall()}
+            change = changes(rows, stored)
             if change.revisions:
                 cur.executemany(
                     "INSERT INTO revisions (series, date, old_value, old_vendor, old_fetched_at, new_value, vendor,"
                     " fetched_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
-                    [(series, day, *old, new, vendor, stamp) for day, *old, new in change.revisions],
+                    [
+                        (series, r.date, r.old_value, r.old_vendor, r.old_fetched_at, r.new_value, vendor, stamp)
+                        for r in change.revisions
+                    ],
                 )
             if change.rows:
                 cur.executemany(
