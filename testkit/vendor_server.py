@@ -234,7 +234,10 @@ class VendorServer:
         return sum(hit.bytes_sent for hit in self.hits)
 
     def base_urls(self) -> dict[str, str]:
-        return dict.fromkeys(("fred", "fred_api", "treasury", "yahoo", "tiingo", "stooq", "alphavantage"), self.url)
+        """This server as the base URL of every vendor id Lazarus knows."""
+        from addin.pipeline.vendors import READERS
+
+        return dict.fromkeys(READERS, self.url)
 
     # lifecycle
     def __enter__(self) -> VendorServer:

@@ -110,13 +110,16 @@ def built_xlam(tmp_path_factory) -> Path:
 @pytest.fixture
 def cli_env(newsletter_server, tmp_path, monkeypatch):
     """The `lazarus` command pointed at the local vendor server, a data folder in tmp_path and no real keys."""
-    for name in ("FRED_API_KEY", "TIINGO_API_KEY", "STOOQ_API_KEY", "ALPHAVANTAGE_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(f"LAZARUS_{name}", raising=False)
+    from addin.pipeline.config import base_url_variable
+    from addin.pipeline.vendors import key_settings
+
+    for key in key_settings():
+        for variable in key.variables:
+            monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("LAZARUS_CONFIG", str(tmp_path / "none.toml"))
     monkeypatch.setenv("LAZARUS_DATA_DIR", str(tmp_path / "data"))
     for vendor, url in newsletter_server.base_urls().items():
-        monkeypatch.setenv(f"LAZARUS_{vendor.upper()}_BASE_URL", url)
+        monkeypatch.setenv(base_url_variable(vendor), url)
     monkeypatch.chdir(tmp_path)
     # The command's client with the tests' timings: no pacing, tiny timeouts.
     from addin.commands import refresh as refresh_command

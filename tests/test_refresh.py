@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 
 from addin.commands import main
-from addin.pipeline.config import Config, load_config
+from addin.commands.refresh import epilog
+from addin.pipeline.config import Config, config_template, load_config
 from addin.pipeline.refresh import refresh, summary_rows
 from addin.pipeline.secrets import redact
 from addin.pipeline.sources import load_sources
-from addin.pipeline.store import Store
-from addin.pipeline.vendors import HttpClient
+from addin.pipeline.store import Store, StoreBusy
+from addin.pipeline.vendors import READERS, HttpClient, KeySetting, MissingKey
+from addin.pipeline.vendors.fred_csv import FredCsvReader
 from testkit.vendor_server import (
     DATA,
     YAHOO_OUTAGE_HTML,
@@ -349,3 +351,88 @@ def test_vendor_readers_import_nothing_from_the_workbook_or_the_cell_functions()
             if n.split(".")[0] in ("udfs", "workbook")
             or n.startswith(("addin.pipeline.refresh", "addin.pipeline.store"))
         ]
+
+
+# Each vendor's facts live in its reader -------------------------------------------------------------------------
+
+
+class AcmeReader(FredCsvReader):
+    """A vendor Lazarus has never heard of, declared the way every reader is (it speaks FRED's CSV so that the
+    local vendor server can answer it)."""
+
+    id = "acme"
+    display_name = "Acme"
+    pace_key = "data.acme.example"
+    pacing = 0.2
+    key_setting = KeySetting("acme", "Acme key")
+    missing_key = "Acme needs a key ({variable})."
+
+
+def test_a_new_reader_is_known_everywhere_from_its_own_declaration(server, store, tmp_path, monkeypatch):
+    monkeypatch.setitem(READERS, "acme", AcmeReader)
+    server.serve("fred:T10Y2Y", fixture("fred/fredgraph_T10Y2Y_modern_2024-06-27_2024-07-19.csv"))
+    env = {"LAZARUS_CONFIG": str(tmp_path / "none.toml"), "ACME_API_KEY": "acme-customary-0123456789"}
+    env["LAZARUS_ACME_BASE_URL"] = server.url
+    # Config reads its key (the vendor's customary name, then Lazarus's own, which wins) and its base URL.
+    assert load_config(env).key("acme") == "acme-customary-0123456789"
+    config = load_config({**env, "LAZARUS_ACME_API_KEY": "acme-lazarus-0123456789"})
+    assert config.key("acme") == "acme-lazarus-0123456789" and config.base_url("acme") == server.url
+    # The Settings template offers it, and the file it writes is read back.
+    template = config_template()
+    assert '# acme = "your Acme key"   # or set LAZARUS_ACME_API_KEY' in template
+    settings = tmp_path / "config.toml"
+    settings.write_text(template.replace("# acme = ", "acme = "))
+    assert load_config({}, settings).keys == {"acme": "your Acme key"}
+    # `lazarus refresh --help` names its variables; the test server answers for it.
+    assert "LAZARUS_ACME_API_KEY (or ACME_API_KEY)" in epilog() and "acme" in server.base_urls()
+    # The refresh skips it without a key, saying which variable would hold one, and uses it with one.
+    source = Source("T10Y2Y", (VendorSymbol("acme", "T10Y2Y"),), "Rates", "T10Y2Y")
+    keyless = refresh([source], store, load_config(env | {"ACME_API_KEY": ""}), client=HttpClient(fast_settings()))
+    assert keyless.statuses[0].error == "Acme: skipped (no API key configured)" and server.hits == []
+    with pytest.raises(MissingKey, match=r"Acme needs a key \(LAZARUS_ACME_API_KEY\)"):
+        AcmeReader(HttpClient(fast_settings()), base_url=server.url).fetch("T10Y2Y")
+    report = refresh([source], store, config, client=HttpClient(fast_settings()), today=D(2024, 7, 19))
+    assert (report.statuses[0].vendor, report.statuses[0].rows_added) == ("acme", 17)
+    # Its pacing holds for its real host, wherever its base URL points.
+    server.reset()
+    server.serve("fred:T10Y2Y", fixture("fred/fredgraph_T10Y2Y_modern_2024-06-27_2024-07-19.csv"))
+    reader = AcmeReader(HttpClient(fast_settings(pacing_scale=1.0)), base_url=server.url, key="k")
+    for _ in range(3):
+        reader.fetch("T10Y2Y")
+    times = sorted(hit.at for hit in server.hits)
+    assert len(times) == 3 and all(b - a >= 0.18 for a, b in itertools.pairwise(times))
+
+
+def test_the_config_loads_without_the_http_client():
+    # The cell functions load config (for HISTORY's store); the readers' declarations must not bring `requests`.
+    import subprocess
+    import sys
+
+    code = "import sys, addin.pipeline.config; assert 'requests' not in sys.modules, 'requests was imported'"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
+
+
+class FailingStore:
+    """A real store whose writes fail the way a store says it failed."""
+
+    def __init__(self, store: Store, error: Exception) -> None:
+        self._store, self._error = store, error
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+    def write_series(self, *args, **kwargs):
+        raise self._error
+
+
+@pytest.mark.parametrize(
+    "error", [StoreBusy("the store is busy (another refresh is writing)"), sqlite3.OperationalError("disk I/O error")]
+)
+def test_a_store_that_fails_a_write_ends_the_source_without_asking_the_next_vendor(server, store, tmp_path, error):
+    # The same store would fail for every vendor of the chain, whether it said so itself or its driver did.
+    t10y2y = next(source for source in CATALOGUE if source.id == "T10Y2Y")
+    report = run_refresh(server, FailingStore(store, error), tmp_path, [t10y2y])
+    status = report.statuses[0]
+    assert not status.ok and status.error == f"the store failed: {error}" and status.last_date is None
+    assert {hit.route.split(":")[0] for hit in server.hits} == {t10y2y.chain[0].vendor}
+    assert not report.timed_out

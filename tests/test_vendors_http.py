@@ -1,11 +1,13 @@
 """The shared HTTP client against injected faults: retries and backoff, Retry-After, stalls, truncation, size cap,
-HTTPS only, per-host pacing, and keys that never show up in a message or a log line."""
+HTTPS only, per-host pacing, keys that never show up in a message or a log line, and network failures (refused,
+unresolved, timed out, cut off) told apart."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
 import logging
+import socket
 import threading
 import time
 
@@ -13,6 +15,7 @@ import pytest
 
 from addin.pipeline.secrets import redact, scrub
 from addin.pipeline.vendors import BadResponse, HttpClient, HttpStatusError, RateLimited, VendorUnavailable
+from addin.pipeline.vendors.errors import Offline
 from addin.pipeline.vendors.fred_api import FredApiReader
 from addin.pipeline.vendors.fred_csv import FredCsvReader
 from testkit.vendor_server import Fault, VendorServer, fast_settings, fixture
@@ -136,3 +139,87 @@ def test_scrub_and_redact_hide_keys():
     assert scrub("Authorization: Token abcdefgh12345678") == "Authorization: Token ****"
     assert redact("0123456789abcdef0123456789abcdef") == "****cdef (32 characters)"
     assert redact("short") == "****" and redact(None) == "(not set)"
+
+
+# Network failures, told apart by exception type ---------------------------------------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _one_shot_server(answer: bytes, hold: float) -> str:
+    """A socket that reads one request, sends ``answer`` (possibly b"" or half a response) and hangs up after
+    ``hold`` seconds: the failures the vendor server cannot stage (a stall inside the body, a silent hang-up)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with listener, listener.accept()[0] as connection:
+            connection.recv(65536)
+            connection.sendall(answer)
+            time.sleep(hold)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}/graph/fredgraph.csv"
+
+
+def _stalled_url(server: VendorServer) -> str:
+    server.fault("fred:T10Y2Y", *[Fault(stall=1.0)] * 3)
+    return f"{server.url}/graph/fredgraph.csv?id=T10Y2Y"
+
+
+def _truncated_url(server: VendorServer) -> str:
+    server.fault("fred:T10Y2Y", *[Fault(truncate=True)] * 3)
+    return f"{server.url}/graph/fredgraph.csv?id=T10Y2Y"
+
+
+FAILURES = {
+    # failure: (how to make it, the problem the message names, whether the host counts as unreachable)
+    "connection refused": (lambda s: f"http://127.0.0.1:{_closed_port()}/x", "could not be reached", True),
+    "name not resolved": (lambda s: "https://lazarus-test.invalid/x", "could not be reached", True),
+    "no answer in the read timeout": (_stalled_url, "did not answer within 0.3 s", False),
+    "stall inside the body": (
+        lambda s: _one_shot_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789", 2.0),
+        "did not answer in time",
+        False,
+    ),
+    "download cut off": (_truncated_url, "cut the download off before the end", False),
+    "hang-up without an answer": (lambda s: _one_shot_server(b"", 0.0), "could not be reached", False),
+}
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_network_failures_are_told_apart_by_their_exception_type(server, failure):
+    make_url, problem, unreachable = FAILURES[failure]
+    if failure == "name not resolved":
+        try:
+            socket.getaddrinfo("lazarus-test.invalid", 443)
+        except socket.gaierror:
+            pass
+        else:  # pragma: no cover - a resolver that answers for .invalid cannot stage this failure
+            pytest.skip("this machine's resolver answers for .invalid names")
+    client = HttpClient(fast_settings(retries=0))
+    with pytest.raises(VendorUnavailable, match=f"FRED, T10Y2Y: the server {problem}") as caught:
+        client.get("FRED", "T10Y2Y", make_url(server), pace_key="first.example")
+    assert type(caught.value) is VendorUnavailable and "(tried 1 times)" in str(caught.value)
+    # One more host refusing its connection: only two unreachable hosts mean the network is down.
+    with pytest.raises(VendorUnavailable, match="could not be reached"):
+        client.get("FRED", "T10Y2Y", f"http://127.0.0.1:{_closed_port()}/x", pace_key="second.example")
+    assert client.offline is unreachable
+
+
+def test_once_two_hosts_are_unreachable_they_are_not_retried_and_a_host_that_answers_still_is_asked(server):
+    client = HttpClient(fast_settings())
+    nowhere = f"http://127.0.0.1:{_closed_port()}/x"
+    with pytest.raises(VendorUnavailable, match=r"could not be reached \(connection failed\) \(tried 3 times\)"):
+        client.get("FRED", "T10Y2Y", nowhere, pace_key="first.example")
+    # The second refusal makes two: the network looks down, so no retry waits on it.
+    with pytest.raises(Offline, match="not tried: there is no network"):
+        client.get("FRED", "T10Y2Y", nowhere, pace_key="second.example")
+    assert client.offline
+    with pytest.raises(Offline, match="not tried"):
+        client.get("FRED", "T10Y2Y", nowhere, pace_key="first.example")
+    # A host not known to be unreachable still gets its attempt: a blocked vendor or two never stop the others.
+    assert len(FredCsvReader(client, base_url=server.url).fetch("T10Y2Y")) == 17

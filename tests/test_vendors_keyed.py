@@ -113,3 +113,37 @@ def test_keyed_readers_without_a_key_fail_before_any_request(server, reader_clas
     with pytest.raises(MissingKey, match="needs a"):
         reader_class(client(), base_url=server.url).fetch("SPY")
     assert server.hits == []
+
+
+def test_every_key_variable_is_named_the_same_in_the_code_the_help_the_settings_file_and_the_readme(capsys, tmp_path):
+    import re
+    from pathlib import Path
+
+    from addin.commands import main
+    from addin.pipeline.config import config_template, load_config
+    from addin.pipeline.vendors import READERS, key_settings
+
+    keyed = [reader for reader in READERS.values() if reader.key_setting]
+    assert {reader.key_setting.name for reader in keyed} == {"fred", "tiingo", "stooq", "alphavantage"}
+    assert len({key.name for key in key_settings()}) == len(key_settings())  # one declaration per key name
+    with pytest.raises(SystemExit):
+        main(["refresh", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    template = config_template()
+    for key in key_settings():
+        lazarus, customary = key.variables
+        assert (lazarus, customary) == (f"LAZARUS_{key.name.upper()}_API_KEY", f"{key.name.upper()}_API_KEY")
+        # What the code reads: both names, Lazarus's own winning.
+        env = {"LAZARUS_CONFIG": str(tmp_path / "none.toml"), customary: "customary-0123456789"}
+        assert load_config(env).key(key.name) == "customary-0123456789"
+        assert load_config({**env, lazarus: "lazarus-0123456789"}).key(key.name) == "lazarus-0123456789"
+        # What the user is told: the help, the Settings file and the missing-key message.
+        assert f"{lazarus} (or {customary})" in shown
+        assert f'# {key.name} = "your {key.label}"   # or set {lazarus}' in template
+    for reader in keyed:
+        with pytest.raises(MissingKey, match=reader.key_setting.variable):
+            reader(client()).fetch("X")
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"\b[A-Z_]+_API_KEY\b", readme))
+    assert named and named <= {variable for key in key_settings() for variable in key.variables}
+    assert "LAZARUS_FRED_API_KEY" in named

@@ -7,12 +7,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from addin.pipeline.config import load_config
+from addin.pipeline.config import base_url_variable, load_config
 from addin.pipeline.refresh import DEFAULT_OVERLAP_DAYS, SourceStatus, refresh, summary_rows
 from addin.pipeline.secrets import clip
 from addin.pipeline.sources import check_unique, load_sources
 from addin.pipeline.store import StoreError, open_store
-from addin.pipeline.vendors import HttpClient, HttpSettings
+from addin.pipeline.vendors import READERS, HttpClient, HttpSettings, key_settings
 from workbook.catalogue import CATALOGUE
 
 
@@ -32,11 +32,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="seconds the whole refresh may take (default 60, or [refresh] deadline in config.toml)",
     )
-    parser.epilog = (
-        "Keys: LAZARUS_FRED_API_KEY, LAZARUS_TIINGO_API_KEY, LAZARUS_STOOQ_API_KEY, "
-        "LAZARUS_ALPHAVANTAGE_API_KEY "
-        "or the [keys] table of config.toml in the user's config folder (LAZARUS_CONFIG overrides its path). "
-        "Base URLs: LAZARUS_<VENDOR>_BASE_URL, e.g. LAZARUS_YAHOO_BASE_URL."
+    parser.epilog = epilog()
+
+
+def epilog() -> str:
+    """Where keys and base URLs come from, named from the readers' own declarations."""
+    keys = ", ".join(f"{key.variable} (or {key.variables[1]})" for key in key_settings())
+    names = ", ".join(key.name for key in key_settings())
+    return (
+        f"Keys: {keys}, or the [keys] table ({names}) of config.toml in the user's config folder "
+        "(LAZARUS_CONFIG overrides its path). "
+        f"Base URLs: {base_url_variable('<vendor>')}, e.g. {base_url_variable('yahoo')}; "
+        f"vendors: {', '.join(READERS)}."
     )
 
 

@@ -138,28 +138,13 @@ def open_log(book: Any = None) -> str:
     return _run("Open log", book, _open_log)
 
 
-CONFIG_TEMPLATE = """\
-# Lazarus settings (TOML). This file stays on your computer; Lazarus never copies it into a workbook.
-# Remove the leading "# " of a line to use it. Environment variables such as FRED_API_KEY win over this file.
-
-[keys]
-# fred = "your FRED API key"
-# tiingo = "your Tiingo token"
-# stooq = "your Stooq key"
-# alphavantage = "your Alpha Vantage key"
-
-[paths]
-# data_dir = "D:/lazarus-data"   # where the local store of every fetched observation lives
-"""
-
-
 def _settings(book: Any) -> str:
     from addin.pipeline import config
 
     path = Path(config.user_config_file())
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(CONFIG_TEMPLATE, encoding="utf-8")
+        path.write_text(config.config_template(), encoding="utf-8")
     _open_with_system(path)
     return (
         f"Your Lazarus settings are in\n{path}\n\nAPI keys and the data folder go there. "

@@ -1,7 +1,8 @@
 """Where Lazarus finds API keys, its data folder and vendor base-URL overrides.
 
 Keys come from the environment (``LAZARUS_FRED_API_KEY`` …, or the vendors' customary names such as
-``FRED_API_KEY``) or from the user's config file, a TOML file in the user's config folder::
+``FRED_API_KEY``: each reader's :class:`~addin.pipeline.vendors.KeySetting` names them) or from the user's config
+file, a TOML file in the user's config folder::
 
     [keys]
     fred = "…"
@@ -30,17 +31,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from addin.pipeline.secrets import register_secret
+from addin.pipeline.vendors import READERS, key_settings
 
-__all__ = ["Config", "load_config", "user_config_file", "user_data_dir"]
+__all__ = ["Config", "base_url_variable", "config_template", "load_config", "user_config_file", "user_data_dir"]
 
-# Vendor key name -> environment variables, in order of preference.
-KEY_ENV: dict[str, tuple[str, ...]] = {
-    "fred": ("LAZARUS_FRED_API_KEY", "FRED_API_KEY"),
-    "tiingo": ("LAZARUS_TIINGO_API_KEY", "TIINGO_API_KEY"),
-    "stooq": ("LAZARUS_STOOQ_API_KEY", "STOOQ_API_KEY"),
-    "alphavantage": ("LAZARUS_ALPHAVANTAGE_API_KEY", "ALPHAVANTAGE_API_KEY"),
-}
-VENDOR_IDS = ("fred", "fred_api", "treasury", "yahoo", "tiingo", "stooq", "alphavantage")
+
+def base_url_variable(vendor: str) -> str:
+    """The environment variable that overrides a vendor id's base URL: ``LAZARUS_<VENDOR>_BASE_URL``."""
+    return f"LAZARUS_{vendor.upper()}_BASE_URL"
+
+
+def config_template() -> str:
+    """The config file the ribbon's Settings button writes on a first visit: every setting commented out, each
+    key with the environment variable that would win over it."""
+    keys = [f'# {key.name} = "your {key.label}"   # or set {key.variable}' for key in key_settings()]
+    example = key_settings()[0].variable
+    return "\n".join(
+        [
+            "# Lazarus settings (TOML). This file stays on your computer; Lazarus never copies it into a workbook.",
+            '# Remove the leading "# " of a line to use it. Environment variables such as '
+            f"{example} win over this file.",
+            "",
+            "[keys]",
+            *keys,
+            "",
+            "[paths]",
+            '# data_dir = "D:/lazarus-data"   # where the local store of every fetched observation lives',
+            "",
+        ]
+    )
 
 
 def _home_folder(windows_var: str, mac_sub: str, xdg_var: str, xdg_default: str) -> Path:
@@ -101,16 +120,16 @@ def load_config(env: Mapping[str, str] | None = None, config_file: Path | None =
         with path.open("rb") as handle:
             data = tomllib.load(handle)
     keys = {str(k): str(v) for k, v in (data.get("keys") or {}).items() if v}
-    for name, variables in KEY_ENV.items():
-        for variable in variables:
+    for key in key_settings():
+        for variable in key.variables:
             if env.get(variable):
-                keys[name] = env[variable]
+                keys[key.name] = env[variable]
                 break
     for value in keys.values():
         register_secret(value)  # from now on any message that quotes the key shows **** instead
     base_urls = {str(k): str(v) for k, v in (data.get("base_urls") or {}).items() if v}
-    for vendor in VENDOR_IDS:
-        override = env.get(f"LAZARUS_{vendor.upper()}_BASE_URL")
+    for vendor in READERS:
+        override = env.get(base_url_variable(vendor))
         if override:
             base_urls[vendor] = override
     data_dir_setting = (data.get("paths") or {}).get("data_dir")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import queue
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +20,7 @@ from addin.pipeline.config import Config, load_config
 from addin.pipeline.secrets import scrub
 from addin.pipeline.sources import check_unique
 from addin.pipeline.store import HistoryStore, StoreError, open_store
-from addin.pipeline.vendors import KEY_NAMES, READERS, HttpClient, Reader, VendorError
+from addin.pipeline.vendors import READERS, HttpClient, Reader, VendorError
 from workbook.catalogue import CATALOGUE, Source
 
 __all__ = ["DEFAULT_OVERLAP_DAYS", "RefreshReport", "SourceStatus", "refresh", "summary_rows"]
@@ -124,14 +123,203 @@ class _Job:
     attempts: list[str] = field(default_factory=list)
 
 
+class _Cancelled(Exception):
+    """The deadline passed while a vendor was answering: nothing is written, the scheduler reports the source."""
+
+
 def _make_readers(sources: Sequence[Source], config: Config, client: HttpClient) -> dict[str, Reader]:
     vendors = {link.vendor for source in sources for link in source.chain}
     readers = {}
     for vendor in sorted(vendors & READERS.keys()):
-        key_name = KEY_NAMES.get(vendor)
-        key = config.key(key_name) if key_name else None
-        readers[vendor] = READERS[vendor](client, base_url=config.base_url(vendor), key=key)
+        reader = READERS[vendor]
+        key = config.key(reader.key_setting.name) if reader.key_setting else None
+        readers[vendor] = reader(client, base_url=config.base_url(vendor), key=key)
     return readers
+
+
+class _Refresh:
+    """One refresh: the scheduler (a queue and a worker thread per vendor, one deadline) around
+    :meth:`fetch_one`, which tries one source at the vendor its chain has reached.
+
+    A source starts at the first usable vendor of its chain; when that vendor fails it moves to the next vendor's
+    queue, so vendors run concurrently while the sources of one vendor go one after the other at its pace.
+    """
+
+    def __init__(
+        self, store: HistoryStore, readers: dict[str, Reader], *, overlap_days: int, full: bool, today: dt.date
+    ) -> None:
+        self.store = store
+        self.readers = readers
+        self.overlap_days = overlap_days
+        self.full = full
+        self.today = today
+        self.cancelled = threading.Event()
+        self.finished: queue.Queue[SourceStatus] = queue.Queue()
+        self.inboxes: dict[str, queue.Queue[_Job | None]] = {vendor: queue.Queue() for vendor in readers}
+
+    # The scheduler.
+
+    def run(
+        self,
+        sources: Sequence[Source],
+        end: float,
+        limit: float,
+        on_status: Callable[[SourceStatus, int, int], None] | None,
+    ) -> tuple[list[SourceStatus], bool]:
+        """Every source's status, in the order of ``sources``, and whether the deadline cut the refresh short.
+
+        ``end`` is the deadline (``time.monotonic()``), ``limit`` the seconds it allowed, for the message."""
+        workers = [
+            threading.Thread(target=self._work, args=(vendor,), name=f"refresh-{vendor}", daemon=True)
+            for vendor in self.readers
+        ]
+        for worker in workers:
+            worker.start()
+        jobs = [_Job(source, 0, time.monotonic(), dt.datetime.now(dt.UTC)) for source in sources]
+        for job in jobs:
+            self._route(job)
+        by_id: dict[str, SourceStatus] = {}
+
+        def deliver(status: SourceStatus) -> None:
+            by_id[status.source_id] = status
+            if on_status:
+                on_status(status, len(by_id), len(sources))
+
+        timed_out = False
+        while len(by_id) < len(sources):
+            try:
+                deliver(self.finished.get(timeout=max(0.0, end - time.monotonic())))
+            except queue.Empty:
+                timed_out = True
+                break
+        for inbox in self.inboxes.values():
+            inbox.put(None)
+        if not timed_out:
+            for worker in workers:
+                worker.join()
+            return [by_id[source.id] for source in sources], False
+        # Workers still waiting on a vendor write nothing from now on; they end with their request.
+        self.cancelled.set()
+        while True:  # a source that finished as the deadline passed keeps its real status
+            try:
+                deliver(self.finished.get_nowait())
+            except queue.Empty:
+                break
+        for job in jobs:
+            if job.source.id not in by_id:
+                link = job.source.chain[min(job.index, len(job.source.chain) - 1)]
+                waiting = self.readers[link.vendor].display_name if link.vendor in self.readers else link.vendor
+                job.attempts.append(
+                    f"not refreshed: the refresh stopped after {limit:g} s while {waiting} had not answered; "
+                    "the stored data is kept."
+                )
+                deliver(self._status(job, ok=False))
+        return [by_id[source.id] for source in sources], True
+
+    def _route(self, job: _Job) -> None:
+        """Send ``job`` to the first usable vendor from its current chain position, or finish it as failed."""
+        while job.index < len(job.source.chain):
+            link = job.source.chain[job.index]
+            reader = self.readers.get(link.vendor)
+            if reader is None:
+                job.attempts.append(f"{link.vendor}: unknown vendor id")
+            elif reader.needs_key and not reader.key:
+                job.attempts.append(f"{reader.display_name}: skipped (no API key configured)")
+            else:
+                self.inboxes[link.vendor].put(job)
+                return
+            job.index += 1
+        self.finished.put(self._status(job, ok=False))
+
+    def _work(self, vendor: str) -> None:
+        while (job := self.inboxes[vendor].get()) is not None:
+            try:
+                status = self.fetch_one(job)
+            except _Cancelled:
+                return  # reported as not refreshed by the scheduler
+            except Exception as exc:  # a store failure its driver did not translate: still deliver a status
+                job.attempts.append(f"the store failed: {exc}")
+                status = self._status(job, ok=False)
+            if status is None:
+                job.index += 1
+                self._route(job)
+            else:
+                self.finished.put(status)
+
+    # One source at one vendor.
+
+    def fetch_one(self, job: _Job) -> SourceStatus | None:
+        """Fetch ``job``'s source from the vendor its chain has reached and store what is new.
+
+        Returns its status when the source is done (refreshed, or failed because the store failed: another vendor
+        would meet the same store), or None when this vendor failed and the next one should try; what it said is in
+        ``job.attempts``. Raises :class:`_Cancelled` when the deadline passed while the vendor answered.
+        """
+        source = job.source
+        link = source.chain[job.index]
+        reader = self.readers[link.vendor]
+        try:
+            # On a shared store, a colleague refreshing the same series holds it; when they are done it is fresh,
+            # and fetching it again would only spend the vendor's rate limit.
+            with self.store.claim(source.id, fresh_seconds=0 if self.full else FRESH_SECONDS) as fresh:
+                if fresh:
+                    return self._status(job, ok=True, note="refreshed by another user a moment ago")
+                last = None if self.full else self.store.last_date(source.id)
+                start = last - dt.timedelta(days=self.overlap_days) if last else None
+                try:
+                    observations = reader.fetch(link.symbol, start, self.today, field=source.field)
+                except VendorError as exc:
+                    job.attempts.append(str(exc))
+                    return None
+                except Exception as exc:  # a reader bug must not stop the other sources
+                    return self._unexpected(job, reader, link.symbol, exc)
+                if self.cancelled.is_set():
+                    raise _Cancelled
+                kind = reader.kind(source.field)
+                problem = disagreement(self.store, source.id, reader, link.symbol, kind, observations)
+                if problem:
+                    job.attempts.append(problem)
+                    return None
+                try:
+                    result = self.store.write_series(source.id, link.vendor, observations, kind=kind)
+                except ValueError as exc:  # rows the store refuses (dates out of order…) are a reader bug too
+                    return self._unexpected(job, reader, link.symbol, exc)
+        except StoreError as exc:
+            job.attempts.append(f"the store failed: {exc}")
+            return self._status(job, ok=False)
+        return self._status(job, ok=True, vendor=link.vendor, added=result.rows_added, revised=result.rows_revised)
+
+    @staticmethod
+    def _unexpected(job: _Job, reader: Reader, symbol: str, exc: Exception) -> None:
+        job.attempts.append(f"{reader.display_name}, {symbol}: unexpected {type(exc).__name__}: {exc}")
+
+    def _status(
+        self, job: _Job, *, ok: bool, vendor: str | None = None, added: int = 0, revised: int = 0, note: str = ""
+    ) -> SourceStatus:
+        """The one place a :class:`SourceStatus` is made; what vendors said is scrubbed of keys here."""
+        error = "" if ok else " | ".join(job.attempts) or "no vendor is configured for this source"
+        return SourceStatus(
+            source_id=job.source.id,
+            ok=ok,
+            rows_added=added,
+            rows_revised=revised,
+            last_date=self._last_date(job.source.id),
+            vendor=vendor,
+            error=scrub(error),
+            attempts=tuple(map(scrub, job.attempts)),
+            started_at=job.started_at,
+            seconds=round(time.monotonic() - job.started, 3),
+            sheet=job.source.sheet,
+            column=job.source.column,
+            note=note,
+        )
+
+    def _last_date(self, series: str) -> dt.date | None:
+        """The newest stored date after the refresh, also when it failed; None when the store cannot say."""
+        try:
+            return self.store.last_date(series)
+        except Exception:  # whatever the store raised, the status must be delivered or the refresh waits for it
+            return None
 
 
 def refresh(
@@ -160,170 +348,26 @@ def refresh(
     store = store or open_store(config)
     store.check_writable()  # a read-only role is told before anything is fetched
     client = client or HttpClient()
-    today = today or dt.date.today()
-    readers = _make_readers(sources, config, client)
     began = time.monotonic()
     limit = config.deadline if deadline is None else deadline
     end = began + limit
     client.deadline = end
-    cancelled = threading.Event()
     bytes_before, requests_before = client.bytes_received, client.requests_made
-    finished: queue.Queue[SourceStatus] = queue.Queue()
-    inboxes: dict[str, queue.Queue[_Job | None]] = {vendor: queue.Queue() for vendor in readers}
-
-    def finish(job: _Job, ok: bool, vendor: str | None, added: int = 0, revised: int = 0, note: str = "") -> None:
-        error = "" if ok else " | ".join(job.attempts) or "no vendor is configured for this source"
-        try:
-            last_date = store.last_date(job.source.id)
-        except (StoreError, sqlite3.Error):  # the status must still be delivered, or the refresh would wait forever
-            last_date = None
-        finished.put(
-            SourceStatus(
-                source_id=job.source.id,
-                ok=ok,
-                rows_added=added,
-                rows_revised=revised,
-                last_date=last_date,
-                vendor=vendor,
-                error=error,
-                attempts=tuple(job.attempts),
-                started_at=job.started_at,
-                seconds=round(time.monotonic() - job.started, 3),
-                sheet=job.source.sheet,
-                column=job.source.column,
-                note=note,
-            )
-        )
-
-    def route(job: _Job) -> None:
-        """Send ``job`` to the first usable vendor from its current chain position, or finish it as failed."""
-        while job.index < len(job.source.chain):
-            link = job.source.chain[job.index]
-            reader = readers.get(link.vendor)
-            if reader is None:
-                job.attempts.append(f"{link.vendor}: unknown vendor id")
-            elif reader.needs_key and not reader.key:
-                job.attempts.append(f"{reader.display_name}: skipped (no API key configured)")
-            else:
-                inboxes[link.vendor].put(job)
-                return
-            job.index += 1
-        finish(job, False, None)
-
-    def work(vendor: str) -> None:
-        reader = readers[vendor]
-        while (job := inboxes[vendor].get()) is not None:
-            link = job.source.chain[job.index]
-            try:
-                # On a shared store, a colleague refreshing the same series holds it; when they are done it is
-                # fresh, and fetching it again would only spend the vendor's rate limit.
-                with store.claim(job.source.id, fresh_seconds=0 if full else FRESH_SECONDS) as fresh:
-                    if fresh:
-                        finish(job, True, None, note="refreshed by another user a moment ago")
-                        continue
-                    last = None if full else store.last_date(job.source.id)
-                    start = last - dt.timedelta(days=overlap_days) if last else None
-                    observations = reader.fetch(link.symbol, start, today, field=job.source.field)
-                    if cancelled.is_set():
-                        return  # reported as not refreshed; nothing is written after the deadline
-                    kind = reader.kind(job.source.field)
-                    problem = disagreement(store, job.source.id, reader, link.symbol, kind, observations)
-                    if not problem:
-                        result = store.write_series(job.source.id, vendor, observations, kind=kind)
-                if problem:
-                    job.attempts.append(problem)
-                    job.index += 1
-                    route(job)
-                    continue
-            except VendorError as exc:
-                job.attempts.append(str(exc))
-            except (StoreError, sqlite3.Error) as exc:
-                job.attempts.append(f"the store failed: {exc}")
-                finish(job, False, None)  # another vendor would hit the same locked store
-                continue
-            except Exception as exc:  # a reader bug must not stop the other sources
-                job.attempts.append(f"{reader.display_name}, {link.symbol}: unexpected {type(exc).__name__}: {exc}")
-            else:
-                finish(job, True, vendor, result.rows_added, result.rows_revised)
-                continue
-            job.index += 1
-            route(job)
-
-    workers = [threading.Thread(target=work, args=(v,), name=f"refresh-{v}", daemon=True) for v in readers]
-    for worker in workers:
-        worker.start()
-    jobs = [_Job(source, 0, time.monotonic(), dt.datetime.now(dt.UTC)) for source in sources]
-    for job in jobs:
-        route(job)
-    by_id: dict[str, SourceStatus] = {}
-    timed_out = False
-    while len(by_id) < len(sources):
-        try:
-            status = finished.get(timeout=max(0.0, end - time.monotonic()))
-        except queue.Empty:
-            timed_out = True
-            break
-        by_id[status.source_id] = status
-        if on_status:
-            on_status(status, len(by_id), len(sources))
-    for inbox in inboxes.values():
-        inbox.put(None)
-    if timed_out:
-        # Workers still waiting on a vendor write nothing from now on; they end with their request.
-        cancelled.set()
-        while True:  # a source that finished as the deadline passed keeps its real status
-            try:
-                status = finished.get_nowait()
-            except queue.Empty:
-                break
-            by_id[status.source_id] = status
-            if on_status:
-                on_status(status, len(by_id), len(sources))
-        for job in jobs:
-            if job.source.id in by_id:
-                continue
-            link = job.source.chain[min(job.index, len(job.source.chain) - 1)]
-            waiting = readers[link.vendor].display_name if link.vendor in readers else link.vendor
-            job.attempts.append(
-                f"not refreshed: the refresh stopped after {limit:g} s while {waiting} had not answered; "
-                "the stored data is kept."
-            )
-            try:
-                last_date = store.last_date(job.source.id)
-            except (StoreError, sqlite3.Error):
-                last_date = None
-            status = SourceStatus(
-                job.source.id,
-                False,
-                0,
-                0,
-                last_date,
-                None,
-                " | ".join(job.attempts),
-                tuple(job.attempts),
-                job.started_at,
-                round(time.monotonic() - job.started, 3),
-                job.source.sheet,
-                job.source.column,
-            )
-            by_id[job.source.id] = status
-            if on_status:
-                on_status(status, len(by_id), len(sources))
-    else:
-        for worker in workers:
-            worker.join()
-    statuses = [by_id[source.id] for source in sources]
-    statuses = [
-        SourceStatus(**{**s.__dict__, "error": scrub(s.error), "attempts": tuple(map(scrub, s.attempts))})
-        for s in statuses
-    ]
+    run = _Refresh(
+        store,
+        _make_readers(sources, config, client),
+        overlap_days=overlap_days,
+        full=full,
+        today=today or dt.date.today(),
+    )
+    statuses, timed_out = run.run(sources, end, limit, on_status)
     # The Log sheet shows every refresh, failures included; the store is where that history lives.
     log_error = ""
     try:
         store.append_log(
             (s.started_at, s.source_id, s.vendor or "", s.rows_added, s.last_date, s.outcome) for s in statuses
         )
-    except (StoreError, sqlite3.Error) as exc:
+    except StoreError as exc:
         log_error = scrub(f"the refresh log could not be written: {exc}")
     return RefreshReport(
         statuses=statuses,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from addin.pipeline.vendors.base import Observation, Reader, iso_date, parse_number, validate, within
+from addin.pipeline.vendors.base import KeySetting, Observation, Reader, iso_date, parse_number, validate, within
 from addin.pipeline.vendors.errors import BadResponse, KeyRejected, NotFound, RateLimited
 
 SERIES_KEY = "Time Series (Daily)"
@@ -57,8 +57,9 @@ class AlphaVantageReader(Reader):
     display_name = "Alpha Vantage"
     default_base_url = "https://www.alphavantage.co"
     pace_key = "www.alphavantage.co"
-    needs_key = True
-    missing_key = "Alpha Vantage needs a key (LAZARUS_ALPHAVANTAGE_API_KEY)."
+    pacing = 1.2  # Alpha Vantage allows about 1 request/s on free keys
+    key_setting = KeySetting("alphavantage", "Alpha Vantage key")
+    missing_key = "Alpha Vantage needs a key ({variable})."
     expected = "JSON data"
 
     def read(self, symbol: str, start: dt.date | None, end: dt.date | None, field: str) -> list[Observation]:

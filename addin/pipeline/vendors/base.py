@@ -1,15 +1,19 @@
 """What every reader shares: the observation type, the validation every parsed series passes, body
-sniffing, and the :class:`Reader` base that owns the fetch."""
+sniffing, how a vendor's key is set (:class:`KeySetting`), and the :class:`Reader` base that owns the fetch."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from addin.pipeline.secrets import clip
 from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound
-from addin.pipeline.vendors.http import HttpClient, Response
+
+if TYPE_CHECKING:  # the HTTP client (and `requests`) loads only when a refresh makes one, not with the config
+    from addin.pipeline.vendors.http import HttpClient, Response
 
 # (date, value); None is the vendor's explicit missing value (FRED's "." or empty field), kept at its date.
 Observation = tuple[dt.date, float | None]
@@ -105,6 +109,26 @@ def iso_date(vendor: str, series: str, text: str) -> dt.date:
         raise BadResponse(vendor, series, f"{clip(text.strip(), 40)!r} is not a date.") from None
 
 
+@dataclass(frozen=True)
+class KeySetting:
+    """Where a user puts a vendor's API key: ``name`` under ``[keys]`` in the config file, or an environment
+    variable. The variables are derived here and nowhere else: ``LAZARUS_<NAME>_API_KEY`` first, then the
+    vendor's customary ``<NAME>_API_KEY``, which users of the vendor's own tools often have set already."""
+
+    name: str  # under [keys] in the config file: "fred", "tiingo", …
+    label: str  # what the user pastes, as the config file's template says it: "FRED API key", "Tiingo token", …
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """The environment variables that hold the key, the one that wins first."""
+        return (f"LAZARUS_{self.name.upper()}_API_KEY", f"{self.name.upper()}_API_KEY")
+
+    @property
+    def variable(self) -> str:
+        """The variable Lazarus names in its help and messages."""
+        return self.variables[0]
+
+
 class Reader:
     """One vendor behind one small interface, in the shape of pandas-datareader's ``_BaseReader``.
 
@@ -116,14 +140,19 @@ class Reader:
     year) or that trims the parsed rows overrides :meth:`read` and builds on :meth:`get` and :meth:`body_text`.
 
     ``base_url`` comes from the caller (config resolves any override); None means the vendor's real address.
+
+    A reader's class attributes are all Lazarus knows of its vendor: config, the refresh, ``lazarus refresh
+    --help`` and the config file's template derive the vendor ids, key names, key variables and pacing from them,
+    so a new vendor is one new module added to ``READERS``.
     """
 
     id: str = ""  # used in source lists, config and store rows: "fred", "yahoo", …
     display_name: str = ""  # shown to users: "FRED", "Yahoo", …
     default_base_url: str = ""
     pace_key: str = ""  # the real host, so pacing holds even when the base URL points elsewhere
-    needs_key: bool = False
-    missing_key: str = ""  # the MissingKey text when needs_key and no key is configured
+    pacing: float = 0.0  # minimum seconds between two requests to ``pace_key``
+    key_setting: KeySetting | None = None  # None: the vendor needs no key
+    missing_key: str = ""  # the MissingKey text when no key is configured; {variable} names the key's variable
     expected: str = ""  # what the body should be, in sniff_body's words: "a CSV file", "JSON data", …
     key_rejected: str = ""  # the KeyRejected text for HTTP 401/403; "" leaves them to HttpStatusError
     not_found: str = ""  # the NotFound text for HTTP 404; "" leaves it to HttpStatusError
@@ -133,13 +162,17 @@ class Reader:
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         self.key = key or None
 
+    @property
+    def needs_key(self) -> bool:
+        return self.key_setting is not None
+
     def fetch(
         self, symbol: str, start: dt.date | None = None, end: dt.date | None = None, *, field: str = "close"
     ) -> list[Observation]:
         """Observations of ``symbol`` from ``start`` to ``end`` (inclusive; None means the vendor's full
         range)."""
-        if self.needs_key and not self.key:
-            raise MissingKey(self.display_name, symbol, self.missing_key)
+        if self.key_setting is not None and not self.key:
+            raise MissingKey(self.display_name, symbol, self.missing_key.format(variable=self.key_setting.variable))
         return self.read(symbol, start, end, field)
 
     def read(self, symbol: str, start: dt.date | None, end: dt.date | None, field: str) -> list[Observation]:
@@ -190,6 +223,7 @@ class Reader:
             params,
             headers=headers,
             pace_key=self.pace_key,
+            pacing=self.pacing,
             secrets=(self.key,),
         )
         if response.status != 200:

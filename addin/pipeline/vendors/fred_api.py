@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING
 
 from addin.pipeline.secrets import clip
-from addin.pipeline.vendors.base import Observation, Reader, date_range, iso_date, parse_number, validate
+from addin.pipeline.vendors.base import KeySetting, Observation, Reader, date_range, iso_date, parse_number, validate
 from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, KeyRejected, MissingKey, NotFound
-from addin.pipeline.vendors.http import Response
+
+if TYPE_CHECKING:
+    from addin.pipeline.vendors.http import Response
 
 
 def parse(series: str, text: str) -> list[Observation]:
@@ -54,8 +57,9 @@ class FredApiReader(Reader):
     display_name = "FRED API"
     default_base_url = "https://api.stlouisfed.org"
     pace_key = "api.stlouisfed.org"
-    needs_key = True
-    missing_key = "the FRED API needs a free key (LAZARUS_FRED_API_KEY)."
+    pacing = 1.0  # FRED enforces about 2 requests/s since 2026 and answers bursts with 429: stay at 1/s
+    key_setting = KeySetting("fred", "FRED API key")  # the website export (FredCsvReader) needs none
+    missing_key = "the FRED API needs a free key ({variable})."
     expected = "JSON data"
 
     def path(self, symbol: str) -> str:

@@ -50,6 +50,7 @@ class FredCsvReader(Reader):
     display_name = "FRED"
     default_base_url = "https://fred.stlouisfed.org"
     pace_key = "fred.stlouisfed.org"
+    pacing = 1.0  # FRED enforces about 2 requests/s since 2026 and answers bursts with 429: stay at 1/s
     expected = "a CSV file"
     not_found = "FRED has no series with this id (or it was discontinued)."
 

@@ -10,14 +10,18 @@ to interpret, because vendors put meaning in their 400/404 bodies.
 from __future__ import annotations
 
 import email.utils
+import errno
+import http.client
 import logging
+import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 import requests
+from urllib3 import exceptions as urllib3_errors
 
 from addin.pipeline.secrets import register_secret, scrub
 from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, Offline, RateLimited, VendorUnavailable
@@ -25,19 +29,6 @@ from addin.pipeline.vendors.errors import BadResponse, HttpStatusError, Offline,
 log = logging.getLogger("lazarus.http")
 
 USER_AGENT = "Lazarus/0.1 (Excel add-in) python-requests"
-
-# Minimum seconds between two requests to one vendor host. FRED enforces about 2 requests/s since 2026 and
-# answers bursts with 429, so we stay at 1/s; Yahoo throttles bursty clients hard; Alpha Vantage allows
-# ~1/s on free keys.
-DEFAULT_PACING: dict[str, float] = {
-    "fred.stlouisfed.org": 1.0,
-    "api.stlouisfed.org": 1.0,
-    "home.treasury.gov": 0.5,
-    "query1.finance.yahoo.com": 1.0,
-    "api.tiingo.com": 1.0,
-    "stooq.com": 1.0,
-    "www.alphavantage.co": 1.2,
-}
 
 # Loopback may be plain HTTP: that is how the tests and the benchmark serve recorded bodies.
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -53,7 +44,9 @@ class HttpSettings:
     retries: int = 3  # extra attempts after the first
     backoff: float = 1.0  # first wait; doubles on every retry
     max_wait: float = 60.0  # a Retry-After longer than this is not waited for: we report the rate limit instead
-    pacing: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_PACING))
+    # Seconds between two requests to a pace key, replacing what the reader asks for (each reader declares its
+    # vendor's pacing); tests set it to pace a host on purpose.
+    pacing: Mapping[str, float] = field(default_factory=dict)
     pacing_scale: float = 1.0  # multiplies every pacing interval (0 disables pacing in tests)
 
 
@@ -154,12 +147,14 @@ class HttpClient:
         *,
         headers: Mapping[str, str] | None = None,
         pace_key: str | None = None,
+        pacing: float = 0.0,
         secrets: tuple[str | None, ...] = (),
     ) -> Response:
         """GET ``url`` with retries; return the response for any status that is not retryable.
 
         ``params`` may be a pre-encoded query string for vendors whose URLs need bare flags (Treasury's
-        ``&page``).
+        ``&page``). Requests to one ``pace_key`` (default: the URL's host) start at least ``pacing`` seconds
+        apart, unless the settings pace that key otherwise.
         ``secrets`` are keys present in the URL or headers; they are masked in every message and log line.
         """
         for secret in secrets:
@@ -169,7 +164,7 @@ class HttpClient:
         self._check_scheme(vendor, series, full_url)
         shown = scrub(full_url)
         key = pace_key or (urlsplit(url).hostname or "")
-        interval = self.settings.pacing.get(key, 0.0) * self.settings.pacing_scale
+        interval = self.settings.pacing.get(key, pacing) * self.settings.pacing_scale
         attempts = self.settings.retries + 1
         problem = ""
         for attempt in range(attempts):
@@ -256,30 +251,49 @@ class HttpClient:
             return Response(raw.status_code, dict(raw.headers), b"".join(chunks), scrub(url))
 
 
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception inside it: requests keeps urllib3's error in ``args``, urllib3 keeps what went
+    wrong in ``reason`` (a retry error) or ``__cause__`` (a connection error raised from the socket's)."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        inner = (*current.args, getattr(current, "reason", None), current.__cause__)
+        todo.extend(item for item in inner if isinstance(item, BaseException))
+
+
+# The socket errors of a host that cannot be connected to at all, as errno values and as Windows' own codes.
+_UNREACHABLE_ERRNOS = {errno.ECONNREFUSED, errno.ENETUNREACH, errno.EHOSTUNREACH}
+_UNREACHABLE_WINERRORS = {10051, 10061, 10065}  # WSAENETUNREACH, WSAECONNREFUSED, WSAEHOSTUNREACH
+
+
 def _unreachable(exc: Exception) -> bool:
     """A failure to connect at all (refused, name not resolved, no route), as opposed to a slow or cut answer."""
-    text = str(exc)
-    return isinstance(exc, requests.ConnectionError) and any(
-        sign in text
-        for sign in (
-            "Connection refused",
-            "Name or service not known",
-            "nodename nor servname",
-            "Temporary failure in name resolution",
-            "getaddrinfo failed",
-            "No route to host",
-            "Network is unreachable",
-            "NameResolutionError",
-            "Failed to resolve",
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.Timeout):
+        return False
+    return any(
+        isinstance(cause, ConnectionRefusedError | socket.gaierror | urllib3_errors.NameResolutionError)
+        or (
+            isinstance(cause, OSError)
+            and (cause.errno in _UNREACHABLE_ERRNOS or getattr(cause, "winerror", None) in _UNREACHABLE_WINERRORS)
         )
+        for cause in _causes(exc)
     )
 
 
 def _connection_problem(exc: Exception) -> str:
-    text = str(exc)
-    if "IncompleteRead" in text or "ChunkedEncoding" in type(exc).__name__ or "prematurely" in text:
+    """What went wrong with a request that got no whole answer, in the words of a VendorUnavailable message."""
+    causes = list(_causes(exc))
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError) or any(
+        isinstance(cause, http.client.IncompleteRead) for cause in causes
+    ):
         return "cut the download off before the end"
-    if "timed out" in text.lower():
+    # A read timeout while the body streams in reaches us as a ConnectionError around urllib3's timeout.
+    if any(isinstance(cause, TimeoutError | urllib3_errors.ReadTimeoutError) for cause in causes):
         return "did not answer in time"
     return "could not be reached (connection failed)"
 

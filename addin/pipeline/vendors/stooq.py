@@ -12,7 +12,7 @@ import datetime as dt
 import io
 
 from addin.pipeline.secrets import clip
-from addin.pipeline.vendors.base import Observation, Reader, date_range, iso_date, parse_number, validate
+from addin.pipeline.vendors.base import KeySetting, Observation, Reader, date_range, iso_date, parse_number, validate
 from addin.pipeline.vendors.errors import BadResponse, KeyRejected, NotFound
 
 HEADER = ["Date", "Open", "High", "Low", "Close", "Volume"]
@@ -45,8 +45,9 @@ class StooqReader(Reader):
     display_name = "Stooq"
     default_base_url = "https://stooq.com"
     pace_key = "stooq.com"
-    needs_key = True
-    missing_key = "Stooq needs a key (LAZARUS_STOOQ_API_KEY) since March 2026."
+    pacing = 1.0
+    key_setting = KeySetting("stooq", "Stooq key")
+    missing_key = "Stooq needs a key ({variable}) since March 2026."
     expected = "a CSV file"
 
     def path(self, symbol: str) -> str:

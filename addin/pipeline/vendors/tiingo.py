@@ -11,7 +11,7 @@ import datetime as dt
 import json
 
 from addin.pipeline.secrets import clip
-from addin.pipeline.vendors.base import Observation, Reader, iso_date, validate
+from addin.pipeline.vendors.base import KeySetting, Observation, Reader, iso_date, validate
 from addin.pipeline.vendors.errors import BadResponse, NotFound
 
 
@@ -42,8 +42,9 @@ class TiingoReader(Reader):
     display_name = "Tiingo"
     default_base_url = "https://api.tiingo.com"
     pace_key = "api.tiingo.com"
-    needs_key = True
-    missing_key = "Tiingo needs a free key (LAZARUS_TIINGO_API_KEY)."
+    pacing = 1.0
+    key_setting = KeySetting("tiingo", "Tiingo token")
+    missing_key = "Tiingo needs a free key ({variable})."
     expected = "JSON prices"
     key_rejected = "Tiingo refused the configured key."
     not_found = "Tiingo does not know this ticker."

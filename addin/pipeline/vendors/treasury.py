@@ -84,6 +84,7 @@ class TreasuryReader(Reader):
     display_name = "Treasury"
     default_base_url = "https://home.treasury.gov"
     pace_key = "home.treasury.gov"
+    pacing = 0.5
     expected = "a CSV file"
 
     def kind(self, field: str) -> str:

@@ -12,14 +12,16 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from addin.pipeline.secrets import clip
 from addin.pipeline.vendors.base import Observation, Reader, validate, within
 from addin.pipeline.vendors.errors import BadResponse, NotFound
-from addin.pipeline.vendors.http import Response
+
+if TYPE_CHECKING:
+    from addin.pipeline.vendors.http import Response
 
 # Yahoo accepts negative epochs; 1900 is before any series it carries (^GSPC starts in 1927).
 EARLIEST = dt.date(1900, 1, 1)
@@ -73,6 +75,7 @@ class YahooReader(Reader):
     display_name = "Yahoo"
     default_base_url = "https://query1.finance.yahoo.com"
     pace_key = "query1.finance.yahoo.com"
+    pacing = 1.0  # Yahoo throttles bursty clients hard
     expected = "chart data"
 
     def read(self, symbol: str, start: dt.date | None, end: dt.date | None, field: str) -> list[Observation]:
