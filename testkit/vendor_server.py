@@ -4,6 +4,11 @@ Bodies are either recorded vendor responses from ``tests/fixtures`` served verba
 generated from real data (``tests/data``) that honour the request's date range (``cosd``/``coed`` for FRED,
 ``period1``/``period2`` for Yahoo), so an incremental refresh really moves fewer bytes.
 
+FRED API requests with ``realtime_start``/``realtime_end`` are answered, for a series with snapshots in
+``fred_vintages``, as FRED answers them with ``output_type=1``: one row per real-time period in which a value held,
+built from the snapshots (a value published in one snapshot holds until a later snapshot changes it), clipped to the
+window asked for, paged by ``limit``/``offset``.
+
 Faults are queued per route (``"yahoo:IWM"``, ``"fred:T10Y2Y"``, ``"treasury:2024"``…) and consumed one per
 request: a status with a body and headers (429 + Retry-After, 500, an HTML page with 200), a stall longer than
 the client's timeout, or a body cut off half-way. Every request is recorded with the bytes sent.
@@ -118,6 +123,28 @@ def load_price_csv(path: Path) -> list[Bar]:
     return out
 
 
+def load_fred_realtime_csv(path: Path) -> list[tuple[dt.date, float | None]]:
+    """The FRED API's observations as fredr writes them (date,series_id,value,realtime_start,realtime_end)."""
+    with path.open(newline="") as handle:
+        return [
+            (dt.date.fromisoformat(row["date"]), None if row["value"] in ("", ".", "NA") else float(row["value"]))
+            for row in csv.DictReader(handle)
+        ]
+
+
+Snapshot = tuple[dt.date, list[tuple[dt.date, float | None]]]  # (the day it was known, the series then)
+
+
+@functools.cache
+def unrate_snapshots() -> tuple[Snapshot, ...]:
+    """UNRATE as published on 2024-10-04 and as known on 2025-01-20 (tests/data/SOURCES.md)."""
+    folder = DATA / "fred" / "vintages"
+    return (
+        (dt.date(2024, 10, 4), load_fred_csv(folder / "UNRATE_vintage_2024-10-04_dberweger2017.csv")),
+        (dt.date(2025, 1, 20), load_fred_realtime_csv(folder / "UNRATE_realtime_2025-01-20_giorgi-ghviniashvili.csv")),
+    )
+
+
 # --- vendor-format bodies -----------------------------------------------------------------------------------
 
 
@@ -153,6 +180,69 @@ def fred_api_body(series: str, rows: list[tuple[dt.date, float | None]], start: 
     ]
     payload = {"file_type": "json", "count": len(observations), "observations": observations}
     return json.dumps(payload, separators=(",", ":")).encode()
+
+
+REALTIME_OPEN = dt.date(9999, 12, 31)
+
+
+def realtime_periods(snapshots: list[Snapshot]) -> list[tuple[dt.date, dt.date, dt.date, float | None]]:
+    """(date, realtime_start, realtime_end, value) per period in which a value held, by date then start: a value
+    holds from the snapshot that first shows it until the day before a later snapshot changes or drops it."""
+    ordered = sorted(snapshots, key=lambda snap: snap[0])
+    by_date: dict[dt.date, list[tuple[dt.date, float | None, bool]]] = {}
+    for known, rows in ordered:
+        values = dict(rows)
+        for day in set(values) | set(by_date):
+            by_date.setdefault(day, []).append((known, values.get(day), day in values))
+    periods = []
+    for day in sorted(by_date):
+        current: tuple[dt.date, float | None] | None = None
+        for known, value, present in by_date[day]:
+            if current and (not present or value != current[1]):
+                periods.append((day, current[0], known - dt.timedelta(days=1), current[1]))
+                current = None
+            if present and current is None:
+                current = (known, value)
+        if current:
+            periods.append((day, current[0], REALTIME_OPEN, current[1]))
+    return periods
+
+
+def fred_realtime_body(series: str, snapshots: list[Snapshot], q: dict[str, str]) -> tuple[int, bytes]:
+    """FRED's answer to a real-time observations request (output_type 1), or its 400 for what is not served."""
+    if q.get("output_type", "1") != "1":
+        message = "Bad Request.  This test server serves output_type 1 (observations by real-time period) only."
+        return 400, json.dumps({"error_code": 400, "error_message": message}).encode()
+    start = dt.date.fromisoformat(q.get("realtime_start") or dt.date.today().isoformat())
+    end = dt.date.fromisoformat(q.get("realtime_end") or dt.date.today().isoformat())
+    first, last = q.get("observation_start", "0001-01-01"), q.get("observation_end", "9999-12-31")
+    rows = [
+        {
+            "realtime_start": max(begin, start).isoformat(),
+            "realtime_end": min(until, end).isoformat(),
+            "date": day.isoformat(),
+            "value": "." if value is None else format(value, ".10g"),
+        }
+        for day, begin, until, value in realtime_periods(snapshots)
+        if begin <= end and until >= start and first <= day.isoformat() <= last
+    ]
+    offset, limit = int(q.get("offset", "0")), min(int(q.get("limit", "100000")), 100000)
+    payload = {
+        "realtime_start": start.isoformat(),
+        "realtime_end": end.isoformat(),
+        "observation_start": first,
+        "observation_end": last,
+        "units": "lin",
+        "output_type": 1,
+        "file_type": "json",
+        "order_by": "observation_date",
+        "sort_order": "asc",
+        "count": len(rows),
+        "offset": offset,
+        "limit": limit,
+        "observations": rows[offset : offset + limit],
+    }
+    return 200, json.dumps(payload, separators=(",", ":")).encode()
 
 
 def _epoch(day: dt.date, hour: int = 14, minute: int = 30) -> int:
@@ -211,6 +301,7 @@ class VendorServer:
             self.fred: dict[str, list[tuple[dt.date, float | None]]] = {}
             self.fred_header = "observation_date"
             self.fred_missing = ""
+            self.fred_vintages: dict[str, list[Snapshot]] = {}  # series -> snapshots the real-time answers use
             self.yahoo: dict[str, list[Bar]] = {}
             self.treasury: dict[int, bytes] = {}
             self.static: dict[str, tuple[int, bytes, str]] = {}  # route -> (status, body, content type)
@@ -329,6 +420,9 @@ class VendorServer:
                 )
             if route in self.static:
                 return route, self.static[route]
+            if series in self.fred_vintages and ("realtime_start" in q or "realtime_end" in q):
+                status, body = fred_realtime_body(series, self.fred_vintages[series], q)
+                return route, (status, body, "application/json; charset=UTF-8")
             if series in self.fred:
                 body = fred_api_body(series, self.fred[series], q.get("observation_start"), q.get("observation_end"))
                 return route, (200, body, "application/json; charset=UTF-8")

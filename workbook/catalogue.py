@@ -42,6 +42,9 @@ class Source:
     # Calendar days after its date until an observation is published (so known to a replay of a past day).
     # Conservative: never before the release. Market closes 0; see the catalogue below for each series.
     published_days: int = 0
+    # Its vendor revises published values (FRED's notes: BLS, Census, Labor and the Fed's monthly mean revise), so
+    # refresh keeps every vintage where a vendor serves them and an as-of replay reads the value known that day.
+    vintages: bool = False
 
     @property
     def defined_name(self) -> str:
@@ -65,7 +68,7 @@ def _price(id_: str, column: str, stooq: str | None, label: str, keyed: bool = T
 _SHEET_OF_TABLE = {"RatesTable": "Rates", "PolicyTable": "Rates"}
 
 
-def _fred(id_: str, table: str, fallback: str, label: str, **layout: str | int) -> Source:
+def _fred(id_: str, table: str, fallback: str, label: str, **layout: str | int | bool) -> Source:
     sheet = _SHEET_OF_TABLE.get(table, "Macro")
     chain = (VendorSymbol("fred", id_), VendorSymbol(fallback, id_))
     return Source(id_, chain, sheet, id_, table=table, label=label, **layout)
@@ -117,6 +120,7 @@ CATALOGUE: tuple[Source, ...] = (
         frequency="monthly",
         number_format="0.0",
         published_days=38,
+        vintages=True,
     ),
     _fred(
         "FEDFUNDS",
@@ -125,6 +129,7 @@ CATALOGUE: tuple[Source, ...] = (
         "effective federal funds rate, monthly mean, %",
         frequency="monthly",
         published_days=34,
+        vintages=True,
     ),
     # Census: housing starts about the 17th of the next month, construction spending the first business day of the
     # month after that (May 2024 on 2024-07-01): 65 days after the 1st.
@@ -136,6 +141,7 @@ CATALOGUE: tuple[Source, ...] = (
         frequency="monthly",
         number_format="#,##0",
         published_days=50,
+        vintages=True,
     ),
     _fred(
         "TTLCONS",
@@ -145,6 +151,7 @@ CATALOGUE: tuple[Source, ...] = (
         frequency="monthly",
         number_format="#,##0",
         published_days=65,
+        vintages=True,
     ),
     # Claims for the week ending Saturday come out on Thursday, five days later.
     _fred(
@@ -155,6 +162,7 @@ CATALOGUE: tuple[Source, ...] = (
         frequency="weekly",
         number_format="#,##0",
         published_days=5,
+        vintages=True,
     ),
     _fred(
         "BAMLH0A0HYM2",

@@ -2,7 +2,8 @@
 named in the add-in's `UDF Modules` setting. Nothing here is written per function: the name, the `Lazarus` category,
 the wizard's description and argument texts, the defaults and whether a table goes back `raw` all come from the
 declaration (udfs.declare), and so do the VBA wrappers xlwings writes from this registration. HISTORY's store is
-bound here, because udfs knows nothing of stores.
+bound here (and RELEASES' and FIRST_RELEASE's), because udfs knows
+nothing of stores.
 
 Series arguments arrive as the xlwings Range when they are a reference (`Reference`), and only the part of it inside
 the sheet's used range is read, in one COM call (`used_values`): a whole-column reference is not read cell by cell over
@@ -38,7 +39,9 @@ CATEGORY = "Lazarus"
 
 # One store reader per Excel session: its cache lives as long as the add-in's Python process.
 store_rows = StoreHistory(lambda: open_store(load_config()))
-CONTEXT: dict[str, dict[str, Any]] = {"HISTORY": {"tables": HistoryTables(store_rows)}}
+# HISTORY, RELEASES and FIRST_RELEASE share one table cache over the store.
+_tables = HistoryTables(store_rows)
+CONTEXT: dict[str, dict[str, Any]] = {name: {"tables": _tables} for name in ("HISTORY", "RELEASES", "FIRST_RELEASE")}
 
 
 class Reference(Accessor):

@@ -1,5 +1,5 @@
-"""Where HISTORY's rows come from: the configured store, read only, never a vendor, cached per series until the
-store's next refresh.
+"""Where the rows of HISTORY, RELEASES and FIRST_RELEASE come from: the configured store, read only, never a
+vendor, cached per series until the store's next refresh.
 
 A sheet with dozens of HISTORY cells recalculates them all at once; each asks the store one cheap question (the
 newest refresh-log id) and reuses the series it read before unless a refresh has happened since.
@@ -7,18 +7,23 @@ newest refresh-log id) and reuses the series it read before unless a refresh has
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from addin.pipeline.store import HistoryStore
 from udfs.errors import CellError
 from udfs.excel_facts import EXCEL_EPOCH
-from udfs.history import Stored
+from udfs.history import Stored, Vintages
 from workbook.catalogue import CATALOGUE
 
 _EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
+
+
+def _serials(days: Iterable[dt.date]) -> np.ndarray:
+    return np.fromiter((day.toordinal() for day in days), float) - _EPOCH_ORDINAL
 
 
 class StoreHistory:
@@ -46,10 +51,19 @@ class StoreHistory:
         rows = self.store.read_series(series)
         if not rows:
             self._explain_missing(series)
-        serials = np.fromiter((day.toordinal() for day, _ in rows), float, len(rows)) - _EPOCH_ORDINAL
+        serials = _serials(day for day, _ in rows)
         values = np.fromiter((np.nan if value is None else value for _, value in rows), float, len(rows))
         source = next((s for s in CATALOGUE if s.id == series), None)
-        stored = Stored(serials, values, getattr(source, "publication_lag_days", 0) or 0)
+        vintages = self.store.read_vintages(series)
+        kept = None
+        if vintages:
+            kept = Vintages(
+                _serials(v.date for v in vintages),
+                _serials(v.known_from for v in vintages),
+                np.fromiter((np.nan if v.value is None else v.value for v in vintages), float, len(vintages)),
+            )
+        # Where no vintage was known yet, the publication delay decides what was known that day.
+        stored = Stored(serials, values, source.published_days if source else 0, kept)
         with self._lock:
             self._cache[series] = (stamp, stored)
         return stored

@@ -21,6 +21,7 @@ from addin.pipeline.secrets import scrub
 from addin.pipeline.sources import check_unique
 from addin.pipeline.store import HistoryStore, StoreError, open_store
 from addin.pipeline.vendors import READERS, HttpClient, Reader, VendorError
+from addin.pipeline.vintage_refresh import VintageStatus, refresh_vintages
 from workbook.catalogue import CATALOGUE, Source
 
 __all__ = ["DEFAULT_OVERLAP_DAYS", "RefreshReport", "SourceStatus", "refresh", "summary_rows"]
@@ -106,6 +107,7 @@ class RefreshReport:
     bytes_received: int
     requests: int
     log_error: str = ""  # why the refresh log could not be written (the data written before that stays)
+    vintages: list[VintageStatus] = field(default_factory=list)  # the vintage pass, one per source that keeps them
     offline: bool = False  # no vendor could be reached at all: the network is down
     timed_out: bool = False  # the deadline passed before every source finished
 
@@ -353,19 +355,24 @@ def refresh(
     end = began + limit
     client.deadline = end
     bytes_before, requests_before = client.bytes_received, client.requests_made
+    readers = _make_readers(sources, config, client)
     run = _Refresh(
         store,
-        _make_readers(sources, config, client),
+        readers,
         overlap_days=overlap_days,
         full=full,
         today=today or dt.date.today(),
     )
     statuses, timed_out = run.run(sources, end, limit, on_status)
+    vintages = [] if timed_out else refresh_vintages(sources, store, readers, end)
+    last_dates = {s.source_id: s.last_date for s in statuses}
     # The Log sheet shows every refresh, failures included; the store is where that history lives.
     log_error = ""
     try:
         store.append_log(
-            (s.started_at, s.source_id, s.vendor or "", s.rows_added, s.last_date, s.outcome) for s in statuses
+            [(s.started_at, s.source_id, s.vendor or "", s.rows_added, s.last_date, s.outcome) for s in statuses]
+            # A source without a vintage vendor (no FRED key) is said in the report, not in every refresh's log.
+            + [v.log_row(last_dates.get(v.source_id)) for v in vintages if v.vendor]
         )
     except StoreError as exc:
         log_error = scrub(f"the refresh log could not be written: {exc}")
@@ -375,6 +382,7 @@ def refresh(
         bytes_received=client.bytes_received - bytes_before,
         requests=client.requests_made - requests_before,
         log_error=log_error,
+        vintages=vintages,
         offline=client.offline,
         timed_out=timed_out,
     )

@@ -26,9 +26,11 @@ __all__ = [
     "StoreError",
     "StoreReadOnly",
     "StoredValue",
+    "Vintage",
     "WriteResult",
     "changes",
     "check_rows",
+    "new_vintages",
 ]
 
 # --- rows: NamedTuples, so callers read fields by name and a row still unpacks and compares like the plain tuple ---
@@ -77,6 +79,15 @@ class LogRow(NamedTuple):
     rows_added: int
     last_date: dt.date | None  # newest stored date after the refresh
     status: str  # "ok" or what went wrong, in words
+
+
+class Vintage(NamedTuple):
+    """One published value of an observation and the day it became known (FRED/ALFRED's ``realtime_start``): it
+    holds from that day until the next vintage of the same date (`read_vintages`, `write_vintages`)."""
+
+    date: dt.date
+    known_from: dt.date
+    value: float | None
 
 
 class StoredValue(NamedTuple):
@@ -172,6 +183,23 @@ class HistoryStore(Protocol):
         """Record one refresh, one `LogRow` (or the same plain tuple) per source, in one transaction."""
         ...
 
+    def read_vintages(self, series: str) -> list[Vintage]:
+        """Every stored vintage of `series`, by date, then by the day it became known; [] for a series whose
+        vintages are not kept."""
+        ...
+
+    def last_vintage(self, series: str) -> dt.date | None:
+        """The newest `known_from` stored for `series` (None before its first vintage): where the next vintage
+        fetch starts."""
+        ...
+
+    def write_vintages(
+        self, series: str, vendor: str, vintages: Iterable[tuple[dt.date, dt.date, float | None]]
+    ) -> int:
+        """Add the (date, known_from, value) vintages that say something new (see `new_vintages`), in one
+        transaction; the number added."""
+        ...
+
 
 # --- the rules both backends write by -----------------------------------------------------------------------------
 
@@ -211,3 +239,29 @@ def changes(rows: list[Observation], stored: Mapping[dt.date, StoredValue]) -> C
             continue
         written.append(Observation(day, None if value is None else float(value)))
     return Changes(written, revisions, added)
+
+
+def new_vintages(
+    series: str, rows: Iterable[tuple[dt.date, dt.date, float | None]], stored: Iterable[Vintage]
+) -> list[Vintage]:
+    """The vintages among `rows` worth storing: a value is kept only where it differs from the value known the day
+    before it (the latest vintage of its date known earlier), so an observation never revised is stored once and
+    a vendor that repeats a value (FRED clips a real-time period to the window asked for) adds nothing. Refused
+    (ValueError) unless every value is finite or None."""
+    timeline: dict[dt.date, dict[dt.date, float | None]] = {}
+    for vintage in stored:
+        timeline.setdefault(vintage.date, {})[vintage.known_from] = vintage.value
+    added: list[Vintage] = []
+    for day, known_from, value in sorted(rows, key=lambda row: (row[0], row[1])):
+        if value is not None and not math.isfinite(value):
+            raise ValueError(f"{series}: refusing to store a vintage that is not a finite number")
+        value = None if value is None else float(value)
+        known = timeline.setdefault(day, {})
+        if known_from in known:
+            continue  # this day's vintage is stored already; a vintage is never rewritten
+        earlier = [when for when in known if when < known_from]
+        if earlier and known[max(earlier)] == value:
+            continue
+        known[known_from] = value
+        added.append(Vintage(day, known_from, value))
+    return added

@@ -34,16 +34,18 @@ from addin.pipeline.store.base import (
     StoredValue,
     StoreError,
     StoreReadOnly,
+    Vintage,
     WriteResult,
     changes,
     check_rows,
+    new_vintages,
 )
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore", "describe_url"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-# Version 1. A later release adds a MIGRATIONS entry per version and `init` applies the missing ones in order.
+# Version 2 (version 1 plus MIGRATIONS[2]). `init` creates it whole, or applies the missing migrations in order.
 SCHEMA = """
 CREATE TABLE lazarus_schema (version INTEGER NOT NULL);
 CREATE TABLE observations (
@@ -78,6 +80,20 @@ CREATE TABLE refresh_log (
 );
 CREATE TABLE refreshed (series TEXT PRIMARY KEY, at TIMESTAMPTZ NOT NULL);
 """
+# Every published value of a revised series with the day it became known (FRED's realtime_start).
+VINTAGES = """
+CREATE TABLE vintages (
+    series TEXT NOT NULL,
+    date DATE NOT NULL,
+    known_from DATE NOT NULL,
+    value DOUBLE PRECISION,
+    vendor TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (series, date, known_from)
+);
+"""
+SCHEMA += VINTAGES
+MIGRATIONS = {2: VINTAGES}  # version -> what brings the version before it there
 
 _LOCK_SPACE = 7_460_001  # first key of pg_advisory_lock(int, int): Lazarus' own, clear of other applications'
 
@@ -165,15 +181,21 @@ class PostgresStore:
         version = self.schema_version()
         if version == SCHEMA_VERSION:
             return f"the store {self.location} already has schema version {version}"
-        if version is not None:
+        if version is not None and version > SCHEMA_VERSION:
             raise StoreError(f"the store {self.location} has schema version {version}; this Lazarus has no migration")
         con = self._connection()
         try:
             with con.transaction(), con.cursor() as cur:
-                cur.execute(SCHEMA)
+                if version is None:
+                    cur.execute(SCHEMA)
+                else:
+                    for step in range(version + 1, SCHEMA_VERSION + 1):
+                        cur.execute(MIGRATIONS[step])
                 cur.execute("INSERT INTO lazarus_schema VALUES (%s)", (SCHEMA_VERSION,))
         except pg_errors.InsufficientPrivilege as exc:
             raise StoreReadOnly(f"cannot create tables in {self.location}: {_first_line(exc)}") from None
+        if version is not None:
+            return f"brought the store {self.location} from schema version {version} to {SCHEMA_VERSION}"
         return f"created the Lazarus tables (schema version {SCHEMA_VERSION}) in {self.location}"
 
     # --- reads: SELECT only -------------------------------------------------------------------------------
@@ -334,6 +356,39 @@ class PostgresStore:
                 "INSERT INTO refreshed VALUES (%s, now()) ON CONFLICT (series) DO UPDATE SET at = now()", (series,)
             )
         return WriteResult(len(rows), change.added, len(change.revisions), self.last_date(series))
+
+    # --- vintages -----------------------------------------------------------------------------------------
+
+    def read_vintages(self, series: str) -> list[Vintage]:
+        with self._cursor(f"reading the vintages of {series}") as cur:
+            cur.execute(
+                "SELECT date, known_from, value FROM vintages WHERE series = %s ORDER BY date, known_from", (series,)
+            )
+            return [Vintage(*row) for row in cur.fetchall()]
+
+    def last_vintage(self, series: str) -> dt.date | None:
+        with self._cursor(f"reading the vintages of {series}") as cur:
+            cur.execute("SELECT max(known_from) FROM vintages WHERE series = %s", (series,))
+            return cur.fetchone()[0]
+
+    def write_vintages(
+        self, series: str, vendor: str, vintages: Iterable[tuple[dt.date, dt.date, float | None]]
+    ) -> int:
+        """Add the vintages that say something new (`base.new_vintages`) in one transaction, as SQLite does."""
+        rows = list(vintages)
+        stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        con = self._connection()
+        with self._cursor(f"writing the vintages of {series}") as cur, con.transaction():
+            cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_SPACE, series))
+            cur.execute("SELECT date, known_from, value FROM vintages WHERE series = %s", (series,))
+            added = new_vintages(series, rows, [Vintage(*row) for row in cur.fetchall()])
+            if added:
+                cur.executemany(
+                    "INSERT INTO vintages (series, date, known_from, value, vendor, fetched_at)"
+                    " VALUES (%s, %s, %s, %s, %s, %s)",
+                    [(series, v.date, v.known_from, v.value, vendor, stamp) for v in added],
+                )
+        return len(added)
 
 
 def _first_line(exc: BaseException) -> str:

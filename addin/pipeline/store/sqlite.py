@@ -27,9 +27,11 @@ from addin.pipeline.store.base import (
     StoredValue,
     StoreError,
     StoreReadOnly,
+    Vintage,
     WriteResult,
     changes,
     check_rows,
+    new_vintages,
 )
 
 __all__ = ["Store"]
@@ -57,9 +59,23 @@ CREATE TABLE IF NOT EXISTS revisions (
     fetched_at TEXT NOT NULL
 );
 """
+# Every published value of a revised series with the day it became known (FRED's realtime_start); a value holds
+# until the next vintage of its date. Created by IF NOT EXISTS, so an older store gains it on first open.
+VINTAGES = """
+CREATE TABLE IF NOT EXISTS vintages (
+    series TEXT NOT NULL,
+    date TEXT NOT NULL,          -- ISO yyyy-mm-dd: the observation's date
+    known_from TEXT NOT NULL,    -- ISO yyyy-mm-dd: the day this value was published
+    value REAL,                  -- NULL: published as missing
+    vendor TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (series, date, known_from)
+) WITHOUT ROWID;
+"""
 SCHEMA = (
     OBSERVATIONS
     + REVISIONS
+    + VINTAGES
     + """
 CREATE TABLE IF NOT EXISTS refresh_log (
     id INTEGER PRIMARY KEY,
@@ -353,3 +369,46 @@ class Store:
                 con.execute("ROLLBACK")
                 raise
         return WriteResult(len(rows), change.added, len(change.revisions), self.last_date(series))
+
+    def read_vintages(self, series: str) -> list[Vintage]:
+        """Every stored vintage of ``series``, by date, then by the day it became known."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT date, known_from, value FROM vintages WHERE series=? ORDER BY date, known_from", (series,)
+            ).fetchall()
+        return [Vintage(dt.date.fromisoformat(day), dt.date.fromisoformat(known), value) for day, known, value in rows]
+
+    def last_vintage(self, series: str) -> dt.date | None:
+        """The newest day a stored vintage of ``series`` became known, or None."""
+        with self._connect() as con:
+            (value,) = con.execute("SELECT max(known_from) FROM vintages WHERE series=?", (series,)).fetchone()
+        return dt.date.fromisoformat(value) if value else None
+
+    def write_vintages(
+        self, series: str, vendor: str, vintages: Iterable[tuple[dt.date, dt.date, float | None]]
+    ) -> int:
+        """Add the vintages that say something new (`base.new_vintages`) in one transaction; how many."""
+        rows = list(vintages)
+        stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with self._connect() as con:
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreBusy(f"the store {self.path} is busy (another refresh is writing): {exc}") from None
+            try:
+                stored = [
+                    Vintage(dt.date.fromisoformat(day), dt.date.fromisoformat(known), value)
+                    for day, known, value in con.execute(
+                        "SELECT date, known_from, value FROM vintages WHERE series=?", (series,)
+                    )
+                ]
+                added = new_vintages(series, rows, stored)
+                con.executemany(
+                    "INSERT INTO vintages(series, date, known_from, value, vendor, fetched_at) VALUES (?,?,?,?,?,?)",
+                    [(series, v.date.isoformat(), v.known_from.isoformat(), v.value, vendor, stamp) for v in added],
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return len(added)
