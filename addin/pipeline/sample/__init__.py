@@ -1,5 +1,6 @@
-"""The bundled real data for offline use: one `date,value` CSV per catalogue series that has one, provenance in
-SOURCES.md beside them."""
+"""The bundled real data for offline use: one `date,value` CSV per catalogue series that has one, and per series that
+keeps vintages a `<id>_vintage_<yyyy-mm-dd>.csv` of the series as known that day; provenance in SOURCES.md beside
+them."""
 
 from __future__ import annotations
 
@@ -34,6 +35,19 @@ def load(series_id: str, until: dt.date | None = None) -> tuple[list[dt.date], l
     return dates, values
 
 
+def vintages(series_id: str) -> list[tuple[dt.date, dt.date, float | None]]:
+    """The bundled snapshots of `series_id` as (date, known_from, value), known_from being the day in the file's
+    name; [] when none is bundled."""
+    rows = []
+    for path in sorted(FOLDER.glob(f"{series_id}_vintage_*.csv")):
+        known = dt.date.fromisoformat(path.stem.rsplit("_", 1)[1])
+        with open(path, newline="") as handle:
+            for row in csv.DictReader(handle):
+                value = float(row["value"]) if row["value"] else None
+                rows.append((dt.date.fromisoformat(row["date"]), known, value))
+    return rows
+
+
 def load_into(store: HistoryStore) -> list[str]:
     """Write every bundled series into `store` (vendor "sample"), as an offline refresh would, and log it; the ids.
 
@@ -46,5 +60,10 @@ def load_into(store: HistoryStore) -> list[str]:
         rows = list(zip(dates, values, strict=True))
         result = store.write_series(series_id, "sample", rows)
         log.append((now, series_id, "sample", result.rows_added, result.last_date, "ok: loaded the bundled sample"))
+        snapshots = vintages(series_id)
+        if snapshots:
+            added = store.write_vintages(series_id, "sample", snapshots)
+            status = "ok: loaded the bundled vintages"
+            log.append((now, f"{series_id} vintages", "sample", added, result.last_date, status))
     store.append_log(log)
     return list(SERIES)
