@@ -207,3 +207,39 @@ def test_the_earliest_vintage_answers_where_no_vintage_was_known_yet():
     _, values, rules = as_known(stored, day + 38)
     assert values.tolist() == [4.3] and rules == ["publication delay (38 days)"]
     assert as_known(stored, known)[2] == ["vintage of 2024-10-04"]
+
+
+@pytest.fixture(scope="module")
+def offline():
+    from addin.pipeline.workbook_data import offline_data
+
+    return offline_data()
+
+
+def dashboard_answers(inputs, as_of: D) -> dict[str, object]:
+    from workbook import engine
+    from workbook.layout import build_book
+
+    book = build_book(inputs.data, as_of, inputs.source_rows, inputs.log_rows, vintages=inputs.vintages)
+    results = engine.calculate(book)
+    keys = ("sahm", "sahm_known", "sahm_rule")
+    return {key: engine.plain(results[book.answers[key][0]].get(_cell(book.answers[key][1]))) for key in keys}
+
+
+def _cell(address: str) -> tuple[int, int]:
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    letters, row = coordinate_from_string(address)
+    return row, column_index_from_string(letters)
+
+
+def test_the_dashboard_shows_the_sahm_rule_as_known_that_day_beside_the_revised_one(offline):
+    """The offline sample: on 2024-10-04 September's Sahm rule as published that day is SAHMREALTIME's 0.50."""
+    october = dashboard_answers(offline, D(2024, 10, 4))
+    assert round(october["sahm_known"], 2) == sahm_realtime()[D(2024, 9, 1)] == 0.5
+    assert october["sahm_rule"] == "UNRATE as published 2024-10-04"
+    assert round(october["sahm"], 2) != 0.5  # the revised figure, on what the publication delay lets through
+    july = dashboard_answers(offline, D(2024, 7, 16))
+    assert round(july["sahm"], 2) == 0.43 and july["sahm_known"] == "no vintage stored by then"
+    assert july["sahm_rule"] == "revised data, publication delays"
+    assert dashboard_answers(offline, D(2025, 1, 20))["sahm_known"] == "same as revised"

@@ -13,6 +13,10 @@ from openpyxl.utils import get_column_letter
 from udfs.reports import ANALOG_HORIZONS, analog_header
 from workbook.data_sheets import AS_OF_NAME, DATE_FORMAT
 from workbook.model import Book, Chart, ChartSeries, Sheet
+from workbook.vintage_sheet import COLUMN_NAME as VINTAGE_COLUMN
+from workbook.vintage_sheet import DATES_NAME as VINTAGE_DATES
+from workbook.vintage_sheet import KNOWN_NAME as KNOWN
+from workbook.vintage_sheet import MONTHS_NAME as VINTAGE_MONTHS
 
 SHEET = "Dashboard"
 AS_OF_CELL = (3, 2)  # B3
@@ -30,6 +34,19 @@ CHART_DAYS = 252
 CHART_FIRST_COLUMN = 27  # AA
 # The ICE BofA spread is licensed data: not in the bundled sample, fetched by `lazarus refresh`.
 NO_HY_SPREAD = "not in the bundled sample (licensed ICE data): run lazarus refresh"
+# The Sahm rule on UNRATE as published on the latest stored vintage day by the as-of day (workbook.vintage_sheet),
+# shown where it differs from the revised figure above it; a vintage older than the latest month published by the
+# as-of day is not what was known that day, and says so.
+SAHM_KNOWN = (
+    f'=IFERROR(IF(MAXIFS({VINTAGE_MONTHS},{KNOWN},">0")<MAXIFS(MONTH_DATES,UNRATE,">0"),'
+    '"no vintage stored for the latest month",'
+    f'IF(ROUND(SAHM_RULE({KNOWN}),2)=ROUND(SAHM_RULE(UNRATE),2),"same as revised",SAHM_RULE({KNOWN}))),'
+    '"no vintage stored by then")'
+)
+SAHM_KNOWN_FROM = (
+    f'=IFERROR("UNRATE as published "&TEXT(INDEX({VINTAGE_DATES},1,{VINTAGE_COLUMN}),"yyyy-mm-dd"),'
+    '"revised data, publication delays")'
+)
 
 
 @dataclass(frozen=True)
@@ -125,7 +142,10 @@ SECTIONS: tuple[Section, ...] = (
         "Macro",
         ("",),
         (
-            Answer("sahm", "Sahm rule (≥ 0.50 signals a recession)", "=SAHM_RULE(UNRATE)", "0.00"),
+            Answer("sahm", "Sahm rule, revised data (≥ 0.50 signals a recession)", "=SAHM_RULE(UNRATE)", "0.00"),
+            # As first published: the stored vintage of the as-of day (Vintages sheet), shown where it differs.
+            Answer("sahm_known", "Sahm rule as known that day", SAHM_KNOWN, "0.00"),
+            Answer("sahm_rule", "Sahm rule as known that day: from", SAHM_KNOWN_FROM, "@"),
             Answer(
                 "hy_percentile",
                 "High-yield spread: percentile in its history",

@@ -11,8 +11,10 @@ from workbook.dashboard import add_dashboard
 from workbook.data_sheets import DATA_TABLES, Series, add_data_sheets
 from workbook.info_sheets import add_info_sheets
 from workbook.model import Book
+from workbook.vintage_sheet import SHEET as VINTAGE_SHEET
+from workbook.vintage_sheet import VintageRow, add_vintage_sheet
 
-SHEET_ORDER = ("Dashboard", "Claims", "Prices", "Rates", "Macro", "Sources", "Log", "Methods")
+SHEET_ORDER = ("Dashboard", "Claims", "Prices", "Rates", "Macro", VINTAGE_SHEET, "Sources", "Log", "Methods")
 
 
 def build_book(
@@ -22,17 +24,20 @@ def build_book(
     log_rows: Sequence[Sequence[object]] = (),
     provenance: Sequence[str] = (),
     same_data_as: Book | None = None,
+    vintages: Mapping[str, Sequence[VintageRow]] | None = None,
 ) -> Book:
     """The Lazarus workbook for `data` (series id -> dates, values); `as_of` None follows the latest price date.
 
     `same_data_as`: a book already built from the same `data` (another as-of day): its data sheets and their names
     are shared, not built again (150,000 cells), and an engine computing both can share their ranges too.
+    `vintages`: series id -> (date, known_from, value) rows, for the Dashboard's figures as known that day.
     """
     book = Book(sheets=[])
     if same_data_as is None:
         add_data_sheets(book, data)
+        add_vintage_sheet(book, vintages or {})
     else:
-        data_sheets = {table.sheet for table in DATA_TABLES}
+        data_sheets = {table.sheet for table in DATA_TABLES} | {VINTAGE_SHEET}
         book.sheets.extend(sheet for sheet in same_data_as.sheets if sheet.name in data_sheets)
         book.names.update(same_data_as.names)  # the Dashboard's own names are set again below
     add_dashboard(book, as_of)

@@ -52,7 +52,14 @@ def run(args: argparse.Namespace) -> int:
     if not any(values for _, values in book_data.data.values()):
         print("lazarus build: the store holds no data yet; run `lazarus refresh` or use --offline", file=sys.stderr)
         return 1
-    book = build_book(book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance)
+    book = build_book(
+        book_data.data,
+        args.as_of,
+        book_data.source_rows,
+        book_data.log_rows,
+        book_data.provenance,
+        vintages=book_data.vintages,
+    )
     try:
         # Computed before writing: every formula cell carries its value, so the file reads right before Excel
         # recalculates.

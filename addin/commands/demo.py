@@ -168,7 +168,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"lazarus demo: {exc}", file=sys.stderr)
         return 1
     book_data = offline_data()
-    book = build_book(book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance)
+    book = build_book(
+        book_data.data,
+        args.as_of,
+        book_data.source_rows,
+        book_data.log_rows,
+        book_data.provenance,
+        vintages=book_data.vintages,
+    )
     prices = [dates[0] for sid, (dates, _) in book_data.data.items() if dates and sid in PRICE_IDS]
     before_all_prices = bool(prices) and args.as_of < min(prices)
     try:

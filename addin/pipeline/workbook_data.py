@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from addin.pipeline import sample
 from addin.pipeline.store import HistoryStore
@@ -19,6 +19,8 @@ class WorkbookData:
     source_rows: list[list[str]]
     log_rows: list[list[object]]
     provenance: list[str]
+    # series id -> (date, known_from, value): the vintages of revised series, for figures as known on the as-of day
+    vintages: dict[str, list[tuple[dt.date, dt.date, float | None]]] = field(default_factory=dict)
 
 
 def _ids(sources: Iterable[Source]) -> str:
@@ -38,7 +40,8 @@ def offline_data() -> WorkbookData:
         f"Not in the sample: {_ids(missing)} (run `lazarus refresh`).",
     ]
     log = [[None, "(all)", "bundled sample", None, None, "built offline from the bundled sample; no refresh yet"]]
-    return WorkbookData(data, source_rows(CATALOGUE)[1:], log, provenance)
+    vintages = {source.id: sample.vintages(source.id) for source in CATALOGUE if source.vintages}
+    return WorkbookData(data, source_rows(CATALOGUE)[1:], log, provenance, {k: v for k, v in vintages.items() if v})
 
 
 def store_data(store: HistoryStore) -> WorkbookData:
@@ -58,4 +61,7 @@ def store_data(store: HistoryStore) -> WorkbookData:
         "Yahoo Finance prices: personal use only. Tiingo, Stooq, Alpha Vantage: their free plans' terms.",
         f"Store read on {dt.date.today().isoformat()}.",
     ]
-    return WorkbookData(data, source_rows(CATALOGUE)[1:], log, provenance)
+    vintages = {
+        source.id: [tuple(v) for v in store.read_vintages(source.id)] for source in CATALOGUE if source.vintages
+    }
+    return WorkbookData(data, source_rows(CATALOGUE)[1:], log, provenance, {k: v for k, v in vintages.items() if v})

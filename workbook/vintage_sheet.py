@@ -1,0 +1,66 @@
+"""The Vintages sheet: a revised series as it was known on each stored vintage day, one column per day, and the name
+`UNRATE_KNOWN`: the column of the latest vintage day on or before the as-of day (INDEX:INDEX, which Excel, LibreOffice
+and the headless engine all read), for the Dashboard's Sahm rule as known that day.
+Built from the store's (or the sample's) vintages: (date, known_from, value).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from openpyxl.utils import get_column_letter
+
+from workbook.data_sheets import AS_OF_NAME, DATE_FORMAT
+from workbook.model import Book, Sheet
+
+SHEET = "Vintages"
+SERIES = "UNRATE"  # what the Dashboard replays as known that day
+DATES_NAME = f"{SERIES}_VINTAGE_DATES"  # the row of vintage days
+GRID_NAME = f"{SERIES}_VINTAGES"  # one column per vintage day: the series as known that day
+COLUMN_NAME = f"{SERIES}_VINTAGE_COLUMN"  # which column: the latest vintage day ≤ the as-of day (#N/A before the first)
+KNOWN_NAME = f"{SERIES}_KNOWN"  # that column
+MONTHS_NAME = f"{SERIES}_VINTAGE_MONTHS"  # the observation dates of the grid's rows
+MOST_COLUMNS = 240  # the newest vintage days kept (20 years of monthly releases), so a full ALFRED history stays small
+
+VintageRow = tuple[dt.date, dt.date, float | None]
+
+
+def snapshots(rows: Sequence[VintageRow]) -> tuple[list[dt.date], list[dt.date], list[list[float | None]]]:
+    """(observation dates, vintage days, grid): grid[i][j] is the value of date i as known on day j (the latest
+    vintage of date i known by then), None where date i was not yet published."""
+    days = sorted({known for _, known, _ in rows})[-MOST_COLUMNS:]
+    dates = sorted({day for day, _, _ in rows})
+    index = {day: i for i, day in enumerate(dates)}
+    grid: list[list[float | None]] = [[None] * len(days) for _ in dates]
+    for day, known, value in sorted(rows, key=lambda row: row[1]):  # later vintages overwrite earlier ones
+        for j, vintage in enumerate(days):
+            if known <= vintage:
+                grid[index[day]][j] = value
+    return dates, days, grid
+
+
+def add_vintage_sheet(book: Book, vintages: Mapping[str, Sequence[VintageRow]]) -> None:
+    """The Vintages sheet and its two names; with no vintages stored, one empty column whose header is text, so the
+    names exist and a lookup of the as-of day fails into the formula's own words."""
+    sheet = Sheet(SHEET, freeze="B2")
+    book.sheets.append(sheet)
+    dates, days, grid = snapshots(vintages.get(SERIES, ()))
+    sheet.put(1, 1, f"{SERIES} date", style="header")
+    if not days:
+        sheet.put(1, 2, "no vintages stored", style="header")
+    for j, day in enumerate(days, start=2):
+        sheet.put(1, j, day, DATE_FORMAT, style="header")
+    for i, (day, values) in enumerate(zip(dates, grid, strict=True), start=2):
+        sheet.put(i, 1, day, DATE_FORMAT)
+        for j, value in enumerate(values, start=2):
+            if value is not None:
+                sheet.put(i, j, value, "0.0")
+    last_column = get_column_letter(1 + max(1, len(days)))
+    last_row = max(2, len(dates) + 1)
+    book.names[DATES_NAME] = f"{SHEET}!$B$1:${last_column}$1"
+    book.names[GRID_NAME] = f"{SHEET}!$B$2:${last_column}${last_row}"
+    book.names[MONTHS_NAME] = f"{SHEET}!$A$2:$A${last_row}"
+    book.names[COLUMN_NAME] = f"MATCH({AS_OF_NAME},{DATES_NAME},1)"
+    book.names[KNOWN_NAME] = f"INDEX({GRID_NAME},1,{COLUMN_NAME}):INDEX({GRID_NAME},ROWS({GRID_NAME}),{COLUMN_NAME})"
+    sheet.widths["A"] = 12
