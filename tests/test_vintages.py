@@ -21,6 +21,7 @@ from addin.pipeline.vendors import HttpClient
 from addin.pipeline.vendors.fred_api import FredApiReader
 from testkit.vendor_server import fast_settings, realtime_periods, unrate_snapshots
 from tests.test_refresh import config_for
+from udfs import cells
 from udfs.history import Stored, Vintages, as_known, history_function, vintage_functions
 from udfs.inputs import date_to_serial
 from udfs.macro import sahm_rule
@@ -182,6 +183,9 @@ def test_the_bundled_sample_carries_the_vintages(tmp_path):
     store = Store(tmp_path / "lazarus.sqlite")
     sample.load_into(store)
     check_the_answers(store)
+    # In a sheet: =SAHM_RULE(INDEX(HISTORY("UNRATE",,"2024-09-01","2024-10-04"),0,2)), the header skipped as text.
+    table = history_function(StoreHistory(lambda: store))("UNRATE", None, "2024-09-01", "2024-10-04")
+    assert round(cells.SAHM_RULE([[row[1]] for row in table]), 2) == sahm_realtime()[D(2024, 9, 1)]
     _, first_release = vintage_functions(StoreHistory(lambda: store))
     table = first_release("UNRATE", "2024-06-01", "2024-09-01")
     assert table == [
@@ -243,3 +247,16 @@ def test_the_dashboard_shows_the_sahm_rule_as_known_that_day_beside_the_revised_
     assert round(july["sahm"], 2) == 0.43 and july["sahm_known"] == "no vintage stored by then"
     assert july["sahm_rule"] == "revised data, publication delays"
     assert dashboard_answers(offline, D(2025, 1, 20))["sahm_known"] == "same as revised"
+
+
+def test_the_copy_for_colleagues_keeps_the_sahm_rule_as_known_that_day(offline, tmp_path):
+    from workbook import engine
+    from workbook.export import book_from_file
+    from workbook.layout import build_book
+    from workbook.xlsx import write_book
+
+    book = build_book(offline.data, D(2024, 10, 4), offline.source_rows, offline.log_rows, vintages=offline.vintages)
+    write_book(book, tmp_path / "lazarus.xlsx", {})
+    again = book_from_file(tmp_path / "lazarus.xlsx")
+    sheet, address = again.answers["sahm_known"]
+    assert round(engine.plain(engine.calculate(again)[sheet][_cell(address)]), 2) == 0.5

@@ -235,13 +235,14 @@ def HISTORY(
 @cell("Any series, any workbook", spills=True, context=("tables",))
 def RELEASES(
     series: Annotated[str, Param('A revised series id from the store, e.g. "UNRATE".', _series_id)],
-    date: Annotated[float, Param("The observation's date, e.g. 2024-07-01 for July 2024's figure.", _day)],
+    # Not "date": a VBA built-in, and the add-in's VBA wrappers take the Python argument names.
+    observation_date: Annotated[float, Param("The observation's date, e.g. 2024-07-01 for July 2024's figure.", _day)],
     *,
     tables: HistoryTables,
 ) -> Spill:
     """Every stored release of one observation: a header row, then the day each value became known and the value,
     oldest first (July 2024 unemployment: 4.3 from its first release, 4.2 after the January 2025 revision)."""
-    return releases_table(series, tables.provider(series), date)
+    return releases_table(series, tables.provider(series), observation_date)
 
 
 @cell("Any series, any workbook", spills=True, context=("tables",))

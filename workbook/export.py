@@ -21,6 +21,8 @@ from workbook.data_sheets import read_tables
 from workbook.info_sheets import LOG_HEADER
 from workbook.layout import build_book
 from workbook.model import Book, with_values
+from workbook.vintage_sheet import SHEET as VINTAGE_SHEET
+from workbook.vintage_sheet import read_vintage_sheet
 from workbook.xlsx import read_grids, write_book
 
 # Excel error values the engine may produce; in a values-only copy they become empty cells, which charts draw as
@@ -85,6 +87,7 @@ def book_from_file(source: Path) -> Book:
         sources=_rows(grids.get("Sources"), SOURCE_HEADER) or None,
         log_rows=_rows(grids.get("Log"), LOG_HEADER),
         provenance=[f"Exported for colleagues on {dt.date.today().isoformat()}."],
+        vintages=read_vintage_sheet(grids.get(VINTAGE_SHEET)),
     )
 
 

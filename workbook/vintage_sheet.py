@@ -64,3 +64,27 @@ def add_vintage_sheet(book: Book, vintages: Mapping[str, Sequence[VintageRow]]) 
     book.names[COLUMN_NAME] = f"MATCH({AS_OF_NAME},{DATES_NAME},1)"
     book.names[KNOWN_NAME] = f"INDEX({GRID_NAME},1,{COLUMN_NAME}):INDEX({GRID_NAME},ROWS({GRID_NAME}),{COLUMN_NAME})"
     sheet.widths["A"] = 12
+
+
+def read_vintage_sheet(grid: list[list[object]] | None) -> dict[str, list[VintageRow]]:
+    """The vintages a Vintages sheet holds (cell grid, row 1 = headers), as `add_vintage_sheet` takes them: the
+    inverse used to export a workbook file. A cell per vintage day, so a value repeated across days comes back once
+    per day (the sheet shows the same numbers)."""
+    if not grid or not grid[0] or grid[0][0] != f"{SERIES} date":
+        return {}
+
+    def day(value: object) -> dt.date | None:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        return value if isinstance(value, dt.date) else None
+
+    days = [day(value) for value in grid[0][1:]]
+    rows: list[VintageRow] = []
+    for line in grid[1:]:
+        date = day(line[0]) if line else None
+        if date is None:
+            continue
+        for known, value in zip(days, line[1:], strict=False):
+            if known is not None and isinstance(value, (int, float)):
+                rows.append((date, known, float(value)))
+    return {SERIES: rows} if rows else {}
