@@ -260,3 +260,21 @@ def test_the_copy_for_colleagues_keeps_the_sahm_rule_as_known_that_day(offline, 
     again = book_from_file(tmp_path / "lazarus.xlsx")
     sheet, address = again.answers["sahm_known"]
     assert round(engine.plain(engine.calculate(again)[sheet][_cell(address)]), 2) == 0.5
+
+
+def test_store_init_brings_a_version_1_server_to_the_schema_with_vintages(pg_cluster):
+    from addin.pipeline.store.postgres import SCHEMA_VERSION, PostgresStore
+
+    url = pg_cluster.url(pg_cluster.database())
+    store = PostgresStore(url)
+    with store._cursor("making it version 1") as cur:  # what a store created by the previous release holds
+        cur.execute("DROP TABLE vintages; UPDATE lazarus_schema SET version = 1")
+    old = PostgresStore(url)
+    old.write_series("UNRATE", "fred", [(JULY, 4.2)])
+    # Before `store init`, every series but the revised ones still answers.
+    old.write_series("IWM", "yahoo", [(D(2024, 7, 16), 224.6)])
+    assert history_function(StoreHistory(lambda: old))("IWM")[1:] == [[date_to_serial(D(2024, 7, 16)), 224.6]]
+    assert old.init() == f"brought the store {old.location} from schema version 1 to {SCHEMA_VERSION}"
+    assert old.schema_version() == SCHEMA_VERSION == 2
+    assert old.write_vintages("UNRATE", "fred_api", [(JULY, D(2024, 8, 2), 4.3)]) == 1
+    assert old.read_series("UNRATE") == [(JULY, 4.2)] and old.read_vintages("UNRATE") == [(JULY, D(2024, 8, 2), 4.3)]
