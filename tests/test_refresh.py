@@ -1,4 +1,4 @@
-"""Refresh end to end against the local vendor server: the 13 newsletter sources from real data, incremental
+"""Refresh end to end against the local vendor server: every catalogue source from real data, incremental
 requests, fallbacks, failures that keep old data, concurrency, config and the `lazarus refresh` command."""
 
 from __future__ import annotations
