@@ -613,17 +613,14 @@ def test_an_as_of_outside_a_series_data_says_so_per_series_and_never_reads_1899(
     assert len(after) == len(data.data)
 
 
-def test_demo_as_of_before_the_first_price_is_fast_and_says_so(tmp_path, capsys):
-    import time
-
-    began = time.monotonic()
+def test_demo_as_of_before_the_first_price_computes_nothing_and_says_so(tmp_path, capsys):
+    """How long it takes is benchmarks/bench_workbook.py's (it took 348 s when the engine spread #N/A over every
+    range)."""
     assert main(["demo", "--as-of", "1990-01-01", "--out", str(tmp_path)]) == 0
-    seconds = time.monotonic() - began
     out = capsys.readouterr().out
     assert "Nothing to compute: 1990-01-01 is before the first price (the prices start 1993-01-29)." in out
     assert "  IWM: no data on or before 1990-01-01 (its data start 2000-05-26)" in out
     assert "=== Dashboard as of 2025" not in out  # nothing else is computed either
-    assert seconds < 10, seconds  # it took 348 s when the engine spread #N/A over every range
 
 
 # End to end, property-based: what the vendor serves is what the workbook's data tables hold -----------------------
