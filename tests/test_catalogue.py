@@ -10,10 +10,8 @@ from openpyxl.utils import get_column_letter
 
 from addin.pipeline import sample
 from addin.pipeline.sources import sources_from_rows
-from addin.pipeline.workbook_data import offline_data
 from workbook import catalogue, data_sheets, names
 from workbook.catalogue import CATALOGUE, source_rows
-from workbook.layout import build_book
 
 # A cell address up to Excel's last column XFD: a defined name spelled like one is refused by Excel.
 CELL_ADDRESS = re.compile(r"^[A-Z]{1,3}[0-9]+$")
@@ -33,14 +31,14 @@ def test_every_column_name_is_unique_and_never_a_cell_address():
     assert (dgs10.column, dgs10.defined_name) == ("DGS10", "DGS10_")  # DGS10 is a cell in column DGS
 
 
-def test_the_sample_and_the_sources_sheet_follow_the_catalogue():
+def test_the_sample_and_the_sources_sheet_follow_the_catalogue(small_moment):
     expected = (
         *("IWM", "SPY", "IWC", "MDY", "XLF", "XLRE", "IYR", "RSP", "IWC_ADJ"),
         *("T10Y2Y", "DGS10", "DGS2", "DFF", "DFEDTAR", "DFEDTARU"),
         *("UNRATE", "FEDFUNDS", "HOUST", "TTLCONS", "ICSA"),
     )
     assert expected == sample.SERIES
-    book = build_book(offline_data().data)
+    book, _ = small_moment
     grid = book.sheet("Sources").cells
     listed = [grid[(row, 1)].value for row in range(2, 2 + len(CATALOGUE))]
     assert listed == [source.id for source in CATALOGUE]

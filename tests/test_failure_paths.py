@@ -583,15 +583,14 @@ def _answer(book, key: str):
     return plain(BookEngine(book).cell(sheet.upper(), row, column_index_from_string(column)))
 
 
-def test_an_as_of_outside_a_series_data_says_so_per_series_and_never_reads_1899():
+def test_an_as_of_outside_a_series_data_says_so_per_series_and_never_reads_1899(sample_inputs):
     from addin.commands.demo import coverage_notes
-    from addin.pipeline.workbook_data import offline_data
     from udfs.inputs import date_to_serial
     from workbook.dashboard import AS_OF_CELL
     from workbook.engine import BookEngine, plain
     from workbook.layout import build_book
 
-    data = offline_data()
+    data = sample_inputs
 
     def book(as_of):
         return build_book(data.data, as_of, data.source_rows, data.log_rows, data.provenance)
