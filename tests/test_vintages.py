@@ -25,12 +25,13 @@ from udfs import cells
 from udfs.history import Stored, Vintages, as_known, history_function, vintage_functions
 from udfs.inputs import date_to_serial
 from udfs.macro import sahm_rule
-from workbook.catalogue import by_id
+from workbook.catalogue import CATALOGUE
 
 D = dt.date
 VINTAGES = Path(__file__).parent / "data" / "fred" / "vintages"
 KEY = "abcdefghijklmnopqrstuvwxyz012345"  # FRED keys are 32 lower-case alphanumerics
 JULY = D(2024, 7, 1)
+UNRATE = next(source for source in CATALOGUE if source.id == "UNRATE")
 
 
 def snapshot(name: str, column: str) -> dict[D, float]:
@@ -55,7 +56,7 @@ def refresh_unrate(server, tmp_path, store):
     server.keys["fred"] = KEY
     server.fred_vintages.setdefault("UNRATE", list(unrate_snapshots()))
     config = config_for(server, tmp_path, fred=KEY)
-    return refresh([by_id("UNRATE")], store, config, client=HttpClient(fast_settings()), today=D(2026, 11, 24))
+    return refresh([UNRATE], store, config, client=HttpClient(fast_settings()), today=D(2026, 11, 24))
 
 
 def known_on(store, as_of: str, until: D | None = None) -> list[list]:
@@ -154,9 +155,7 @@ def test_without_a_fred_key_there_are_no_vintages_and_as_of_says_it_used_the_pub
     from addin.pipeline.refresh import refresh
 
     store = Store(tmp_path / "lazarus.sqlite")
-    report = refresh(
-        [by_id("UNRATE")], store, config_for(newsletter_server, tmp_path), client=HttpClient(fast_settings())
-    )
+    report = refresh([UNRATE], store, config_for(newsletter_server, tmp_path), client=HttpClient(fast_settings()))
     assert report.ok and not report.vintages[0].ok and "FRED API key" in report.vintages[0].status
     assert store.read_vintages("UNRATE") == []
     rows = known_on(store, "2024-10-04")

@@ -1,6 +1,6 @@
-"""The Vintages sheet: a revised series as it was known on each stored vintage day, one column per day, and the name
-`UNRATE_KNOWN`: the column of the latest vintage day on or before the as-of day (INDEX:INDEX, which Excel, LibreOffice
-and the headless engine all read), for the Dashboard's Sahm rule as known that day.
+"""The Vintages sheet: a revised series as it was known on each stored vintage day, one column per day, and its names
+(workbook.names): `UNRATE_KNOWN` is the column of the latest vintage day on or before the as-of day (INDEX:INDEX, which
+Excel, LibreOffice and the headless engine all read), for the Dashboard's Sahm rule as known that day.
 Built from the store's (or the sample's) vintages: (date, known_from, value).
 """
 
@@ -9,18 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from openpyxl.utils import get_column_letter
-
-from workbook.data_sheets import AS_OF_NAME, DATE_FORMAT
+from workbook.data_sheets import DATE_FORMAT
 from workbook.model import Book, Sheet
+from workbook.names import VINTAGE_SERIES, vintage_names
 
 SHEET = "Vintages"
-SERIES = "UNRATE"  # what the Dashboard replays as known that day
-DATES_NAME = f"{SERIES}_VINTAGE_DATES"  # the row of vintage days
-GRID_NAME = f"{SERIES}_VINTAGES"  # one column per vintage day: the series as known that day
-COLUMN_NAME = f"{SERIES}_VINTAGE_COLUMN"  # which column: the latest vintage day ≤ the as-of day (#N/A before the first)
-KNOWN_NAME = f"{SERIES}_KNOWN"  # that column
-MONTHS_NAME = f"{SERIES}_VINTAGE_MONTHS"  # the observation dates of the grid's rows
+SERIES = VINTAGE_SERIES  # what the Dashboard replays as known that day
 MOST_COLUMNS = 240  # the newest vintage days kept (20 years of monthly releases), so a full ALFRED history stays small
 
 VintageRow = tuple[dt.date, dt.date, float | None]
@@ -56,13 +50,7 @@ def add_vintage_sheet(book: Book, vintages: Mapping[str, Sequence[VintageRow]]) 
         for j, value in enumerate(values, start=2):
             if value is not None:
                 sheet.put(i, j, value, "0.0")
-    last_column = get_column_letter(1 + max(1, len(days)))
-    last_row = max(2, len(dates) + 1)
-    book.names[DATES_NAME] = f"{SHEET}!$B$1:${last_column}$1"
-    book.names[GRID_NAME] = f"{SHEET}!$B$2:${last_column}${last_row}"
-    book.names[MONTHS_NAME] = f"{SHEET}!$A$2:$A${last_row}"
-    book.names[COLUMN_NAME] = f"MATCH({AS_OF_NAME},{DATES_NAME},1)"
-    book.names[KNOWN_NAME] = f"INDEX({GRID_NAME},1,{COLUMN_NAME}):INDEX({GRID_NAME},ROWS({GRID_NAME}),{COLUMN_NAME})"
+    book.names.update(vintage_names(SHEET, 1 + max(1, len(days)), max(2, len(dates) + 1)))
     sheet.widths["A"] = 12
 
 

@@ -22,7 +22,8 @@ from addin.excel.live_book import LiveBook
 from udfs.functions import FUNCTIONS
 
 TITLE = "Lazarus"
-README = Path(__file__).resolve().parent.parent / "README.md"
+# The project README at the checkout's root (addin/excel/ -> root); an installed wheel has none, so Help says where.
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 class EntryError(Exception):
