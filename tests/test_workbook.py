@@ -170,7 +170,17 @@ def test_written_workbook_keeps_formulas_names_and_tables(small_files, small_mom
     live, _ = small_files
     book, _ = small_moment
     workbook = load_workbook(live)
-    assert workbook.sheetnames == ["Dashboard", "Claims", "Prices", "Rates", "Macro", "Sources", "Log", "Methods"]
+    assert workbook.sheetnames == [
+        "Dashboard",
+        "Claims",
+        "Prices",
+        "Rates",
+        "Macro",
+        "Vintages",
+        "Sources",
+        "Log",
+        "Methods",
+    ]
     assert workbook["Dashboard"]["B6"].value == "=RALLY_RETURN(IWM,6)"
     assert "AS_OF" in workbook.defined_names
     assert workbook.defined_names["IWM"].attr_text == "INDEX(ALL_IWM,1):INDEX(ALL_IWM,PRICE_ROW)"
@@ -293,6 +303,7 @@ def test_export_leaves_keys_hidden_sheets_vba_and_people_behind(lived_with, coll
         "Prices",
         "Rates",
         "Macro",
+        "Vintages",
         "Sources",
         "Log",
         "Methods",
