@@ -277,3 +277,18 @@ def test_store_init_brings_a_version_1_server_to_the_schema_with_vintages(pg_clu
     assert old.schema_version() == SCHEMA_VERSION == 2
     assert old.write_vintages("UNRATE", "fred_api", [(JULY, D(2024, 8, 2), 4.3)]) == 1
     assert old.read_series("UNRATE") == [(JULY, 4.2)] and old.read_vintages("UNRATE") == [(JULY, D(2024, 8, 2), 4.3)]
+
+
+def test_lazarus_refresh_says_what_the_vintage_pass_added_or_why_there_is_none(
+    newsletter_server, cli_env, capsys, monkeypatch
+):
+    from addin.commands import main
+
+    assert main(["refresh", "--only", "UNRATE"]) == 0
+    assert "Vintages: none fetched (they need a FRED API key)" in capsys.readouterr().out
+    newsletter_server.keys["fred"] = KEY
+    newsletter_server.fred_vintages["UNRATE"] = list(unrate_snapshots())
+    monkeypatch.setenv("LAZARUS_FRED_API_KEY", KEY)
+    assert main(["refresh", "--only", "UNRATE"]) == 0
+    stored = Store(cli_env / "data" / "lazarus.sqlite").read_vintages("UNRATE")
+    assert f"Vintages (values as first published and revised): UNRATE +{len(stored)}" in capsys.readouterr().out

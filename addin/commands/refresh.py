@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from addin.pipeline.config import base_url_variable, load_config
-from addin.pipeline.refresh import DEFAULT_OVERLAP_DAYS, SourceStatus, refresh, summary_rows
+from addin.pipeline.refresh import DEFAULT_OVERLAP_DAYS, RefreshReport, SourceStatus, refresh, summary_rows
 from addin.pipeline.secrets import clip
 from addin.pipeline.sources import check_unique, load_sources
 from addin.pipeline.store import StoreError, open_store
@@ -124,6 +124,8 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
         f" in {report.seconds:.1f} s"
         f" ({report.requests} requests, {report.bytes_received:,} bytes); store: {store.location}"
     )
+    if report.vintages:
+        print(_vintage_line(report))
     if report.offline:
         # One line, not one blame per vendor: nothing could be reached, so the cause is here, not there.
         print(
@@ -145,3 +147,12 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
     if report.log_error:
         print(report.log_error, file=sys.stderr)
     return 1 if failed else 0
+
+
+def _vintage_line(report: RefreshReport) -> str:
+    """One line on the vintage pass: what each revised series gained, or why it has none."""
+    tried = [v for v in report.vintages if v.vendor]
+    if not tried:
+        return "Vintages: none fetched (they need a FRED API key); as-of replays use the publication delays."
+    parts = [f"{v.source_id} +{v.added}" if v.ok else f"{v.source_id} failed ({v.status})" for v in tried]
+    return f"Vintages (values as first published and revised): {', '.join(parts)}"
