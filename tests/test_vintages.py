@@ -240,7 +240,7 @@ def test_the_dashboard_shows_the_sahm_rule_as_known_that_day_beside_the_revised_
     """The offline sample: on 2024-10-04 September's Sahm rule as published that day is SAHMREALTIME's 0.50."""
     october = dashboard_answers(offline, D(2024, 10, 4))
     assert round(october["sahm_known"], 2) == sahm_realtime()[D(2024, 9, 1)] == 0.5
-    assert october["sahm_rule"] == "UNRATE as published 2024-10-04"
+    assert october["sahm_rule"] == "UNRATE to 2024-09 as published 2024-10-04"
     assert round(october["sahm"], 2) != 0.5  # the revised figure, on what the publication delay lets through
     july = dashboard_answers(offline, D(2024, 7, 16))
     assert round(july["sahm"], 2) == 0.43 and july["sahm_known"] == "no vintage stored by then"

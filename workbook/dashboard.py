@@ -52,7 +52,8 @@ SAHM_KNOWN = (
     '"no vintage stored by then")'
 )
 SAHM_KNOWN_FROM = (
-    f'=IFERROR("UNRATE as published "&TEXT(INDEX({VINTAGE_DATES},1,{VINTAGE_COLUMN}),"yyyy-mm-dd"),'
+    f'=IFERROR("UNRATE to "&TEXT(MAXIFS({VINTAGE_MONTHS},{UNRATE_KNOWN},">0"),"yyyy-mm")&" as published "'
+    f'&TEXT(INDEX({VINTAGE_DATES},1,{VINTAGE_COLUMN}),"yyyy-mm-dd"),'
     '"revised data, publication delays")'
 )
 
