@@ -6,6 +6,7 @@ plain HTTP) or on another port of 127.0.0.1 (another origin)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import tracemalloc
 
 import pytest
@@ -118,7 +119,7 @@ def test_a_redirect_loop_stops_after_a_few_paced_requests(vendor):
         FredCsvReader(http, base_url=vendor.url).fetch("T10Y2Y")
     hits = vendor.hits_for("fred:T10Y2Y")
     assert len(hits) == 6 == http.requests_made  # the first request and five hops, not retried
-    gaps = [b.at - a.at for a, b in zip(hits, hits[1:], strict=False)]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(hits)]
     assert min(gaps) >= 0.045  # every hop waited its turn at the host
 
 

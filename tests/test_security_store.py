@@ -15,8 +15,8 @@ from addin.pipeline.history import StoreHistory
 from addin.pipeline.refresh import refresh
 from addin.pipeline.store import Store, StoreError
 from addin.pipeline.store.postgres import PostgresStore
-from addin.pipeline.workbook_data import store_data
 from addin.pipeline.vendors import HttpClient
+from addin.pipeline.workbook_data import store_data
 from testkit.postgres import OWNER, OWNER_PASSWORD
 from testkit.vendor_server import fast_settings
 from tests.test_refresh import TODAY, config_for

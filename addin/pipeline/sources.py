@@ -54,6 +54,11 @@ def load_sources(path: str | Path) -> list[Source]:
     path = Path(path)
     if path.suffix.lower() == ".json":
         rows = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(rows, list):
+            raise ValueError(f"{path.name} must hold a list of sources ([{{…}}, …]), not a {type(rows).__name__}")
+        for i, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise ValueError(f'{path.name} item {i + 1} must be an object such as {{"id": …}}, not {row!r}')
         return [_from_mapping(row, f"{path.name} item {i + 1}") for i, row in enumerate(rows)]
     with path.open(newline="", encoding="utf-8-sig") as handle:
         return [

@@ -5,7 +5,9 @@ Readers never touch `requests` directly; they call :meth:`HttpClient.get` and ge
 and the whole body as bytes. Redirects are followed here, one hop at a time (requests' own following reads every
 3xx body in full and sends the query, key included, to whatever host the Location names): every hop passes the
 scheme rule of the first URL, is paced and counted against a small limit, and a request that carries a key never
-leaves the origin (scheme, host and port) the key was configured for. Retryable failures (429, 5xx, timeouts, dropped or truncated downloads) are
+leaves the origin (scheme, host and port) the key was configured for.
+
+Retryable failures (429, 5xx, timeouts, dropped or truncated downloads) are
 retried here and surface as typed :mod:`addin.pipeline.vendors.errors`; any other status is returned for the reader
 to interpret, because vendors put meaning in their 400/404 bodies.
 """
