@@ -112,10 +112,14 @@ def main(book: Any = None) -> str:
 
 def _export(book: Any) -> str:
     import workbook.export as export
+    from workbook.files import pick_target
 
     source = _saved_path(book)
-    written = export.export_for_colleagues(source)
-    return f"Exported the last saved version for colleagues:\n{written}"
+    # An earlier copy (perhaps already sent, or edited) is kept: the new one goes beside it, as on the command line.
+    target, note = pick_target(export.colleague_copy_path(source), force=False)
+    written = export.export_for_colleagues(source, target)
+    message = f"Exported the last saved version for colleagues:\n{written}"
+    return f"{message}\n\nAn earlier copy was kept: {export.colleague_copy_path(source)}" if note else message
 
 
 def export_for_colleagues(book: Any = None) -> str:
