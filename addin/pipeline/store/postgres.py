@@ -301,6 +301,14 @@ class PostgresStore:
             with contextlib.suppress(psycopg.Error), con.cursor() as cur:
                 cur.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (_LOCK_SPACE, series))
 
+    def remove_outside(self, series: str, first: dt.date, last: dt.date) -> int:
+        """Delete the observations of `series` dated before `first` or after `last`; how many there were."""
+        with self._cursor(f"removing implausible dates of {series}") as cur:
+            cur.execute(
+                "DELETE FROM observations WHERE series = %s AND (date < %s OR date > %s)", (series, first, last)
+            )
+            return cur.rowcount
+
     def append_log(self, rows: Iterable[tuple[dt.datetime, str, str, int, dt.date | None, str]]) -> None:
         # PostgreSQL text cannot hold NUL: one odd source id must not cost the whole refresh its log.
         values = [

@@ -276,6 +276,15 @@ class Store:
             )
             con.execute("COMMIT")
 
+    def remove_outside(self, series: str, first: dt.date, last: dt.date) -> int:
+        """Delete the observations of ``series`` dated before ``first`` or after ``last``; how many there were."""
+        with self._connect() as con:
+            cursor = con.execute(
+                "DELETE FROM observations WHERE series=? AND (date<? OR date>?)",
+                (series, first.isoformat(), last.isoformat()),
+            )
+            return cursor.rowcount
+
     def read_log(self, limit: int = 1000) -> list[LogRow]:
         """The newest `limit` log rows, oldest first (the workbook's Log sheet)."""
         with self._connect() as con:
