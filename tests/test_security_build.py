@@ -12,6 +12,8 @@ import pytest
 from addin import commands
 from addin.pipeline.store import Store
 from udfs.excel_facts import SHEET_ROWS
+from workbook.data_sheets import SheetFull, add_data_sheets
+from workbook.model import Book
 
 
 @pytest.mark.slow  # a million rows into a real store: about 20 s
@@ -30,3 +32,12 @@ def test_build_refuses_a_table_longer_than_a_sheet(tmp_path, monkeypatch, capsys
     assert "the PricesTable on the Prices sheet would need 1,048,576 rows of dates" in err
     assert "1 would be cut, so no workbook was written" in err
     assert not out.exists() and list(tmp_path.glob("*.partial")) == []
+
+
+def test_one_date_more_than_a_sheet_holds_is_refused_before_anything_is_laid_out():
+    first = dt.date(1900, 1, 1).toordinal()
+    dates = [dt.date.fromordinal(first + i) for i in range(SHEET_ROWS)]
+    book = Book(sheets=[])
+    with pytest.raises(SheetFull, match=r"need 1,048,576 rows of dates .* 1 would be cut"):
+        add_data_sheets(book, {"IWM": (dates, [100.0] * len(dates))})
+    assert book.names == {}
