@@ -1,4 +1,4 @@
-"""Benchmark: a first and a second (incremental) refresh of the 13 newsletter sources from a local server.
+"""Benchmark: a first and a second (incremental) refresh of every catalogue source from a local server.
 
 The server (testkit/vendor_server.py) serves vendor-format bodies generated from the real histories in
 tests/data, honouring each request's date range, and adds 100 ms of latency to every request. The client runs

@@ -1,7 +1,7 @@
 """The shared store against the SQLite file: reading everything a workbook needs, building the workbook from it, and
 2/4/8 analysts reading at once (separate processes, as separate machines would be).
 
-Both stores hold the 13 newsletter series from tests/data (the default store after a full refresh). PostgreSQL runs
+Both stores hold every catalogue series from tests/data (the default store after a full refresh). PostgreSQL runs
 in a throwaway cluster on this machine (loopback TCP, password login), so the figures are the floor of a desk's
 server: a real network adds its round trips.
 
@@ -30,7 +30,7 @@ RUNS = 5
 
 
 def fill(store: Store | PostgresStore) -> int:
-    """The 13 newsletter series, as a full refresh stores them; the number of rows written."""
+    """Every catalogue series, as a full refresh stores them; the number of rows written."""
     server = VendorServer()
     load_newsletter_data(server)
     rows = 0

@@ -2,7 +2,7 @@
 
 On Linux `import xlwings` takes the branch where `@xw.func` returns the function unchanged, so nothing about our
 registration could be checked. Inside `with windows_xlwings() as xl:` a fresh copy of xlwings is imported as if on
-Windows: stub modules stand in for pywin32 (DESIGN.md lists them), the real `xlwings._xlwindows` engine is registered
+Windows: stubs stand in for pywin32 (WINDOWS_MODULES), the real `xlwings._xlwindows` engine is registered
 as "excel" and `xlwings.com_server` is replaced by an object with a `loop`. Then the UDF module is imported, so its
 decorators are xlwings' real `xlfunc`/`xlarg`, and `xl.call(...)` goes through xlwings' own `call_udf`.
 

@@ -26,7 +26,7 @@ def running_vendor_server() -> Iterator[VendorServer]:
 
 @pytest.fixture
 def newsletter_server(running_vendor_server: VendorServer) -> VendorServer:
-    """The shared vendor server reset to a new server's state and serving the 13 newsletter series (read from
+    """The shared vendor server reset to a new server's state and serving every catalogue series (read from
     tests/data once per run). A test may change anything on it (data, bodies, keys, faults, latency): the next
     test starts from the same state again. Tests that inject stalls need a server of their own."""
     running_vendor_server.reset()

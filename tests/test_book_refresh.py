@@ -72,7 +72,7 @@ def run(server, tmp_path, writer, sheet=None):
 
 @pytest.fixture(scope="module")
 def first_refresh(running_vendor_server, tmp_path_factory):
-    """One Refresh of a new workbook from the 13 newsletter series, made once per module: (its folder, with the
+    """One Refresh of a new workbook from every catalogue series, made once per module: (its folder, with the
     store, and the writer and result as it left them). Read it only; `refreshed_copy` gives a test its own copy."""
     running_vendor_server.reset()
     load_newsletter_data(running_vendor_server)

@@ -44,3 +44,16 @@ def test_the_demo_prints_the_dashboard_of_the_newsletters_day(tmp_path, capsys):
     assert "The newsletter's claims, measured" in out
     cuts = [line.split()[0] for line in latest.splitlines() if line.strip()[:4] in ("1989", "1995", "2001", "2024")]
     assert cuts == ["1989-06-06", "1995-07-06", "2001-01-03", "2024-09-19"]
+
+
+# Failure paths: the demo on a day before any price --------------------------------------------------------------------
+
+
+def test_demo_as_of_before_the_first_price_computes_nothing_and_says_so(tmp_path, capsys):
+    """How long it takes is benchmarks/bench_workbook.py's (it took 348 s when the engine spread #N/A over every
+    range)."""
+    assert commands.main(["demo", "--as-of", "1990-01-01", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Nothing to compute: 1990-01-01 is before the first price (the prices start 1993-01-29)." in out
+    assert "  IWM: no data on or before 1990-01-01 (its data start 2000-05-26)" in out
+    assert "=== Dashboard as of 2025" not in out  # nothing else is computed either

@@ -224,3 +224,10 @@ def test_writer_finds_tables_by_name_across_sheets_and_appends_to_the_log():
     assert frame.values.tolist() == [["2024-06-01 10:00", "IWM", "ok"]]
     with pytest.raises(TableNotFoundError, match="no table named 'Rates'"):
         writer.read_table("Rates")
+
+
+def test_help_points_at_the_projects_readme():
+    """Help names the README at the checkout's root (a path that exists), not a fallback text."""
+    message = entry.show_help(_book())
+    assert entry.README.is_file() and entry.README.read_text(encoding="utf-8").startswith("# ")
+    assert f"README: {entry.README}" in message

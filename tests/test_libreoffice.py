@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-
-from addin.pipeline.workbook_data import offline_data
-from workbook.export import export_book
-from workbook.layout import build_book
 
 # Starting LibreOffice and printing the workbook takes several seconds; test_workbook.py checks the exported
 # values without it. Skipped by the quick run (`pytest -m "not slow"`).
@@ -27,13 +22,10 @@ if SOFFICE is None or shutil.which("pdftotext") is None:
 
 
 @pytest.fixture(scope="module")
-def pdf(tmp_path_factory) -> Path:
+def pdf(tmp_path_factory, full_files) -> Path:
+    """The session's full-size colleague copy (as of the newsletter's day) printed to PDF."""
     folder = tmp_path_factory.mktemp("colleague")
-    book_data = offline_data()
-    book = build_book(
-        book_data.data, dt.date(2024, 7, 16), book_data.source_rows, book_data.log_rows, book_data.provenance
-    )
-    copy = export_book(book, folder / "lazarus (for colleagues).xlsx")
+    _, copy = full_files
     profile = folder / "profile"  # a private LibreOffice profile: no clash with another running instance
     subprocess.run(
         [

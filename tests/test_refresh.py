@@ -1,4 +1,4 @@
-"""Refresh end to end against the local vendor server: the 13 newsletter sources from real data, incremental
+"""Refresh end to end against the local vendor server: every catalogue source from real data, incremental
 requests, fallbacks, failures that keep old data, concurrency, config and the `lazarus refresh` command."""
 
 from __future__ import annotations
@@ -436,3 +436,390 @@ def test_a_store_that_fails_a_write_ends_the_source_without_asking_the_next_vend
     assert not status.ok and status.error == f"the store failed: {error}" and status.last_date is None
     assert {hit.route.split(":")[0] for hit in server.hits} == {t10y2y.chain[0].vendor}
     assert not report.timed_out
+
+
+# Failure paths: leaked key fragments ----------------------------------------------------------------------------------
+
+
+# A made-up key of letters and digits in mixed case, so any 6-character fragment is unmistakable.
+KEY = "Zq7XvR2mKp9LwT4nBc6YhJ8sDf3GtN5a"
+
+
+def _fragments(key: str, size: int = 6) -> set[str]:
+    return {key[i : i + size].lower() for i in range(len(key) - size + 1)}
+
+
+def _leaks(text: str, key: str = KEY) -> list[str]:
+    lowered = text.lower()
+    return sorted(fragment for fragment in _fragments(key) if fragment in lowered)
+
+
+def _all_cells(path: Path) -> str:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        return "\n".join(
+            str(value) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for value in row if value
+        )
+    finally:
+        book.close()
+
+
+def _echo_sites(text: str):
+    """Every place a reader quotes a vendor's text, fed ``text``; yields the error message each raises."""
+    from addin.pipeline.vendors import VendorError, fred_api, fred_csv, stooq, tiingo, treasury, yahoo
+    from addin.pipeline.vendors.base import iso_date
+
+    calls = [
+        lambda: fred_api.raise_for_error("S", 400, json.dumps({"error_message": text})),
+        lambda: tiingo.parse("S", json.dumps({"detail": text})),
+        lambda: yahoo.parse("S", json.dumps({"chart": {"error": {"description": text}}})),
+        lambda: yahoo.parse(
+            "S", json.dumps({"chart": {"result": [{"timestamp": [1], "indicators": {"quote": [{"close": [text]}]}}]}})
+        ),
+        lambda: stooq.parse("S", text.replace("apikey", "") + "\n"),
+        lambda: fred_csv.parse("S", f"observation_date,{text}\n"),
+        lambda: fred_csv.parse("S", f"observation_date,S\n2024-01-02,{text}\n"),
+        lambda: treasury.parse_year("DGS10", f"Date,{text}\n"),
+        lambda: iso_date("Yahoo", "S", text),
+    ]
+    for call in calls:
+        with pytest.raises(VendorError) as caught:
+            call()
+        yield str(caught.value)
+
+
+def test_readers_mask_an_echoed_key_before_cutting_it_at_every_position_and_in_every_case():
+    """Every reader that quotes a vendor's text cuts it (20 to 120 characters); the key sits at every offset
+    across each cut, as configured, upper-, lower- and swap-cased: no 6-character fragment may survive."""
+    from addin.pipeline.secrets import register_secret
+
+    register_secret(KEY)
+    for position in range(0, 125):
+        for case in (str, str.upper, str.lower, str.swapcase):
+            text = "z" * position + case(KEY) + " trailing words"
+            for message in _echo_sites(text):
+                assert _leaks(message) == [], (position, case.__name__, message)
+
+
+@pytest.mark.slow
+def test_an_echoed_key_reaches_no_output_of_refresh_build_or_export(newsletter_server, cli_env, monkeypatch, capsys):
+    """FRED's error text is cut at 120 characters; the key sits across that cut, in every case, and at the start.
+    No 6-character fragment may reach stderr, the store's refresh log, the Log sheet or the export."""
+    monkeypatch.setenv("LAZARUS_FRED_API_KEY", KEY)
+    newsletter_server.keys["fred"] = KEY
+    cases = (str, str.upper, str.lower, str.swapcase)
+    lines = ["id,sheet,column,field,vendors", "IWM,Prices,IWM,close,yahoo:IWM"]
+    prefix = "Bad Request. "
+    # The cut at 120 falls inside the key for these offsets; 0 and 125 are the plain cases.
+    positions = [0, *range(120 - len(prefix) - len(KEY) + 1, 120 - len(prefix), 5), 125]
+    for position in positions:
+        for case in cases:
+            symbol = f"LEAK{position}{case.__name__}"
+            body = json.dumps({"error_code": 400, "error_message": prefix + "x" * position + case(KEY)}).encode()
+            newsletter_server.serve(f"fred_api:{symbol}", body, status=400, content_type="application/json")
+            lines.append(f"{symbol},Macro,{symbol},value,fred_api:{symbol}")
+    sources = cli_env / "sources.csv"
+    sources.write_text("\n".join(lines) + "\n")
+
+    assert main(["refresh", "--sources", str(sources), "--no-progress"]) == 1
+    out, err = capsys.readouterr()
+    assert "LEAK0upper: FRED API, LEAK0upper: answered HTTP 400: Bad Request. ****" in err
+    assert _leaks(out + err) == []
+    with sqlite3.connect(cli_env / "data" / "lazarus.sqlite") as con:
+        log = "\n".join(status for (status,) in con.execute("SELECT status FROM refresh_log"))
+    assert "****" in log and _leaks(log) == []
+
+    assert main(["build", "--out", "book.xlsx"]) == 0
+    assert "answered HTTP 400" in _all_cells(cli_env / "book.xlsx")
+    assert _leaks(_all_cells(cli_env / "book.xlsx")) == []
+    assert main(["export", "book.xlsx", "--out", "copy.xlsx"]) == 0
+    assert _leaks(_all_cells(cli_env / "copy.xlsx")) == []
+
+
+# Failure paths: unknown --only ids, negative overlap ------------------------------------------------------------------
+
+
+def test_refresh_only_an_unknown_id_is_an_error_naming_the_known_ids(newsletter_server, cli_env, capsys):
+    assert main(["refresh", "--only", "IMW", "--only", "IWM", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "no source with the id IMW" in err and "the known ids are: IWM, SPY, IWC" in err
+    assert newsletter_server.hits == [] and not (cli_env / "data" / "lazarus.sqlite").exists()
+    assert main(["refresh", "--overlap-days", "-5", "--no-progress"]) == 2
+    assert "--overlap-days must be 0 or more, not -5" in capsys.readouterr().err
+    assert newsletter_server.hits == []
+
+
+# Failure paths: a missing value stays a missing value at its calendar slot --------------------------------------------
+
+
+def _refresh(server, store, tmp_path, sources=None, **options):
+    from addin.pipeline.config import Config
+    from addin.pipeline.refresh import refresh
+
+    config = Config(data_dir=tmp_path, keys=options.pop("keys", {}), base_urls=server.base_urls())
+    options.setdefault("client", HttpClient(fast_settings()))
+    return refresh(sources, store, config, today=D(2026, 11, 24), **options)
+
+
+def _source(source_id: str):
+    from workbook.catalogue import CATALOGUE
+
+    return next(source for source in CATALOGUE if source.id == source_id)
+
+
+def test_a_missing_month_served_by_the_vendor_stays_a_blank_row_in_the_built_workbook(newsletter_server, tmp_path):
+    from addin.pipeline import sample
+    from addin.pipeline.store import Store
+    from udfs.cells import SAHM_RULE
+    from workbook.data_sheets import read_tables
+    from workbook.xlsx import read_grids
+
+    served = dict(newsletter_server.fred["UNRATE"])
+    assert D(2025, 10, 1) in served and served[D(2025, 10, 1)] is None  # FRED's shutdown month, an empty field
+    store = Store(tmp_path / "lazarus.sqlite")
+    assert _refresh(newsletter_server, store, tmp_path, [_source("UNRATE")]).ok
+    assert dict(store.read_series("UNRATE"))[D(2025, 10, 1)] is None
+
+    assert main(["build", "--store", str(store.path), "--out", str(tmp_path / "book.xlsx")]) == 0
+    grid = read_grids(tmp_path / "book.xlsx")["Macro"]
+    rows = {row[0].date(): row[1] for row in grid[1:] if row[0] is not None}
+    assert D(2025, 10, 1) in rows and rows[D(2025, 10, 1)] is None
+    assert [day for day in rows if D(2025, 9, 1) <= day <= D(2025, 11, 1)] == [
+        D(2025, 9, 1),
+        D(2025, 10, 1),
+        D(2025, 11, 1),
+    ]
+
+    # The Sahm rule as of March 2026 reads the same from the refreshed workbook as from the offline sample.
+    def sahm(dates, values):
+        return SAHM_RULE([[v] for d, v in zip(dates, values, strict=True) if d <= D(2026, 3, 1)])
+
+    built = sahm(*read_tables(read_grids(tmp_path / "book.xlsx"))["UNRATE"])
+    offline = sahm(*sample.load("UNRATE"))
+    assert built == pytest.approx(offline) and built == pytest.approx(0.2)
+
+
+# Failure paths: raw and adjusted prices never mix; a disagreeing fallback is not written ------------------------------
+
+
+def _stooq_body(bars) -> bytes:
+    lines = ["Date,Open,High,Low,Close,Volume"]
+    lines += [f"{b.day.isoformat()},{b.open},{b.high},{b.low},{b.adjclose},{b.volume}" for b in bars]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _tiingo_body(bars, scale_from: dt.date, scale: float) -> bytes:
+    return json.dumps(
+        [
+            {
+                "date": f"{b.day.isoformat()}T00:00:00.000Z",
+                "close": b.close * (scale if b.day >= scale_from else 1.0),
+                "adjClose": b.adjclose,
+            }
+            for b in bars
+        ]
+    ).encode()
+
+
+def test_a_fallback_of_another_kind_or_disagreeing_on_the_overlap_is_not_written(newsletter_server, tmp_path):
+    import dataclasses
+
+    from addin.pipeline.store import Store
+    from testkit.vendor_server import fixture
+
+    server = newsletter_server
+    store = Store(tmp_path / "lazarus.sqlite")
+    iwm = _source("IWM")
+    assert _refresh(server, store, tmp_path, [iwm]).ok
+    before = store.read_rows("IWM")
+    assert store.kind("IWM") == "raw" and before[-1][0] == D(2025, 9, 26)
+
+    # Yahoo is down: Tiingo's raw closes run 2% above the stored ones from 2025-09-15, Stooq has adjusted closes only.
+    keys = {"tiingo": "tiingo-key-0123456789", "stooq": "stooqKEY7f3a9c2e"}
+    server.keys.update(keys)
+    server.serve("yahoo:IWM", fixture("yahoo/yahoo_chart_error_404_not_found.json"), status=404)
+    recent = [bar for bar in server.yahoo["IWM"] if bar.day >= D(2025, 8, 20)]
+    server.serve("tiingo:IWM", _tiingo_body(recent, D(2025, 9, 15), 1.02), content_type="application/json")
+    server.serve("stooq:iwm.us", _stooq_body(recent))
+    status = _refresh(server, store, tmp_path, [iwm], keys=keys).statuses[0]
+    assert not status.ok and status.vendor is None
+    assert "Tiingo and Yahoo disagree on IWM from 2025-09-15" in status.error
+    assert "Stooq, iwm.us: serves adjusted prices but the stored IWM holds raw values" in status.error
+    assert store.read_rows("IWM") == before and store.kind("IWM") == "raw"
+
+    # Tiingo agreeing with the stored closes is a fine fallback; its new day is stored as raw.
+    newer = [*recent, dataclasses.replace(recent[-1], day=D(2025, 9, 29))]
+    server.serve("tiingo:IWM", _tiingo_body(newer, D(2099, 1, 1), 1.0), content_type="application/json")
+    status = _refresh(server, store, tmp_path, [iwm], keys=keys).statuses[0]
+    assert status.ok and status.vendor == "tiingo" and (status.rows_added, status.rows_revised) == (1, 0)
+    assert store.rows_since("IWM", D(2025, 9, 29)) == [(D(2025, 9, 29), recent[-1].close, "tiingo", "raw")]
+
+    # A source that asks for adjusted closes records them as adjusted.
+    adjusted = dataclasses.replace(iwm, id="IWM_ADJ", field="adjclose")
+    server.static.pop("yahoo:IWM")
+    assert _refresh(server, store, tmp_path, [adjusted]).ok and store.kind("IWM_ADJ") == "adjusted"
+
+
+# Failure paths: no network; a vendor that never answers ---------------------------------------------------------------
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_refresh_without_network_says_so_once_and_quickly(cli_env, monkeypatch, capsys):
+    import time
+
+    from addin.commands import refresh as refresh_command
+    from addin.pipeline.store import Store
+
+    assert main(["refresh", "--only", "UNRATE", "--no-progress"]) == 0
+    store = Store(cli_env / "data" / "lazarus.sqlite")
+    before = store.read_series("UNRATE")
+    nowhere = f"http://127.0.0.1:{_closed_port()}"
+    for vendor in ("fred", "fred_api", "treasury", "yahoo", "tiingo", "stooq", "alphavantage"):
+        monkeypatch.setenv(f"LAZARUS_{vendor.upper()}_BASE_URL", nowhere)
+    monkeypatch.setattr(refresh_command, "HttpClient", HttpClient)  # the real client: retries, backoff, pacing
+    capsys.readouterr()
+    began = time.monotonic()
+    assert main(["refresh", "--no-progress"]) == 1
+    seconds = time.monotonic() - began
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        "lazarus refresh: no network: no vendor could be reached (connections refused or names not resolved); "
+        "nothing was refreshed and the stored data is unchanged. Check the connection and refresh again."
+    ]
+    assert f"0 of {len(CATALOGUE)} sources refreshed" in out and seconds < 5, seconds
+    assert store.read_series("UNRATE") == before
+
+
+def test_the_refresh_deadline_comes_from_the_config_file_and_is_60_s_by_default(tmp_path):
+    from addin.pipeline.config import load_config
+
+    settings = tmp_path / "config.toml"
+    assert load_config({}, settings).deadline == 60.0
+    settings.write_text("[refresh]\ndeadline = 12.5\n")
+    assert load_config({}, settings).deadline == 12.5
+
+
+def test_two_blocked_vendors_do_not_stop_a_vendor_that_answers(newsletter_server, tmp_path):
+    from addin.pipeline.config import Config
+    from addin.pipeline.refresh import refresh
+    from addin.pipeline.store import Store
+    from workbook.catalogue import Source, VendorSymbol
+
+    nowhere = f"http://127.0.0.1:{_closed_port()}"
+    newsletter_server.keys["fred"] = KEY
+    urls = {**newsletter_server.base_urls(), "fred": nowhere, "yahoo": nowhere}
+    config = Config(data_dir=tmp_path, keys={"fred": KEY}, base_urls=urls)
+    sources = [
+        _source("IWM"),
+        Source("UNRATE", (VendorSymbol("fred", "UNRATE"), VendorSymbol("fred_api", "UNRATE")), "Macro", "UNRATE"),
+    ]
+    store = Store(tmp_path / "lazarus.sqlite")
+    report = refresh(sources, store, config, client=HttpClient(fast_settings()), today=D(2026, 11, 24))
+    status = {s.source_id: s for s in report.statuses}
+    assert status["UNRATE"].ok and status["UNRATE"].vendor == "fred_api" and not report.offline
+    assert not status["IWM"].ok
+
+
+def test_a_vendor_that_never_answers_stops_the_refresh_at_the_deadline_keeping_its_data(tmp_path):
+    import time
+
+    from addin.pipeline.store import Store
+    from testkit.vendor_server import Fault, VendorServer, load_newsletter_data
+
+    with VendorServer() as server:  # its own server: a stalled request outlives the test
+        load_newsletter_data(server)
+        store = Store(tmp_path / "lazarus.sqlite")
+        iwm, t10y2y = _source("IWM"), _source("T10Y2Y")
+        assert _refresh(server, store, tmp_path, [iwm]).ok
+        before = store.read_rows("IWM")
+        server.fault("yahoo:IWM", Fault(stall=30.0))  # accepts the request and says nothing for 30 s
+        client = HttpClient(fast_settings(read_timeout=30.0, connect_timeout=5.0))
+        began = time.monotonic()
+        report = _refresh(server, store, tmp_path, [iwm, t10y2y], client=client, deadline=1.0)
+        seconds = time.monotonic() - began
+    status = {s.source_id: s for s in report.statuses}
+    assert report.timed_out and 1.0 <= seconds < 2.0, seconds
+    assert status["T10Y2Y"].ok
+    assert not status["IWM"].ok and "not refreshed: the refresh stopped after 1 s while Yahoo had not answered" in (
+        status["IWM"].error
+    )
+    assert store.read_rows("IWM") == before
+    assert [row.source for row in store.read_log()[-2:]] == ["IWM", "T10Y2Y"]
+
+
+# End to end, property-based: what the vendor serves is what the workbook's data tables hold ---------------------------
+
+
+@pytest.mark.slow
+def test_served_gaps_missing_values_and_revisions_reach_the_built_workbook_cell_for_cell():
+    import tempfile
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from addin.pipeline.store import Store
+    from addin.pipeline.workbook_data import store_data
+    from testkit.vendor_server import VendorServer
+    from workbook.data_sheets import read_tables
+    from workbook.layout import build_book
+    from workbook.xlsx import read_grids, write_book
+
+    real = st.integers(-400, 1500).map(lambda n: n / 100)
+    value = st.one_of(st.none(), real)
+
+    @st.composite
+    def history(draw, dates):
+        kept = [day for day in dates[:-1] if draw(st.integers(0, 9)) > 0]  # about one date in ten is a gap
+        rows = [(day, draw(value)) for day in kept]
+        # The newest value is real: a refresh window holding only missing values is refused as "no observations".
+        return [*rows, (dates[-1], draw(real))]
+
+    months = [D(2019 + m // 12, m % 12 + 1, 1) for m in range(40)]
+    days = [D(2024, 1, 1) + dt.timedelta(days=k) for k in range(120)]
+    days = [day for day in days if day.weekday() < 5]
+
+    @st.composite
+    def revised(draw, rows, window_days):
+        """Values re-served within the refresh's overlap window changed (to other values or to missing)."""
+        last = rows[-1][0]
+        out = []
+        for day, old in rows[:-1]:
+            if day >= last - dt.timedelta(days=window_days) and draw(st.booleans()):
+                out.append((day, draw(value)))
+            else:
+                out.append((day, old))
+        return [*out, (last, draw(real))]
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.data())
+    def check(data):
+        unrate = data.draw(history(months))
+        t10y2y = data.draw(history(days))
+        with VendorServer() as server, tempfile.TemporaryDirectory() as folder:
+            folder = Path(folder)
+            server.fred.update(UNRATE=unrate, T10Y2Y=t10y2y)
+            store = Store(folder / "lazarus.sqlite")
+            sources = [_source("UNRATE"), _source("T10Y2Y")]
+            assert _refresh(server, store, folder, sources).ok
+            # Second refresh: revisions inside the 31-day overlap, to other values and to missing.
+            server.fred["UNRATE"] = unrate = data.draw(revised(unrate, 31))
+            server.fred["T10Y2Y"] = t10y2y = data.draw(revised(t10y2y, 31))
+            assert _refresh(server, store, folder, sources).ok
+            book_data = store_data(store)
+            book = build_book(book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance)
+            write_book(book, folder / "book.xlsx")
+            tables = read_tables(read_grids(folder / "book.xlsx"))
+        for series, served in (("UNRATE", unrate), ("T10Y2Y", t10y2y)):
+            dates, values = tables[series]
+            assert list(zip(dates, values, strict=True)) == served, series
+
+    check()

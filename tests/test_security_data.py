@@ -16,11 +16,11 @@ from addin.pipeline.store import Store
 from addin.pipeline.vendors import HttpClient
 from testkit.vendor_server import fast_settings, fredgraph_body
 from tests.test_refresh import TODAY, config_for
-from workbook.catalogue import SOURCE_HEADER, Source, VendorSymbol, by_id
+from workbook.catalogue import CATALOGUE, SOURCE_HEADER, Source, VendorSymbol
 
 D = dt.date
-IWM = by_id("IWM")
-UNRATE = by_id("UNRATE")
+IWM = next(source for source in CATALOGUE if source.id == "IWM")
+UNRATE = next(source for source in CATALOGUE if source.id == "UNRATE")
 
 
 def run(server, store, tmp_path, *sources):

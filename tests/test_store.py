@@ -169,3 +169,99 @@ def test_both_backends_hand_back_the_same_named_rows(store):
     rows = (store.read_series, store.read_rows, lambda s: store.rows_since(s, D(2024, 1, 1)), store.revisions)
     kinds = [type(read("UNRATE")[0]) for read in rows] + [type(store.read_log()[-1])]
     assert kinds == [Observation, ProvenanceRow, KindRow, Revision, LogRow]
+
+
+# Failure paths: a store written by the old schema ---------------------------------------------------------------------
+
+
+def test_a_store_written_by_the_old_schema_is_migrated_keeping_its_rows(tmp_path):
+    from addin.pipeline.store import Store
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as con:
+        con.executescript(
+            """
+            CREATE TABLE observations (series TEXT NOT NULL, date TEXT NOT NULL, value REAL NOT NULL,
+                vendor TEXT NOT NULL, fetched_at TEXT NOT NULL, PRIMARY KEY (series, date)) WITHOUT ROWID;
+            CREATE TABLE revisions (series TEXT NOT NULL, date TEXT NOT NULL, old_value REAL NOT NULL,
+                old_vendor TEXT NOT NULL, old_fetched_at TEXT NOT NULL, new_value REAL NOT NULL, vendor TEXT NOT NULL,
+                fetched_at TEXT NOT NULL);
+            INSERT INTO observations VALUES ('UNRATE', '2025-09-01', 4.4, 'fred', '2026-01-01T00:00:00+00:00');
+            INSERT INTO revisions VALUES ('UNRATE', '2025-09-01', 4.3, 'fred', 'x', 4.4, 'fred', 'y');
+            """
+        )
+    con.close()
+    store = Store(path)
+    assert store.read_series("UNRATE") == [(D(2025, 9, 1), 4.4)]
+    assert store.revisions("UNRATE") == [(D(2025, 9, 1), 4.3, 4.4, "y")]
+    result = store.write_series("UNRATE", "fred", [(D(2025, 9, 1), 4.4), (D(2025, 10, 1), None), (D(2025, 11, 1), 4.5)])
+    assert (result.rows_added, result.rows_revised) == (2, 0)
+    assert store.read_series("UNRATE")[1] == (D(2025, 10, 1), None)
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT DISTINCT kind FROM observations").fetchall() == [("raw",)]
+    con.close()
+
+
+# Failure paths: a damaged, read-only or missing store -----------------------------------------------------------------
+
+
+def _damaged(path, how: str) -> bytes:
+    data = bytearray(path.read_bytes())
+    if how == "garbage":
+        data = bytearray(b"this is not a database; an editor saved over it\n" * 200)
+    elif how == "truncated":
+        data = data[: len(data) // 3]
+    else:  # pages damaged mid-file: the header is fine, the b-tree pages in the middle are noise
+        middle = len(data) // 2
+        data[middle : middle + 8192] = bytes((i * 37 + 11) % 256 for i in range(8192))
+    path.write_bytes(bytes(data))
+    return bytes(data)
+
+
+@pytest.mark.parametrize("how", ["garbage", "truncated", "pages"])
+def test_a_damaged_store_is_a_message_naming_the_file_and_it_is_kept(cli_env, capsys, how):
+    from addin.commands import main
+
+    store = cli_env / "data" / "lazarus.sqlite"
+    assert main(["refresh", "--only", "IWM", "--only", "UNRATE", "--no-progress"]) == 0
+    damaged = _damaged(store, how)
+    capsys.readouterr()
+
+    assert main(["refresh", "--only", "IWM", "--no-progress"]) == 1
+    assert main(["build", "--out", "book.xlsx"]) == 1
+    out, err = capsys.readouterr()
+    assert "refreshed" not in out and "Traceback" not in err
+    for command in ("lazarus refresh", "lazarus build"):
+        assert f"{command}: the store {store} is damaged" in err
+    assert "move it away (or put back a backup) and run `lazarus refresh`" in err
+    assert store.read_bytes() == damaged and not (cli_env / "book.xlsx").exists()
+
+    store.rename(store.with_name("lazarus.damaged.sqlite"))
+    assert main(["refresh", "--only", "IWM", "--no-progress"]) == 0  # a fresh store
+
+
+def test_build_reads_a_store_in_a_read_only_folder_and_says_when_there_is_no_store(cli_env, capsys):
+    import subprocess
+
+    from openpyxl import load_workbook
+
+    from addin.commands import main
+
+    data = cli_env / "data"
+    assert main(["build", "--out", "book.xlsx"]) == 1
+    assert f"lazarus build: there is no store yet at {data / 'lazarus.sqlite'}: run `lazarus refresh`" in (
+        capsys.readouterr().err
+    )
+    assert not (data / "lazarus.sqlite").exists()
+
+    assert main(["refresh", "--only", "UNRATE", "--no-progress"]) == 0
+    files = sorted(p.name for p in data.iterdir())
+    if subprocess.run(["chattr", "+i", str(data)], capture_output=True).returncode != 0:
+        data.chmod(0o555)
+    try:
+        assert main(["build", "--out", "book.xlsx"]) == 0
+    finally:
+        subprocess.run(["chattr", "-i", str(data)], capture_output=True)
+        data.chmod(0o755)
+    assert sorted(p.name for p in data.iterdir()) == files
+    assert load_workbook(cli_env / "book.xlsx", read_only=True)["Macro"]["B2"].value is not None

@@ -513,3 +513,137 @@ def test_claims_sheet_measures_each_sentence_with_ordinary_formulas(full_moment,
     workbook = load_workbook(full_files[1])
     assert "Claims" in workbook.sheetnames
     assert workbook["Claims"]["F8"].value == "DISAGREES"
+
+
+# Failure paths: lost work ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A real folder nobody can write in: chmod for a normal user; for root (who ignores modes) the immutable
+    attribute. Skipped where neither is possible."""
+    import os
+    import subprocess
+
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+        return
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("cannot make a read-only folder here")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def _user_workbook(path: Path) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "My notes"
+    book.active["A1"] = "a sheet the user made"
+    book.save(path)
+    return path.read_bytes()
+
+
+def test_build_and_export_never_replace_a_file_the_user_has(cli_env, capsys, monkeypatch, small_inputs):
+    # What is in the files does not matter here, only which files are written: the small sample builds faster.
+    from addin.commands import build as build_command
+    from addin.commands import main
+
+    monkeypatch.setattr(build_command, "offline_data", lambda: small_inputs)
+    mine = _user_workbook(cli_env / "lazarus.xlsx")
+    assert main(["build", "--offline"]) == 0
+    out = capsys.readouterr().out
+    assert "lazarus.xlsx already exists and was kept; the new file is lazarus (2).xlsx (--force replaces it)" in out
+    assert "Wrote lazarus (2).xlsx" in out
+    assert (cli_env / "lazarus.xlsx").read_bytes() == mine
+    built = (cli_env / "lazarus (2).xlsx").read_bytes()
+
+    # The export never writes over the workbook it exports, not even with --force, and only writes .xlsx files.
+    for argv in (["--out", "lazarus (2).xlsx"], ["--out", "./lazarus (2).xlsx", "--force"], ["--out", "copy.csv"]):
+        assert main(["export", "lazarus (2).xlsx", *argv]) == 2
+    err = capsys.readouterr().err
+    assert "--out is the workbook being exported (lazarus (2).xlsx)" in err and "would lose every formula" in err
+    assert "--out must name an .xlsx file, not copy.csv" in err
+    assert (cli_env / "lazarus (2).xlsx").read_bytes() == built and not (cli_env / "copy.csv").exists()
+    assert main(["build", "--offline", "--out", "book.csv"]) == 2
+
+    assert main(["build", "--offline", "--force"]) == 0
+    assert "already exists" not in capsys.readouterr().out
+    assert load_workbook(cli_env / "lazarus.xlsx").sheetnames[0] == "Dashboard"
+    assert sorted(p.name for p in cli_env.iterdir() if p.suffix == ".xlsx") == ["lazarus (2).xlsx", "lazarus.xlsx"]
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path):
+    from workbook.files import atomic_target
+
+    target = tmp_path / "lazarus.xlsx"
+    mine = _user_workbook(target)
+    with pytest.raises(RuntimeError), atomic_target(target) as temp:
+        assert temp.parent == tmp_path and temp != target
+        temp.write_bytes(b"half a workb")
+        raise RuntimeError("crash while writing")
+    assert target.read_bytes() == mine and [p.name for p in tmp_path.iterdir()] == ["lazarus.xlsx"]
+    with atomic_target(target) as temp:
+        temp.write_bytes(b"new")
+    assert target.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["lazarus.xlsx"]
+
+
+def test_writing_into_a_read_only_folder_is_a_message_not_a_traceback(cli_env, read_only_folder, capsys):
+    from addin.commands import main
+
+    assert main(["build", "--offline", "--out", str(read_only_folder / "lazarus.xlsx")]) == 1
+    assert main(["demo", "--out", str(read_only_folder)]) == 1
+    _user_workbook(cli_env / "book.xlsx")
+    assert main(["export", "book.xlsx", "--out", str(read_only_folder / "copy.xlsx")]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[0] for line in err] == ["lazarus build", "lazarus demo", "lazarus export"]
+    assert all(f"cannot write {read_only_folder}/" in line and "permission denied" in line for line in err), err
+    assert list(read_only_folder.iterdir()) == []
+
+
+# Failure paths: an as-of outside the data -----------------------------------------------------------------------------
+
+
+def _answer(book, key: str):
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    from workbook.engine import BookEngine, plain
+
+    sheet, ref = book.answers[key]
+    column, row = coordinate_from_string(ref)
+    return plain(BookEngine(book).cell(sheet.upper(), row, column_index_from_string(column)))
+
+
+def test_an_as_of_outside_a_series_data_says_so_per_series_and_never_reads_1899(sample_inputs):
+    from addin.commands.demo import coverage_notes
+    from udfs.inputs import date_to_serial
+    from workbook.dashboard import AS_OF_CELL
+    from workbook.engine import BookEngine, plain
+    from workbook.layout import build_book
+
+    data = sample_inputs
+
+    def book(as_of):
+        return build_book(data.data, as_of, data.source_rows, data.log_rows, data.provenance)
+
+    def as_of_note(as_of):
+        return plain(BookEngine(book(as_of)).cell("DASHBOARD", AS_OF_CELL[0], AS_OF_CELL[1] + 1))
+
+    march_2020 = book(dt.date(2020, 3, 26))
+    assert _answer(march_2020, "iwc_data_to") == "no data by then"  # IWC's sample starts in 2024; not 1899-12-30
+    assert _answer(march_2020, "iwm_data_to") == date_to_serial(dt.date(2020, 3, 26))
+    assert as_of_note(dt.date(2099, 1, 1)) == "after the latest price data"
+    assert as_of_note(dt.date(1990, 1, 1)) == "before the first price data"
+    assert as_of_note(dt.date(2020, 3, 26)) in ("", None)
+    assert "IWC: no data on or before 2020-03-26 (its data start 2024-01-03)" in coverage_notes(
+        data.data, dt.date(2020, 3, 26)
+    )
+    after = coverage_notes(data.data, dt.date(2099, 1, 1))
+    assert "IWM: the as-of 2099-01-01 is after its latest data (2025-09-25); that is shown" in after
+    assert len(after) == len(data.data)

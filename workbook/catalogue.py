@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["CATALOGUE", "SOURCE_HEADER", "Source", "VendorSymbol", "by_id", "source_rows"]
+__all__ = ["CATALOGUE", "SOURCE_HEADER", "Source", "VendorSymbol", "source_rows"]
 
 # The Sources sheet's header; the CSV shape of a source list is the same, so the sheet reads back as one.
 SOURCE_HEADER = ["id", "sheet", "column", "field", "vendors"]
@@ -165,14 +165,6 @@ CATALOGUE: tuple[Source, ...] = (
         published_days=1,
     ),
 )
-
-
-def by_id(series_id: str) -> Source:
-    """The catalogue entry of `series_id`; KeyError names the known ids."""
-    for source in CATALOGUE:
-        if source.id == series_id:
-            return source
-    raise KeyError(f"no series {series_id!r} in the catalogue; known: {', '.join(s.id for s in CATALOGUE)}")
 
 
 def source_rows(sources: Iterable[Source]) -> list[list[str]]:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workbook.dashboard import EASING
 from workbook.model import Book, Sheet
+from workbook.names import AS_OF, event_returns
 
 SHEET = "Claims"
 HEADER = ["Newsletter sentence", "Its number", "Lazarus formula", "Measured", "Verdict rule", "Verdict"]
@@ -33,7 +33,7 @@ def _sign(test: str) -> str:
 
 def _after_cuts(top: str, bottom: str, horizon: int, from_end: int) -> str:
     """A summary cell of EVENT_RETURNS after the first cuts of EASING_CYCLES (from_end 0: share positive, 1: median)."""
-    table = f'EVENT_RETURNS({top},PRICE_DATES,{EASING},"{horizon}"{"," + bottom if bottom else ""})'
+    table = event_returns(top, bottom, (horizon,))
     return f"INDEX({table},ROWS({table}){'-' + str(from_end) if from_end else ''},3)"
 
 
@@ -142,7 +142,7 @@ def add_claims_sheet(book: Book) -> Sheet:
     sheet = Sheet(SHEET, freeze=f"A{FIRST_ROW}")
     sheet.put(1, 1, "The newsletter's claims, measured", style="title")
     sheet.put(2, 1, "As of (the Dashboard's as-of date)", style="label")
-    sheet.put(2, 2, "=AS_OF", "yyyy-mm-dd")
+    sheet.put(2, 2, f"={AS_OF}", "yyyy-mm-dd")
     sheet.put(
         3, 1, "Add a row for the next newsletter: its sentence, number, a formula and a verdict rule.", style="note"
     )

@@ -1,5 +1,5 @@
 """The Dashboard sheet: the newsletter's questions answered with Lazarus formulas, a table of historical analogs,
-native charts and the chart data behind them. Every number is a formula over the as-of names of data_sheets, so
+native charts and the chart data behind them. Every number is a formula over the as-of names (workbook.names), so
 setting the as-of cell replays the whole sheet on a past day.
 """
 
@@ -11,8 +11,17 @@ from dataclasses import dataclass
 from openpyxl.utils import get_column_letter
 
 from udfs.reports import ANALOG_HORIZONS, analog_header
-from workbook.data_sheets import AS_OF_NAME, DATE_FORMAT
+from workbook.data_sheets import DATE_FORMAT
 from workbook.model import Book, Chart, ChartSeries, Sheet
+from workbook.names import (
+    ANALOG_ROWS,
+    ANALOGS,
+    AS_OF,
+    EASING_TABLE,
+    EVENT_BLOCKS,
+    dashboard_names,
+    events_name,
+)
 
 SHEET = "Dashboard"
 AS_OF_CELL = (3, 2)  # B3
@@ -23,8 +32,6 @@ COUNT = "0"
 PRICE = "0.00"
 PER_CENTURY = "0.0"
 
-ANALOGS = "RALLY_ANALOGS(IWM,PRICE_DATES,6)"
-ANALOG_ROWS = "ANALOG_ROWS"  # defined name: rows of the analog table (header + episodes + 2 summary rows)
 ANALOGS_SHOWN = 10
 CHART_DAYS = 252
 CHART_FIRST_COLUMN = 27  # AA
@@ -211,15 +218,8 @@ NEWSLETTER_SECTIONS: tuple[Section, ...] = (
     ),
 )
 
-# After each first cut: what IWM/SPY, MDY/SPY and SPY did (observations after the close of the day the series
-# changes; about one, three, six and twelve months).
-EASING = "EASING_TABLE"  # defined name: EASING_CYCLES of the Fed's target from the since cell
+# After each first cut: what IWM/SPY, MDY/SPY and SPY did (names.EVENT_BLOCKS).
 EASING_SHOWN = 10
-EVENT_BLOCKS: tuple[tuple[str, str, str, tuple[int, ...]], ...] = (
-    ("IWM/SPY", "IWM", "SPY", (21, 63, 126, 252)),
-    ("MDY/SPY", "MDY", "SPY", (21, 63, 126, 252)),
-    ("SPY", "SPY", "", (21, 63)),
-)
 EASING_SINCE = dt.date(1989, 1, 1)
 HORIZON_WORDS = {21: "1m", 63: "3m", 126: "6m", 252: "12m"}
 
@@ -228,9 +228,10 @@ def easing_header() -> list[str]:
     return ["First cut", *[f"{label} {HORIZON_WORDS[h]}" for label, _, _, hs in EVENT_BLOCKS for h in hs]]
 
 
-def _easing_grid(book: Book, sheet: Sheet, row: int) -> int:
+def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
     """The first cut of each easing cycle since the since cell, and what followed each, cell by cell with INDEX
-    (like the analog grid): rows of EASING_CYCLES, then EVENT_RETURNS on the dates shown, then median and share up."""
+    (like the analog grid): rows of EASING_CYCLES, then EVENT_RETURNS on the dates shown, then median and share up.
+    The next free row and the since cell's absolute address (what EASING_TABLE starts from)."""
     sheet.put(
         row,
         1,
@@ -240,9 +241,8 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> int:
     sheet.put(row + 1, 1, "Easing cycles since (type a date)", style="label")
     sheet.put(row + 1, 2, EASING_SINCE, DATE_FORMAT, style="input")
     since = f"'{SHEET}'!$B${row + 1}"
-    book.names[EASING] = f"EASING_CYCLES(DFEDTAR,POLICY_DATES,DFEDTARU,{since})"
     sheet.put(row + 2, 1, "Cycles found (or why there are none)", style="label")
-    sheet.put(row + 2, 2, f"=IF(ROWS({EASING})<2,{EASING},ROWS({EASING})-1)", COUNT)
+    sheet.put(row + 2, 2, f"=IF(ROWS({EASING_TABLE})<2,{EASING_TABLE},ROWS({EASING_TABLE})-1)", COUNT)
     book.answers["easing_count"] = (SHEET, f"B{row + 2}")
     sheet.put(
         row + 3,
@@ -254,17 +254,13 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> int:
     sheet.put_row(header_row, easing_header(), style="header")
     first = header_row + 1
     last = first + EASING_SHOWN - 1
-    events = EASING  # EVENT_RETURNS reads the first column of EASING_CYCLES' table
     for k in range(1, EASING_SHOWN + 1):
         target = first + k - 1
-        sheet.put(target, 1, f'=IF(ROWS({EASING})<{k + 1},"",INDEX({EASING},{k + 1},1))', DATE_FORMAT)
+        sheet.put(target, 1, f'=IF(ROWS({EASING_TABLE})<{k + 1},"",INDEX({EASING_TABLE},{k + 1},1))', DATE_FORMAT)
         book.answers[f"easing_{k}"] = (SHEET, f"A{target}")
     column = 2
-    for index, (_, top, bottom, horizons) in enumerate(EVENT_BLOCKS):
-        name = f"EVENTS_{index + 1}"
-        text = ",".join(str(h) for h in horizons)
-        denominator = f",{bottom}" if bottom else ""
-        book.names[name] = f'EVENT_RETURNS({top},PRICE_DATES,{events},"{text}"{denominator})'
+    for index, (_, _, _, horizons) in enumerate(EVENT_BLOCKS):
+        name = events_name(index)
         for offset in range(len(horizons)):
             for k in range(1, EASING_SHOWN + 1):
                 target = first + k - 1
@@ -279,7 +275,7 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> int:
     sheet.put(last + 2, 1, "Share positive", style="label")
     for letter in "BCDEFGHIJK":
         sheet.widths[letter] = 13
-    return last + 4
+    return last + 4, since
 
 
 def _answer_rows(book: Book, sheet: Sheet, sections: tuple[Section, ...], row: int) -> int:
@@ -361,9 +357,9 @@ def _chart_rows(sheet: Sheet) -> list[Chart]:
 
 
 def _analog_grid(book: Book, sheet: Sheet, row: int) -> int:
-    """The last episodes of RALLY_ANALOGS (header, ANALOGS_SHOWN episodes, median, share up), cell by cell with
-    INDEX so it works without dynamic-array spills (Excel 2016, LibreOffice, the headless engine)."""
-    book.names[ANALOG_ROWS] = f"ROWS({ANALOGS})"
+    """The last episodes of RALLY_ANALOGS (header, ANALOGS_SHOWN episodes, median, share up; ANALOG_ROWS rows in
+    all), cell by cell with INDEX so it works without dynamic-array spills (Excel 2016, LibreOffice, the headless
+    engine)."""
     sheet.put(row, 1, "IWM: after six-day moves like this one, did the rally have legs?", style="heading")
     sheet.put(row + 1, 1, "Earlier episodes (or why there are none)", style="label")
     sheet.put(row + 1, 2, f"=IF({ANALOG_ROWS}<4,{ANALOGS},{ANALOG_ROWS}-3)", COUNT)
@@ -399,17 +395,18 @@ def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:
     sheet.put(
         AS_OF_CELL[0],
         AS_OF_CELL[1] + 1,
-        f'=IF({AS_OF_NAME}>MAX(ALL_PRICE_DATES),"after the latest price data",'
-        f'IF({AS_OF_NAME}<MIN(ALL_PRICE_DATES),"before the first price data",""))',
+        f'=IF({AS_OF}>MAX(ALL_PRICE_DATES),"after the latest price data",'
+        f'IF({AS_OF}<MIN(ALL_PRICE_DATES),"before the first price data",""))',
         style="note",
     )
-    book.names[AS_OF_NAME] = f"'{SHEET}'!$B$3"
     book.answers["as_of"] = (SHEET, "B3")
     sheet.widths.update({"A": 44, "B": 13, "C": 13, "D": 13, "E": 13, "F": 13})
     row = _answer_rows(book, sheet, SECTIONS, 5)
     row = _analog_grid(book, sheet, row)
     row = _answer_rows(book, sheet, NEWSLETTER_SECTIONS, row + 1)
-    row = _easing_grid(book, sheet, row)
+    row, easing_since = _easing_grid(book, sheet, row)
+    as_of_cell = f"'{SHEET}'!${get_column_letter(AS_OF_CELL[1])}${AS_OF_CELL[0]}"
+    book.names.update(dashboard_names(as_of_cell, easing_since))
     sheet.put(row + 1, 1, "Methods and data sources: see the Methods sheet.", style="note")
     sheet.print_area = f"A1:Y{row + 1}"
     sheet.charts.extend(_chart_rows(sheet))

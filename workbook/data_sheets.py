@@ -1,12 +1,9 @@
-"""The data sheets (Prices, Rates, Macro) as Excel tables, and the defined names the dashboard's formulas use.
+"""The data sheets (Prices, Rates, Macro) as Excel tables; their defined names are workbook.names'.
 
-Every table is Date + one column per source. For each column there are two names:
-- `ALL_<name>`: the whole column (an exact range, rewritten whenever the table grows);
-- `<name>`: the column up to the as-of date, `INDEX(ALL_x,1):INDEX(ALL_x,<TABLE>_ROW)` with
-  `<TABLE>_ROW = MATCH(AS_OF - lag, ALL_<dates>, 1)`, so one as-of cell replays the whole dashboard on a past day
-  with only what was published by then (lag: the table's publication delay in days, 0 for market closes).
-Plain ranges and INDEX:INDEX are understood by Excel, LibreOffice and the headless engine alike (structured
-references `Table[Column]` and OFFSET are not), and INDEX:INDEX is not volatile in Excel.
+Every table is Date + one column per source. Each column has a name for the whole column (`ALL_<name>`) and one for
+the column up to the as-of date (`<name>`), so one as-of cell replays the whole dashboard on a past day with only
+what was published by then. Plain ranges and INDEX:INDEX are understood by Excel, LibreOffice and the headless engine
+alike (structured references `Table[Column]` and OFFSET are not), and INDEX:INDEX is not volatile in Excel.
 """
 
 from __future__ import annotations
@@ -20,11 +17,11 @@ from openpyxl.utils import get_column_letter
 from udfs.excel_facts import SHEET_ROWS
 from workbook.catalogue import CATALOGUE, Source
 from workbook.model import Book, Sheet, Table
+from workbook.names import table_names
 
 Series = tuple[list[dt.date], list[float | None]]
 
 DATE_FORMAT = "yyyy-mm-dd"
-AS_OF_NAME = "AS_OF"
 
 
 @dataclass(frozen=True)
@@ -83,33 +80,6 @@ def table_rows(table: DataTable, data: Mapping[str, Series]) -> list[list[dt.dat
     return [[day, *by_date[day]] for day in sorted(by_date)]
 
 
-def _absolute(sheet: str, column: int, first_row: int, last_row: int) -> str:
-    letter = get_column_letter(column)
-    return f"{sheet}!${letter}${first_row}:${letter}${last_row}"
-
-
-def as_of_published(table: DataTable) -> str:
-    """The latest row date of `table` known on the as-of day: AS_OF minus its publication lag."""
-    return f"{AS_OF_NAME}-{table.published_days}" if table.published_days else AS_OF_NAME
-
-
-def range_names(table: DataTable, last_row: int) -> dict[str, str]:
-    """The defined names of `table` whose data ends on `last_row`: ALL_ ranges, the as-of row and as-of ranges."""
-    first = table.first_column
-    all_dates = f"ALL_{table.dates_name}"
-    names = {
-        all_dates: _absolute(table.sheet, first, 2, last_row),
-        # A replay of a past day uses only the rows published by then (catalogue.Source.published_days).
-        table.row_name: f"MATCH({as_of_published(table)},{all_dates},1)",
-        table.dates_name: f"INDEX({all_dates},1):INDEX({all_dates},{table.row_name})",
-    }
-    for index, column in enumerate(table.columns, start=1):
-        whole = f"ALL_{column.defined_name}"
-        names[whole] = _absolute(table.sheet, first + index, 2, last_row)
-        names[column.defined_name] = f"INDEX({whole},1):INDEX({whole},{table.row_name})"
-    return names
-
-
 class SheetFull(ValueError):
     """A data table has more dates than a sheet has rows: the workbook is not built, rather than silently cut."""
 
@@ -147,7 +117,7 @@ def add_data_sheets(book: Book, data: Mapping[str, Series]) -> None:
         sheet.widths[get_column_letter(first)] = 12
         for index in range(1, len(table.columns) + 1):
             sheet.widths[get_column_letter(first + index)] = max(10, len(table.columns[index - 1].column) + 2)
-        book.names.update(range_names(table, last_row))
+        book.names.update(table_names(table, last_row))
 
 
 def read_tables(sheets: Mapping[str, list[list[object]]]) -> dict[str, Series]:

@@ -18,7 +18,7 @@ def _table_sheet(name: str, header: list[str], rows: Sequence[Sequence[object]],
     sheet.put_row(1, list(header), style="header")
     for offset, row in enumerate(rows, start=2):
         for column, value in enumerate(row, start=1):
-            # Vendor text is written as a value, never as a formula (DESIGN.md, Trust).
+            # Vendor text is written as a value, never as a formula: no vendor may run a formula in a user's book.
             if isinstance(value, str) and value.startswith("="):
                 value = "'" + value
             if value is not None:

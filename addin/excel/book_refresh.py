@@ -19,7 +19,8 @@ from addin.pipeline.sources import sources_from_rows
 from addin.pipeline.store import HistoryStore, open_store
 from addin.pipeline.workbook_data import store_data
 from workbook.catalogue import CATALOGUE, Source
-from workbook.data_sheets import DATA_TABLES, range_names, table_rows
+from workbook.data_sheets import DATA_TABLES, table_rows
+from workbook.names import table_names
 
 SOURCES_TABLE = "SourcesTable"
 LOG_TABLE = "LogTable"
@@ -91,7 +92,7 @@ def refresh_book(
             continue
         rows = table_rows(table, data)
         writer.write_table(table.table, pd.DataFrame(rows, columns=table.header))
-        writer.set_names(range_names(table, max(2, len(rows) + 1)))
+        writer.set_names(table_names(table, max(2, len(rows) + 1)))
         rewritten.append(table.table)
     writer.append_rows(
         LOG_TABLE,

@@ -23,7 +23,8 @@ from addin.pipeline.config import ConfigError
 from udfs.functions import FUNCTIONS
 
 TITLE = "Lazarus"
-README = Path(__file__).resolve().parent.parent / "README.md"
+# The project README at the checkout's root (addin/excel/ -> root); an installed wheel has none, so Help says where.
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 class EntryError(Exception):

@@ -1,0 +1,88 @@
+"""Every defined name of the Lazarus workbook, in one place: its text and what it refers to.
+
+The Dashboard's and the Claims sheet's formulas, the data sheets, the .xlsx writer and a refresh of an open
+workbook take their names from here; no other module makes a name up or decides what one refers to.
+
+Data names, for each data table (see data_sheets):
+- `ALL_<column>` and `ALL_<TABLE>_DATES`: the whole column (an exact range, rewritten whenever the table grows);
+- `<TABLE>_ROW = MATCH(AS_OF - lag, ALL_<dates>, 1)`: the last row published by the as-of date;
+- `<column>` and `<TABLE>_DATES`: the column up to that row, `INDEX(ALL_x,1):INDEX(ALL_x,<TABLE>_ROW)`.
+Dashboard names: `AS_OF` (the as-of cell), `ANALOG_ROWS`, `EASING_TABLE` and `EVENTS_1`… (tables the grids index).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from openpyxl.utils import get_column_letter
+
+if TYPE_CHECKING:  # data_sheets lays the tables out and asks here for their names
+    from workbook.data_sheets import DataTable
+
+AS_OF = "AS_OF"
+
+# The analog grid indexes RALLY_ANALOGS' table: header, episodes, then two summary rows.
+ANALOGS = "RALLY_ANALOGS(IWM,PRICE_DATES,6)"
+ANALOG_ROWS = "ANALOG_ROWS"
+
+# EASING_CYCLES of the Fed's target from the Dashboard's since cell: DFEDTAR to 2008, then the upper limit DFEDTARU.
+EASING_TABLE = "EASING_TABLE"
+
+# After each first cut: what IWM/SPY, MDY/SPY and SPY did (label, series, denominator or "", horizons in
+# observations after the close of the day the target changes: about one, three, six and twelve months).
+EVENT_BLOCKS: tuple[tuple[str, str, str, tuple[int, ...]], ...] = (
+    ("IWM/SPY", "IWM", "SPY", (21, 63, 126, 252)),
+    ("MDY/SPY", "MDY", "SPY", (21, 63, 126, 252)),
+    ("SPY", "SPY", "", (21, 63)),
+)
+
+
+def events_name(index: int) -> str:
+    """The name of EVENT_BLOCKS[index]'s EVENT_RETURNS table."""
+    return f"EVENTS_{index + 1}"
+
+
+def event_returns(top: str, bottom: str, horizons: tuple[int, ...]) -> str:
+    """EVENT_RETURNS of `top` (over `bottom` unless "") after each first cut of EASING_TABLE."""
+    text = ",".join(str(h) for h in horizons)
+    denominator = f",{bottom}" if bottom else ""
+    return f'EVENT_RETURNS({top},PRICE_DATES,{EASING_TABLE},"{text}"{denominator})'
+
+
+def dashboard_names(as_of: str, easing_since: str) -> dict[str, str]:
+    """The Dashboard's names, given the absolute addresses of its as-of cell and its easing since cell."""
+    names = {
+        AS_OF: as_of,
+        ANALOG_ROWS: f"ROWS({ANALOGS})",
+        EASING_TABLE: f"EASING_CYCLES(DFEDTAR,POLICY_DATES,DFEDTARU,{easing_since})",
+    }
+    for index, (_, top, bottom, horizons) in enumerate(EVENT_BLOCKS):
+        names[events_name(index)] = event_returns(top, bottom, horizons)
+    return names
+
+
+def as_of_published(table: DataTable) -> str:
+    """The latest row date of `table` known on the as-of day: AS_OF minus its publication lag."""
+    return f"{AS_OF}-{table.published_days}" if table.published_days else AS_OF
+
+
+def _absolute(sheet: str, column: int, first_row: int, last_row: int) -> str:
+    letter = get_column_letter(column)
+    return f"{sheet}!${letter}${first_row}:${letter}${last_row}"
+
+
+def table_names(table: DataTable, last_row: int) -> dict[str, str]:
+    """The names of `table` whose data ends on `last_row`: ALL_ ranges, the as-of row and as-of ranges."""
+    first = table.first_column
+    all_dates = f"ALL_{table.dates_name}"
+    names = {
+        all_dates: _absolute(table.sheet, first, 2, last_row),
+        # A replay of a past day uses only the rows published by then (catalogue.Source.published_days).
+        table.row_name: f"MATCH({as_of_published(table)},{all_dates},1)",
+        table.dates_name: f"INDEX({all_dates},1):INDEX({all_dates},{table.row_name})",
+    }
+    for index, column in enumerate(table.columns, start=1):
+        whole = f"ALL_{column.defined_name}"
+        names[whole] = _absolute(table.sheet, first + index, 2, last_row)
+        names[column.defined_name] = f"INDEX({whole},1):INDEX({whole},{table.row_name})"
+    return names
