@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from addin.excel.live_book import LiveBook
+from addin.pipeline.config import ConfigError
 from udfs.functions import FUNCTIONS
 
 TITLE = "Lazarus"
@@ -40,7 +41,7 @@ def _caller(book: Any) -> Any:
 
 def _readable(exc: BaseException) -> str:
     """One paragraph a user can act on, whatever was raised."""
-    if isinstance(exc, EntryError):
+    if isinstance(exc, EntryError | ConfigError):
         return str(exc)
     if isinstance(exc, ImportError | AttributeError):
         return (
@@ -112,10 +113,14 @@ def main(book: Any = None) -> str:
 
 def _export(book: Any) -> str:
     import workbook.export as export
+    from workbook.files import pick_target
 
     source = _saved_path(book)
-    written = export.export_for_colleagues(source)
-    return f"Exported the last saved version for colleagues:\n{written}"
+    # An earlier copy (perhaps already sent, or edited) is kept: the new one goes beside it, as on the command line.
+    target, note = pick_target(export.colleague_copy_path(source), force=False)
+    written = export.export_for_colleagues(source, target)
+    message = f"Exported the last saved version for colleagues:\n{written}"
+    return f"{message}\n\nAn earlier copy was kept: {export.colleague_copy_path(source)}" if note else message
 
 
 def export_for_colleagues(book: Any = None) -> str:
@@ -143,14 +148,17 @@ def _settings(book: Any) -> str:
     from addin.pipeline import config
 
     path = Path(config.user_config_file())
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(config.config_template(), encoding="utf-8")
+    config.write_config_template(path)  # readable by this user only: it will hold keys
+    try:
+        warning = config.exposed_keys_warning(path, bool(config.load_config(config_file=path).keys))
+    except config.ConfigError as exc:  # the file is opened all the same: that is where the typo gets fixed
+        warning = str(exc)
     _open_with_system(path)
-    return (
+    message = (
         f"Your Lazarus settings are in\n{path}\n\nAPI keys and the data folder go there. "
         "They stay on this computer and are never written into a workbook."
     )
+    return f"{message}\n\nWarning: {warning}" if warning else message
 
 
 def settings(book: Any = None) -> str:
