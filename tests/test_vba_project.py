@@ -195,6 +195,7 @@ def test_olevba_reads_every_module_of_the_add_in_byte_for_byte_as_generated(buil
         **template,
         "LazarusRibbon": _crlf(ribbon),
         "xlwings_udfs": _crlf(installed_udf_module(xlam.UDF_MODULES)),
+        "LazarusSelfTest": _crlf(xlam.generated_modules()[1]),  # tests/test_selftest.py checks what it holds
     }
     assert list(shipped) == list(expected)
     for name, code in expected.items():

@@ -134,7 +134,8 @@ def test_vba_project_is_the_templates_with_the_ribbon_dispatcher_and_the_udf_wra
         before = vba.read(template.read("xl/vbaProject.bin"))
     after = vba.read(members["xl/vbaProject.bin"])
     assert after.modules[: len(before.modules)] == before.modules  # RibbonMyAddin.RunMain among them
-    assert [m.name for m in after.modules[len(before.modules) :]] == ["LazarusRibbon", "xlwings_udfs"]
+    added = [m.name for m in after.modules[len(before.modules) :]]
+    assert added == ["LazarusRibbon", "xlwings_udfs", "LazarusSelfTest"]
     assert (after.information, after.references, after.project_id) == (
         before.information,
         before.references,

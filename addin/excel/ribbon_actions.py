@@ -210,12 +210,16 @@ ACTIONS: dict[str, Callable[..., str]] = {
 }
 
 
-def dispatch(control_id: str, book: Any = None, dry_run: bool = False) -> str:
-    """Run the entry point of the ribbon button `control_id`. With `dry_run`, only say which one it would run (the
-    add-in's SelfTest macro checks every button this way without refreshing or exporting anything)."""
+def dispatch(control_id: str, book: Any = None, dry_run: bool = False, report_to: str | None = None) -> str:
+    """Run the entry point of the ribbon button `control_id`. With `dry_run`, only say which one it would run, and
+    write that into the cell `report_to` of the calling book's active sheet if given: the add-in's SelfTest macro
+    checks every button this way without refreshing or exporting anything."""
     action = ACTIONS.get(control_id)
     if dry_run:
-        return f"{control_id} -> {action.__name__}" if action else f"{control_id} -> (no action)"
+        said = f"{control_id} -> {action.__name__}" if action else f"{control_id} -> (no action)"
+        if report_to:
+            _caller(book).sheets.active.range(report_to).value = said
+        return said
     if action is None:
         known = ", ".join(sorted(ACTIONS))
 

@@ -7,9 +7,10 @@ and the hidden config sheet, which is renamed to `myaddin.conf` to activate it (
 sheet `PROJECT_NAME & ".conf"`, and its PROJECT_NAME is "myaddin") and filled with our settings.
 
 The VBA project (xl/vbaProject.bin) is written here too, so installing imports nothing and needs no Trust Center
-change: the template's modules as its own vbaProject.bin holds them, the ribbon's dispatcher (`ribbon/*.bas`) and the
+change: the template's modules as its own vbaProject.bin holds them, the ribbon's dispatcher (`ribbon/*.bas`), the
 `xlwings_udfs` module of cell-function wrappers, generated from xlwings' declarations of every module in
-`UDF_MODULES` (addin/excel/vba/wrappers.py). addin/excel/vba/ writes it as source only, which Excel compiles on open.
+`UDF_MODULES` (addin/excel/vba/wrappers.py), and the `SelfTest` macro (addin/excel/vba/selftest.py).
+addin/excel/vba/ writes it as source only, which Excel compiles on open.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
 from addin.excel.vba import project as vba
-from addin.excel.vba import wrappers
+from addin.excel.vba import selftest, wrappers
 
 HERE = Path(__file__).resolve().parent
 RIBBON_XML = HERE / "ribbon" / "customUI.xml"
@@ -172,20 +173,32 @@ def bas_module(text: str) -> vba.Module:
     return vba.Module(match.group(1), text.replace("\r\n", "\n").replace("\n", "\r\n"))
 
 
-def udf_source(module_names: str = UDF_MODULES) -> str:
-    """The `xlwings_udfs` module for the ";"-separated `module_names`, as xlwings' import_udfs would write it."""
+def button_ids() -> list[str]:
+    """The ids of the ribbon's controls that have an onAction, in ribbon order."""
+    return [el.get("id") for el in ET.fromstring(ribbon_xml()).iter() if el.get("onAction")]
+
+
+def generated_modules(module_names: str = UDF_MODULES) -> list[str]:
+    """The modules generated from declarations (.bas text): `xlwings_udfs`, as xlwings' import_udfs would write it
+    for the ";"-separated `module_names`, and the `SelfTest` macro for those functions and the ribbon's buttons."""
     try:
-        return wrappers.udf_module(wrappers.declarations(module_names.split(";")))
+        declared = wrappers.declarations(module_names.split(";"))
     except wrappers.DeclarationError as exc:
         raise BuildError(str(exc)) from exc
+    return [wrappers.udf_module(declared), selftest.selftest_module(declared, button_ids())]
 
 
-def vba_project(template_bin: bytes, udfs_bas: str) -> bytes:
-    """The template's VBA project with the shipped modules and the UDF wrappers added, written source-only."""
+def udf_source(module_names: str = UDF_MODULES) -> str:
+    """The `xlwings_udfs` module for the ";"-separated `module_names`."""
+    return generated_modules(module_names)[0]
+
+
+def vba_project(template_bin: bytes, generated: list[str]) -> bytes:
+    """The template's VBA project with the shipped and the generated modules added, written source-only."""
     try:
         project = vba.read(template_bin)
         added = [bas_module(path.read_text(encoding="utf-8")) for path in SHIPPED_BAS_FILES]
-        return vba.write(project.with_modules(*added, bas_module(udfs_bas)))
+        return vba.write(project.with_modules(*added, *map(bas_module, generated)))
     except vba.ProjectError as exc:
         raise BuildError(f"the add-in's VBA project: {exc}") from exc
 
@@ -193,8 +206,8 @@ def vba_project(template_bin: bytes, udfs_bas: str) -> bytes:
 # --- build -----------------------------------------------------------------------------------------------
 
 
-def assemble(template: Path, out: Path, rows: list[tuple], udfs_bas: str) -> Path:
-    """Copy `template` to `out` member by member, applying the edits above; `udfs_bas` is the UDF wrapper module."""
+def assemble(template: Path, out: Path, rows: list[tuple], generated: list[str]) -> Path:
+    """Copy `template` to `out` member by member, applying the edits above; `generated` are the generated modules."""
     with zipfile.ZipFile(template) as src:
         members = {info.filename: src.read(info) for info in src.infolist()}
         infos = src.infolist()
@@ -207,7 +220,7 @@ def assemble(template: Path, out: Path, rows: list[tuple], udfs_bas: str) -> Pat
         "xl/workbook.xml": edit_workbook(members["xl/workbook.xml"].decode("utf-8")).encode("utf-8"),
         CONF_SHEET_PART: sheet_xml.encode("utf-8"),
         SHARED_STRINGS_PART: sst_xml.encode("utf-8"),
-        VBA_PART: vba_project(members[VBA_PART], udfs_bas),
+        VBA_PART: vba_project(members[VBA_PART], generated),
     }
     if "docProps/core.xml" in members:
         edited["docProps/core.xml"] = edit_core_properties(members["docProps/core.xml"].decode("utf-8")).encode("utf-8")
@@ -228,7 +241,8 @@ def build(out: Path, interpreter_win: str = "", interpreter_mac: str = "", pytho
     a plain build (CI, a file to hand around) leaves them out."""
     with tempfile.TemporaryDirectory(prefix="lazarus-xlam-") as tmp:
         template = template_xlam(Path(tmp))
-        return assemble(template, out, config_settings(interpreter_win, interpreter_mac, pythonpath), udf_source())
+        rows = config_settings(interpreter_win, interpreter_mac, pythonpath)
+        return assemble(template, out, rows, generated_modules())
 
 
 # --- install ---------------------------------------------------------------------------------------------
