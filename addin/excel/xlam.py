@@ -255,7 +255,8 @@ macOS machine that has Python with lazarus-xl installed, and run `lazarus addin 
 
 def windows_addins_folder(appdata: str) -> Path:
     """The user's add-ins folder on Windows (%APPDATA%\\Microsoft\\AddIns): where Excel's own Add-ins dialog looks
-    first, and a trusted location in Excel's default Trust Center settings."""
+    first. An add-in installed from there runs its macros without a prompt under Excel's default Trust Center
+    settings (only "Require Application Add-ins to be signed" would stop it)."""
     return Path(appdata) / "Microsoft" / "AddIns"
 
 
