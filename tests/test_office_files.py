@@ -124,7 +124,7 @@ def test_name_check_catches_a_cell_like_name_and_a_tables_name(small_files, tmp_
 
 SHIPPED_MODULES = {
     *("ThisWorkbook", "Dictionary", "RibbonMyAddin", "Sheet2", "xlwings"),  # the template's
-    *("LazarusRibbon", "xlwings_udfs", "LazarusSelfTest"),  # ours
+    *("LazarusRibbon", "xlwings_udfs", "LazarusSelfTest", "LazarusFunctionHelp"),  # ours
 }
 
 

@@ -191,11 +191,14 @@ def test_olevba_reads_every_module_of_the_add_in_byte_for_byte_as_generated(buil
     shipped = _olevba(built_bin)
     template = _olevba(template_bin)
     ribbon = xlam.CALLBACKS_BAS.read_text(encoding="utf-8")
+    generated = xlam.generated_modules()
     expected = {
         **template,
         "LazarusRibbon": _crlf(ribbon),
         "xlwings_udfs": _crlf(installed_udf_module(xlam.UDF_MODULES)),
-        "LazarusSelfTest": _crlf(xlam.generated_modules()[1]),  # tests/test_selftest.py checks what it holds
+        # tests/test_selftest.py and tests/test_function_help.py check what these two hold
+        "LazarusSelfTest": _crlf(generated[1]),
+        "LazarusFunctionHelp": _crlf(generated[2]),
     }
     assert list(shipped) == list(expected)
     for name, code in expected.items():

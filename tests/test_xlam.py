@@ -135,7 +135,7 @@ def test_vba_project_is_the_templates_with_the_ribbon_dispatcher_and_the_udf_wra
     after = vba.read(members["xl/vbaProject.bin"])
     assert after.modules[: len(before.modules)] == before.modules  # RibbonMyAddin.RunMain among them
     added = [m.name for m in after.modules[len(before.modules) :]]
-    assert added == ["LazarusRibbon", "xlwings_udfs", "LazarusSelfTest"]
+    assert added == ["LazarusRibbon", "xlwings_udfs", "LazarusSelfTest", "LazarusFunctionHelp"]
     assert (after.information, after.references, after.project_id) == (
         before.information,
         before.references,

@@ -9,7 +9,8 @@ sheet `PROJECT_NAME & ".conf"`, and its PROJECT_NAME is "myaddin") and filled wi
 The VBA project (xl/vbaProject.bin) is written here too, so installing imports nothing and needs no Trust Center
 change: the template's modules as its own vbaProject.bin holds them, the ribbon's dispatcher (`ribbon/*.bas`), the
 `xlwings_udfs` module of cell-function wrappers, generated from xlwings' declarations of every module in
-`UDF_MODULES` (addin/excel/vba/wrappers.py), and the `SelfTest` macro (addin/excel/vba/selftest.py).
+`UDF_MODULES` (addin/excel/vba/wrappers.py), the `SelfTest` macro (addin/excel/vba/selftest.py) and the functions'
+Insert Function help, registered by the add-in's own Auto_Open (addin/excel/vba/function_help.py).
 addin/excel/vba/ writes it as source only, which Excel compiles on open.
 """
 
@@ -26,8 +27,8 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
+from addin.excel.vba import function_help, selftest, wrappers
 from addin.excel.vba import project as vba
-from addin.excel.vba import selftest, wrappers
 
 HERE = Path(__file__).resolve().parent
 RIBBON_XML = HERE / "ribbon" / "customUI.xml"
@@ -180,12 +181,17 @@ def button_ids() -> list[str]:
 
 def generated_modules(module_names: str = UDF_MODULES) -> list[str]:
     """The modules generated from declarations (.bas text): `xlwings_udfs`, as xlwings' import_udfs would write it
-    for the ";"-separated `module_names`, and the `SelfTest` macro for those functions and the ribbon's buttons."""
+    for the ";"-separated `module_names`, the `SelfTest` macro for those functions and the ribbon's buttons, and the
+    `Auto_Open` that registers the functions' help as import_udfs did."""
     try:
         declared = wrappers.declarations(module_names.split(";"))
     except wrappers.DeclarationError as exc:
         raise BuildError(str(exc)) from exc
-    return [wrappers.udf_module(declared), selftest.selftest_module(declared, button_ids())]
+    return [
+        wrappers.udf_module(declared),
+        selftest.selftest_module(declared, button_ids()),
+        function_help.function_help_module(declared),
+    ]
 
 
 def udf_source(module_names: str = UDF_MODULES) -> str:
