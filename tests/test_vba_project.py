@@ -108,6 +108,9 @@ def test_olefile_reads_back_every_stream_small_large_and_empty():
     for path, content in streams.items():
         assert ole.openstream(path).read() == content, path
     assert len(data) % 512 == 0
+    storages = [e for e in ole.direntries if e is not None and e.entry_type == olefile.STGTY_STORAGE]
+    assert {e.name for e in storages} == {"VBA", "Sub"}
+    assert all((e.isectStart, e.size) == (0, 0) for e in storages)  # MS-CFB 2.6.3
 
 
 def _tree_names(ole: olefile.OleFileIO, index: int) -> tuple[list[str], int]:

@@ -60,7 +60,8 @@ def _tree(root: _Entry, paths: Mapping[str, bytes]) -> list[_Entry]:
             last = i == len(parts) - 1
             existing = node.children.get(part.upper())
             if existing is None:
-                existing = _Entry(part, STREAM, data) if last else _Entry(part, STORAGE)
+                # MS-CFB 2.6.3: a storage's starting sector and size are zero.
+                existing = _Entry(part, STREAM, data) if last else _Entry(part, STORAGE, start=0)
                 node.children[part.upper()] = existing
             elif last or existing.kind != STORAGE:
                 raise CompoundFileError(f"{path!r} is given twice, or as both a stream and a storage")
