@@ -303,3 +303,22 @@ def test_a_module_name_the_code_page_cannot_hold_is_refused_at_build_time(templa
     renamed = dataclasses.replace(project, modules=(*project.modules, project.modules[-1]))
     with pytest.raises(vba.ProjectError, match="same name"):
         vba.write(renamed)
+
+
+def test_no_public_procedure_name_is_defined_twice_in_the_add_in(built_bin):
+    # Excel resolves a ribbon callback, a cell function or Auto_Open by name across the project's standard modules;
+    # a second public procedure of the same name in another module makes the call ambiguous. (Within one module a
+    # name may appear twice in the branches of an #If, as in xlwings' own module.)
+    import re
+    from collections import Counter
+
+    project = vba.read(built_bin)
+    declared = re.compile(r"^(?:Public\s+)?(?:Sub|Function)\s+(\w+)", re.M | re.I)
+    names = Counter(
+        name
+        for module in project.modules
+        if module.kind is vba.ModuleKind.PROCEDURAL
+        for name in {n.lower() for n in declared.findall(module.source)}
+    )
+    assert [name for name, count in names.items() if count > 1] == []
+    assert {"onaction", "selftest", "auto_open", "rally_sigma", "runpython"} <= set(names)
