@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+import random
 import struct
 import zipfile
 from pathlib import Path
@@ -14,6 +15,8 @@ from pathlib import Path
 import olefile
 import pytest
 import xlwings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from oletools.olevba import decompress_stream
 
 from addin.excel import xlam
@@ -75,11 +78,29 @@ def _chunk_count(packed: bytes) -> int:
     return count
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([b"Sub ", b"End Sub\r\n", b"x", b" = ", b"\r\n", b"'", b"RALLY_SIGMA"]), max_size=2000))
+def test_compression_round_trips_any_text_made_of_vba_pieces(pieces):
+    data = b"".join(pieces)
+    packed = compression.compress(data)
+    assert compression.decompress(packed) == data == bytes(decompress_stream(bytearray(packed)))
+
+
 def test_an_incompressible_chunk_is_stored_raw():
     data = os.urandom(4096)
     packed = compression.compress(data)
     assert len(packed) == 1 + 2 + 4096 and not packed[2] & 0x80  # header flag bit 15 clear: raw
     assert compression.decompress(packed) == data == bytes(decompress_stream(bytearray(packed)))
+
+
+def test_a_short_incompressible_last_chunk_is_padded_raw_and_read_back_without_the_padding(template_bin):
+    # 3,900 bytes without any 3-byte repeat do not fit a compressed chunk: MS-OVBA stores them raw, padded to 4,096.
+    rng = random.Random(7)
+    text = bytes(rng.randrange(32, 127) for _ in range(3900))
+    assert len(compression.compress(text)) == 1 + 2 + 4096
+    source = 'Attribute VB_Name = "Noise"\r\n\'' + text.decode("ascii")
+    project = vba.read(template_bin).with_modules(vba.Module("Noise", source))
+    assert vba.read(vba.write(project)).module("Noise").source == source
 
 
 def test_decompression_refuses_a_broken_container():

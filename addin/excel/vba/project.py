@@ -239,7 +239,7 @@ def project_wm_stream(project: Project) -> bytes:
 
 
 def module_stream(module: Module, encoding: str) -> bytes:
-    return compress(_text(module.source, encoding, f"module {module.name}").replace(b"\x00", b""))
+    return compress(_text(module.source, encoding, f"module {module.name}"))
 
 
 def streams(project: Project) -> dict[str, bytes]:
@@ -385,7 +385,8 @@ def read(data: bytes) -> Project:
                 enc
             )
             offset = struct.unpack("<I", fields[MODULEOFFSET])[0]
-            source = decompress(ole.openstream(f"VBA/{stream}").read()[offset:]).decode(enc)
+            # A last chunk stored raw is padded with NULs to 4096 bytes (MS-OVBA 2.4.1.3.10); source has none.
+            source = decompress(ole.openstream(f"VBA/{stream}").read()[offset:]).rstrip(b"\x00").decode(enc)
             doc = fields.get(MODULEDOCSTRING_UNICODE, b"").decode("utf-16-le") or fields.get(
                 MODULEDOCSTRING, b""
             ).decode(enc)
