@@ -72,7 +72,7 @@ def _xlwings_macro_options() -> dict[str, tuple[str, str, list[str]]]:
 def test_the_add_in_registers_every_functions_help_as_xlwings_import_udfs_would(module):
     registered = _registered(module)
     assert registered == _xlwings_macro_options()
-    assert len(registered) == 33
+    assert module.count("Application.MacroOptions") == len(registered) > 30
     assert {category for _, category, _ in registered.values()} == {"Lazarus"}
     assert all(len(doc) <= 255 for d, _, docs in registered.values() for doc in [d, *docs])
 

@@ -183,7 +183,7 @@ def test_the_template_saved_by_excel_carries_compiled_state_the_written_project_
 
 def test_udf_wrappers_equal_xlwings_generate_vba_wrapper_for_every_udf_module():
     declared = wrappers.declarations(xlam.UDF_MODULES.split(";"))
-    assert [len(declared[m]) for m in xlam.UDF_MODULES.split(";")] == [32, 1]
+    assert list(declared) == xlam.UDF_MODULES.split(";") and all(declared.values())  # each module declares some
     assert wrappers.udf_module(declared) == installed_udf_module(xlam.UDF_MODULES)
 
 
