@@ -34,8 +34,8 @@ HERE = Path(__file__).resolve().parent
 RIBBON_XML = HERE / "ribbon" / "customUI.xml"
 CALLBACKS_BAS = HERE / "ribbon" / "LazarusRibbon.bas"
 XLAM_NAME = "lazarus.xlam"
-# The VBA modules the build adds to the template's project as they are written (the ribbon's dispatcher); the UDF
-# wrappers are generated. tests/test_office_files.py checks every onAction against the modules olevba finds in the file.
+# The VBA modules the build adds to the template's project as they are written (the ribbon's dispatcher); the others
+# it adds are generated (`generated_modules`). tests/test_office_files.py checks every onAction against the file.
 SHIPPED_BAS_FILES: tuple[Path, ...] = (CALLBACKS_BAS,)
 # The cell functions, and HISTORY, which reads the store (so it lives above udfs, in the add-in).
 UDF_MODULES = "udfs.excel;addin.excel.cell_history"
