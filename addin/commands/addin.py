@@ -1,4 +1,5 @@
-"""`lazarus addin build` and `lazarus addin install`: write lazarus.xlam, or install it into Excel."""
+"""`lazarus addin build` and `lazarus addin install`: write lazarus.xlam (every VBA module inside), or put it into
+Excel's add-ins and register it, importing nothing."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from workbook.files import CannotWrite, check_writable, pick_target
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
-    build_parser = sub.add_parser("build", help="write lazarus.xlam (any OS)")
+    build_parser = sub.add_parser("build", help="write lazarus.xlam with all its VBA (any OS)")
     build_parser.add_argument("--out", type=Path, default=Path(XLAM_NAME), help="where to write the add-in (.xlam)")
     build_parser.add_argument(
         "--force", action="store_true", help="replace --out if it exists (default: write beside it)"
     )
-    sub.add_parser("install", help="install the add-in into Excel (Windows, macOS)")
+    sub.add_parser("install", help="copy the add-in into Excel's add-ins folder and register it (Windows, macOS)")
 
 
 def _build_into(target: Path) -> Path:

@@ -181,3 +181,40 @@ def _help(book: Any) -> str:
 def show_help(book: Any = None) -> str:
     """Ribbon "Help": the function list and where the README is."""
     return _run("Help", book, _help)
+
+
+# --- the ribbon's one callback ----------------------------------------------------------------------------------
+
+# Button id (customUI.xml) -> the entry point it runs. LazarusRibbon.OnAction, the only VBA the ribbon calls, passes
+# the id of the button pressed to `dispatch`.
+ACTIONS: dict[str, Callable[..., str]] = {
+    "lazarusRefreshAll": refresh_all,
+    "lazarusRefreshSheet": refresh_sheet,
+    "lazarusExport": export_for_colleagues,
+    "lazarusOpenLog": open_log,
+    "lazarusSettings": settings,
+    "lazarusHelp": show_help,
+}
+
+
+def dispatch(control_id: str, book: Any = None, dry_run: bool = False, report_to: str | None = None) -> str:
+    """Run the entry point of the ribbon button `control_id`. With `dry_run`, only say which one it would run, and
+    write that into the cell `report_to` of the calling book's active sheet if given: the add-in's SelfTest macro
+    checks every button this way without refreshing or exporting anything."""
+    action = ACTIONS.get(control_id)
+    if dry_run:
+        said = f"{control_id} -> {action.__name__}" if action else f"{control_id} -> (no action)"
+        if report_to:
+            _caller(book).sheets.active.range(report_to).value = said
+        return said
+    if action is None:
+        known = ", ".join(sorted(ACTIONS))
+
+        def unknown(_: Any) -> str:
+            raise EntryError(
+                f"The ribbon button {control_id!r} has no action in this Lazarus version (it knows {known}). "
+                "Run `lazarus addin install` again so that the add-in and the Python package match."
+            )
+
+        return _run("Ribbon", book, unknown)
+    return action(book)
