@@ -26,7 +26,7 @@ class Stored:
 
     serials: np.ndarray
     values: np.ndarray
-    publication_lag_days: int = 0
+    published_days: int  # the catalogue's name (workbook.catalogue.Source.published_days); no default
 
 
 Provider = Callable[[str], Stored]  # series id -> its rows; raises CellError naming what is wrong
@@ -42,7 +42,7 @@ def history_table(series: str, stored: Stored, start: float | None, end: float |
     if end is not None:
         keep &= stored.serials <= end
     if as_of is not None:
-        keep &= stored.serials + stored.publication_lag_days <= as_of
+        keep &= stored.serials + stored.published_days <= as_of
     serials, values = stored.serials[keep], stored.values[keep]
     if not len(serials):
         raise CellError(f'"{series}" has no rows between the dates asked for')

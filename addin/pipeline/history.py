@@ -16,9 +16,16 @@ from addin.pipeline.store import HistoryStore
 from udfs.errors import CellError
 from udfs.excel_facts import EXCEL_EPOCH
 from udfs.history import Stored
-from workbook.catalogue import CATALOGUE
+from workbook.catalogue import CATALOGUE, Source
 
 _EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
+
+
+def _published_days(series: str) -> int:
+    """The catalogue's publication delay of `series`; a series only a user's source list names is a Source
+    without one (its field's own default), so it is known on its date like a market close."""
+    source = next((s for s in CATALOGUE if s.id == series), None)
+    return (source or Source(series, (), "", "")).published_days
 
 
 class StoreHistory:
@@ -48,8 +55,7 @@ class StoreHistory:
             self._explain_missing(series)
         serials = np.fromiter((day.toordinal() for day, _ in rows), float, len(rows)) - _EPOCH_ORDINAL
         values = np.fromiter((np.nan if value is None else value for _, value in rows), float, len(rows))
-        source = next((s for s in CATALOGUE if s.id == series), None)
-        stored = Stored(serials, values, getattr(source, "publication_lag_days", 0) or 0)
+        stored = Stored(serials, values, _published_days(series))
         with self._lock:
             self._cache[series] = (stamp, stored)
         return stored
