@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from udfs.reports import ANALOG_HORIZONS, analog_header
 from workbook.data_sheets import DATE_FORMAT
+from workbook.freshness import data_to, stale, stale_text
 from workbook.model import Book, Chart, ChartSeries, Sheet
 from workbook.names import (
     ANALOG_ROWS,
@@ -39,10 +40,18 @@ CHART_FIRST_COLUMN = 27  # AA
 NO_HY_SPREAD = "not in the bundled sample (licensed ICE data): run lazarus refresh"
 
 
+# No close to the as-of date (IWC starts in 2005): say so, never MAXIFS's 0 (which reads 1899-12-30).
+_DATA_TO = '=IF(COUNT({t})=0,"no data by then",MAXIFS(PRICE_DATES,{t},">0"))'
+# The first day the series reached its highest value by the as-of date.
+_HIGH_ON = '=IF(COUNT({series})=0,"no data by then",INDEX(PRICE_DATES,MATCH(MAX({series}),{series},0)))'
+_STATE = '=IF(COUNT({{t}})=0,"no data by then",IF({{stale}},{{stale_text}},MARKET_STATE({{t}}{highs})))'
+
+
 @dataclass(frozen=True)
 class Answer:
-    """One dashboard row: a label and, per ticker column, a formula template; `{t}` is the ticker's name and
-    `{col}` the letter of its column (to refer to another answer in the same column)."""
+    """One dashboard row: a label and, per ticker column, a formula template; `{t}` is the ticker's name,
+    `{col}` the letter of its column (to refer to another answer in the same column), `{stale}` the test that the
+    ticker's data are STALE on the as-of day and `{stale_text}` what the answer then reads (workbook.freshness)."""
 
     key: str
     label: str
@@ -99,23 +108,43 @@ SECTIONS: tuple[Section, ...] = (
         "Bear-market watch",
         ("IWC", "MDY", "IWM"),
         (
-            # No close to the as-of date (IWC starts in 2024): say so, never MAXIFS's 0 (which reads 1899-12-30).
-            Answer(
-                "data_to",
-                "Latest close on",
-                '=IF(COUNT({t})=0,"no data by then",MAXIFS(PRICE_DATES,{t},">0"))',
-                DATE_FORMAT,
-            ),
+            Answer("data_to", "Latest close on", _DATA_TO, DATE_FORMAT),
             Answer("close", "Latest close", "=INDEX({t},MATCH({col}{data_to},PRICE_DATES,0))", PRICE),
-            Answer("drawdown", "Drawdown from the high", "=DRAWDOWN({t})", PCT),
-            Answer("bear_line", "Bear-market line (20% below the high)", "=BEAR_LINE({t},0.2)", PRICE),
-            # Honest numbers: a series that stopped more than a week before the as-of date has no market state.
+            # Every level rests on a high: the day it was set is shown with it.
+            Answer("high", "Highest close", "=MAX({t})", PRICE),
+            Answer("high_on", "Highest close on", _HIGH_ON.format(series="{t}"), DATE_FORMAT),
+            Answer("drawdown", "Drawdown from the highest close", "=DRAWDOWN({t})", PCT),
+            Answer("bear_line", "Bear-market line (20% below the highest close)", "=BEAR_LINE({t},0.2)", PRICE),
+            Answer("above_line", "Close above the line by", "={col}{close}/{col}{bear_line}-1", PCT),
+            # Honest numbers: data older than their series explains have no market state (SPEC.md, STALE).
+            Answer("state", "Market state (needs a year of closes)", _STATE.format(highs=""), "@"),
+        ),
+    ),
+    # The newsletter's title question: "Microcaps threatening to rise from bear-market territory (127.7$ level)".
+    # 127.7 is 0.8 × IWC's 159.56 intraday high of 2021-03-15; 0.8 × its highest close (158.51) is 126.81.
+    Section(
+        "The newsletter's 127.7$ level: IWC's bear line from its highest close and its intraday high",
+        ("IWC",),
+        (
+            Answer("level_data_to", "Latest close on", _DATA_TO, DATE_FORMAT),
+            Answer("level_close", "Latest close", "=INDEX({t},MATCH({col}{level_data_to},PRICE_DATES,0))", PRICE),
+            Answer("level_close_high_on", "Highest close on", _HIGH_ON.format(series="{t}"), DATE_FORMAT),
+            Answer("level_close_line", "Bear line from the highest close", "=BEAR_LINE({t},0.2)", PRICE),
             Answer(
-                "state",
-                "Market state",
-                '=IF(AS_OF-{col}{data_to}>7,"stale since "&TEXT({col}{data_to},"yyyy-mm-dd"),MARKET_STATE({t}))',
-                "@",
+                "level_close_above", "Close above that line by", "={col}{level_close}/{col}{level_close_line}-1", PCT
             ),
+            Answer("level_intraday_high", "Highest intraday high", "=MAX({t}_HIGH)", PRICE),
+            Answer(
+                "level_intraday_high_on", "Highest intraday high on", _HIGH_ON.format(series="{t}_HIGH"), DATE_FORMAT
+            ),
+            Answer("level_intraday_line", "Bear line from the intraday high", "=BEAR_LINE({t},0.2,{t}_HIGH)", PRICE),
+            Answer(
+                "level_intraday_above",
+                "Close above that line by",
+                "={col}{level_close}/{col}{level_intraday_line}-1",
+                PCT,
+            ),
+            Answer("level_state", "Market state (from the intraday high)", _STATE.format(highs=",{t}_HIGH"), "@"),
         ),
     ),
     Section(
@@ -290,7 +319,10 @@ def _answer_rows(book: Book, sheet: Sheet, sections: tuple[Section, ...], row: i
             sheet.put(row, 1, answer.label, style="label")
             for index, ticker in enumerate(section.tickers):
                 letter = get_column_letter(2 + index)
-                formula = answer.formula.format(t=ticker, col=letter, **{k: v for k, v in positions.items()})
+                fresh = {}
+                if "{stale" in answer.formula:
+                    fresh = {"stale": stale((ticker,)), "stale_text": stale_text(data_to(ticker))}
+                formula = answer.formula.format(t=ticker, col=letter, **positions, **fresh)
                 sheet.put(row, 2 + index, formula, answer.number_format)
                 key = f"{ticker.lower()}_{answer.key}" if ticker else answer.key
                 book.answers[key] = (SHEET, f"{letter}{row}")
@@ -308,7 +340,17 @@ def _chart_rows(sheet: Sheet) -> list[Chart]:
     """
     first = CHART_FIRST_COLUMN
     letters = [get_column_letter(first + i) for i in range(9)]
-    headers = ["Date", "IWC", "IWC bear line", "IWM/SPY", "IWM RSI(14)", "", "Date", "10y−2y", "Zero"]
+    headers = [
+        "Date",
+        "IWC",
+        "IWC bear line",
+        "IWM/SPY",
+        "IWM RSI(14)",
+        "IWC line (intraday)",
+        "Date",
+        "10y−2y",
+        "Zero",
+    ]
     sheet.put(1, first - 1, "Chart data: the 252 observations to the as-of date", style="note")
     sheet.put_row(1, headers, first, style="header")
 
@@ -321,6 +363,7 @@ def _chart_rows(sheet: Sheet) -> list[Chart]:
         2: (gaps_as_na(f"BEAR_LINE_SERIES(IWC,0.2,{CHART_DAYS})"), PRICE),
         3: (gaps_as_na(f"RATIO_SERIES(IWM,SPY,{CHART_DAYS})"), "0.0000"),
         4: (gaps_as_na(f"RSI_SERIES(IWM,14,{CHART_DAYS})"), "0.0"),
+        5: (gaps_as_na(f"BEAR_LINE_SERIES(IWC,0.2,{CHART_DAYS},IWC_HIGH)"), PRICE),
         6: (gaps_as_na(f"LAST_ROWS(RATE_DATES,{CHART_DAYS})"), DATE_FORMAT),
         7: (gaps_as_na(f"LAST_ROWS(T10Y2Y,{CHART_DAYS})"), "0.00"),
         8: ("=0", "0.00"),
@@ -338,7 +381,11 @@ def _chart_rows(sheet: Sheet) -> list[Chart]:
             "IWC and its bear-market line",
             "H3",
             column(0),
-            (ChartSeries("IWC", column(1)), ChartSeries("Bear line (−20% from the high so far)", column(2))),
+            (
+                ChartSeries("IWC", column(1)),
+                ChartSeries("Bear line (−20% from the highest close so far)", column(2)),
+                ChartSeries("Bear line (−20% from the highest intraday high so far)", column(5)),
+            ),
             "$",
             PRICE,
             y_scale="data",
