@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from udfs.reports import ANALOG_HORIZONS, analog_header
 from workbook.data_sheets import DATE_FORMAT
-from workbook.freshness import data_to, stale, stale_text
+from workbook.freshness import data_to, oldest_data_to, stale, stale_text
 from workbook.model import Book, Chart, ChartSeries, Sheet
 from workbook.names import (
     ANALOG_ROWS,
@@ -57,6 +57,9 @@ class Answer:
     label: str
     formula: str
     number_format: str
+    # The data columns it rests on (may use {t}): the answer reads STALE on data older than they explain, and in a
+    # one-column section the date they reach is shown beside it.
+    data: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,35 +76,49 @@ SECTIONS: tuple[Section, ...] = (
         # and a year of six-day moves is no base for a sigma or a per-century count. Price levels use the raw IWC.
         ("IWM", "IWC_ADJ"),
         (
-            Answer("return", "Six-day return", "=RALLY_RETURN({t},6)", PCT),
-            Answer("sigma", "Sigma of the move", "=RALLY_SIGMA({t},6)", SIGMA),
-            Answer("percentile", "Percentile among all six-day moves", "=RALLY_PERCENTILE({t},6)", PCT1),
+            Answer("data_to", "Latest close on", _DATA_TO, DATE_FORMAT),
+            Answer("return", "Six-day return", "=RALLY_RETURN({t},6)", PCT, data=("{t}",)),
+            Answer("sigma", "Sigma of the move", "=RALLY_SIGMA({t},6)", SIGMA, data=("{t}",)),
+            Answer("percentile", "Percentile among all six-day moves", "=RALLY_PERCENTILE({t},6)", PCT1, data=("{t}",)),
             Answer(
                 "per_century",
                 "Moves this big per century",
                 "=EVENTS_PER_CENTURY({t},6,{col}{return},PRICE_DATES)",
                 PER_CENTURY,
+                data=("{t}",),
             ),
-            Answer("up_days", "Days up more than 1% (of six)", "=UP_DAYS({t},6,0.01)", COUNT),
-            Answer("biggest_day", "Biggest daily gain", "=MAX_DAILY_GAIN({t},6)", PCT),
+            Answer("up_days", "Days up more than 1% (of six)", "=UP_DAYS({t},6,0.01)", COUNT, data=("{t}",)),
+            Answer("biggest_day", "Biggest daily gain", "=MAX_DAILY_GAIN({t},6)", PCT, data=("{t}",)),
         ),
     ),
     Section(
         "Relative strength: IWM / SPY",
         ("IWM",),
         (
-            Answer("ratio_change", "Six-day change of IWM/SPY", "=RATIO_CHANGE(IWM,SPY,6)", PCT),
-            Answer("ratio_sigma", "Sigma of the change", "=RATIO_SIGMA(IWM,SPY,6)", SIGMA),
-            Answer("ratio_percentile", "Percentile of the change", "=RATIO_PERCENTILE(IWM,SPY,6)", PCT1),
+            Answer("ratio_change", "Six-day change of IWM/SPY", "=RATIO_CHANGE(IWM,SPY,6)", PCT, data=("{t}", "SPY")),
+            Answer("ratio_sigma", "Sigma of the change", "=RATIO_SIGMA(IWM,SPY,6)", SIGMA, data=("{t}", "SPY")),
+            Answer(
+                "ratio_percentile",
+                "Percentile of the change",
+                "=RATIO_PERCENTILE(IWM,SPY,6)",
+                PCT1,
+                data=("{t}", "SPY"),
+            ),
         ),
     ),
     Section(
         "How overbought",
         ("IWM",),
         (
-            Answer("rsi", "RSI (14 days)", "=RSI({t},14)", "0.0"),
-            Answer("ma_sigma", "Distance from 50-day average", "=MA_SIGMA({t},50)", SIGMA),
-            Answer("overbought_percentile", "Percentile of that distance", "=OVERBOUGHT_PERCENTILE({t},50)", PCT1),
+            Answer("rsi", "RSI (14 days)", "=RSI({t},14)", "0.0", data=("{t}",)),
+            Answer("ma_sigma", "Distance from 50-day average", "=MA_SIGMA({t},50)", SIGMA, data=("{t}",)),
+            Answer(
+                "overbought_percentile",
+                "Percentile of that distance",
+                "=OVERBOUGHT_PERCENTILE({t},50)",
+                PCT1,
+                data=("{t}",),
+            ),
         ),
     ),
     Section(
@@ -152,23 +169,30 @@ SECTIONS: tuple[Section, ...] = (
         ("T10Y2Y",),
         (
             # LOOKUP of a huge number returns the last number in the range, skipping holiday blanks.
-            Answer("spread", "Latest spread (percentage points)", "=LOOKUP(9.99E+307,{t})", "0.00"),
-            Answer("curve_state", "Curve state", "=CURVE_STATE({t},RATE_DATES)", "@"),
-            Answer("curve_since", "In that state since", "=CURVE_SINCE({t},RATE_DATES)", DATE_FORMAT),
+            Answer("spread", "Latest spread (percentage points)", "=LOOKUP(9.99E+307,{t})", "0.00", data=("{t}",)),
+            Answer("curve_state", "Curve state", "=CURVE_STATE({t},RATE_DATES)", "@", data=("{t}",)),
+            Answer("curve_since", "In that state since", "=CURVE_SINCE({t},RATE_DATES)", DATE_FORMAT, data=("{t}",)),
         ),
     ),
     Section(
         "Macro",
         ("",),
         (
-            Answer("sahm", "Sahm rule (≥ 0.50 signals a recession)", "=SAHM_RULE(UNRATE)", "0.00"),
+            Answer("sahm", "Sahm rule (≥ 0.50 signals a recession)", "=SAHM_RULE(UNRATE)", "0.00", data=("UNRATE",)),
             Answer(
                 "hy_percentile",
                 "High-yield spread: percentile in its history",
                 f'=IF(IFERROR(COUNT(HY_SPREAD),0)<2,"{NO_HY_SPREAD}",PERCENTILE_RANK(HY_SPREAD))',
                 PCT1,
+                data=("HY_SPREAD",),
             ),
-            Answer("claims_percentile", "Initial claims: percentile in their history", "=PERCENTILE_RANK(ICSA)", PCT1),
+            Answer(
+                "claims_percentile",
+                "Initial claims: percentile in their history",
+                "=PERCENTILE_RANK(ICSA)",
+                PCT1,
+                data=("ICSA",),
+            ),
         ),
     ),
 )
@@ -181,10 +205,23 @@ NEWSLETTER_SECTIONS: tuple[Section, ...] = (
         "Rotation and breadth, against SPY",
         ("XLF", "XLRE", "RSP"),
         (
-            Answer("six_day", "Six-day return", "=RALLY_RETURN({t},6)", PCT),
-            Answer("ratio_change", "Six-day change of the ratio to SPY", "=RATIO_CHANGE({t},SPY,6)", PCT),
-            Answer("ratio_sigma", "Sigma of that change", "=RATIO_SIGMA({t},SPY,6)", SIGMA),
-            Answer("ratio_percentile", "Percentile of that change", "=RATIO_PERCENTILE({t},SPY,6)", PCT1),
+            Answer("data_to", "Latest close on", _DATA_TO, DATE_FORMAT),
+            Answer("six_day", "Six-day return", "=RALLY_RETURN({t},6)", PCT, data=("{t}",)),
+            Answer(
+                "ratio_change",
+                "Six-day change of the ratio to SPY",
+                "=RATIO_CHANGE({t},SPY,6)",
+                PCT,
+                data=("{t}", "SPY"),
+            ),
+            Answer("ratio_sigma", "Sigma of that change", "=RATIO_SIGMA({t},SPY,6)", SIGMA, data=("{t}", "SPY")),
+            Answer(
+                "ratio_percentile",
+                "Percentile of that change",
+                "=RATIO_PERCENTILE({t},SPY,6)",
+                PCT1,
+                data=("{t}", "SPY"),
+            ),
             # Honest numbers: the history each rarity figure rests on.
             Answer("history_from", "History from", '=MINIFS(PRICE_DATES,{t},">0")', DATE_FORMAT),
             Answer("observations", "Observations", "=COUNT({t})", COUNT),
@@ -200,12 +237,14 @@ NEWSLETTER_SECTIONS: tuple[Section, ...] = (
                 "Unemployment rate: change over 3 months",
                 "=PERIOD_CHANGE(UNRATE,MONTH_DATES,3)",
                 PCT1,
+                data=("UNRATE",),
             ),
             Answer(
                 "unrate_quarter_pp",
                 "Unemployment rate: change over 3 months, points",
                 "=PERIOD_CHANGE(UNRATE,MONTH_DATES,3,1,1)",
                 "0.00",
+                data=("UNRATE",),
             ),
             Answer("claims_week", "Latest claims week", '=MAXIFS(WEEK_DATES,ICSA,">0")', DATE_FORMAT),
             Answer(
@@ -213,35 +252,50 @@ NEWSLETTER_SECTIONS: tuple[Section, ...] = (
                 "Initial claims, 4-week average vs a year earlier",
                 "=PERIOD_CHANGE(ICSA,WEEK_DATES,52,4)",
                 PCT1,
+                data=("ICSA",),
             ),
             Answer(
                 "claims_month",
                 "Initial claims, 4-week average vs 4 weeks earlier",
                 "=PERIOD_CHANGE(ICSA,WEEK_DATES,4,4)",
                 PCT1,
+                data=("ICSA",),
             ),
             Answer("houst_month", "Latest housing-starts month", '=MAXIFS(ACTIVITY_DATES,HOUST,">0")', DATE_FORMAT),
-            Answer("houst_6", "Housing starts: change over 6 months", "=PERIOD_CHANGE(HOUST,ACTIVITY_DATES,6)", PCT1),
             Answer(
-                "houst_12", "Housing starts: change over 12 months", "=PERIOD_CHANGE(HOUST,ACTIVITY_DATES,12)", PCT1
+                "houst_6",
+                "Housing starts: change over 6 months",
+                "=PERIOD_CHANGE(HOUST,ACTIVITY_DATES,6)",
+                PCT1,
+                data=("HOUST",),
+            ),
+            Answer(
+                "houst_12",
+                "Housing starts: change over 12 months",
+                "=PERIOD_CHANGE(HOUST,ACTIVITY_DATES,12)",
+                PCT1,
+                data=("HOUST",),
             ),
             Answer(
                 "ttlcons_6",
                 "Construction spending: change over 6 months",
                 "=PERIOD_CHANGE(TTLCONS,ACTIVITY_DATES,6)",
                 PCT1,
+                data=("TTLCONS",),
             ),
             Answer(
                 "ttlcons_12",
                 "Construction spending: change over 12 months",
                 "=PERIOD_CHANGE(TTLCONS,ACTIVITY_DATES,12)",
                 PCT1,
+                data=("TTLCONS",),
             ),
             Answer(
                 "hy_spread",
                 "High-yield spread (percentage points)",
                 f'=IF(IFERROR(COUNT(HY_SPREAD),0)=0,"{NO_HY_SPREAD}",LOOKUP(9.99E+307,HY_SPREAD))',
                 "0.00",
+                data=("HY_SPREAD",),
             ),
         ),
     ),
@@ -307,6 +361,13 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
     return last + 4, since
 
 
+def _fresh_or_stale(formula: str, names: tuple[str, ...]) -> str:
+    """`formula`, or "STALE: data to …" when the data of `names` are older than they explain on the as-of day (a
+    series with no data at all is left to the formula, which says why)."""
+    reach = oldest_data_to(names)
+    return f"=IF({reach}=0,{formula[1:]},IF({stale(names)},{stale_text(reach)},{formula[1:]}))"
+
+
 def _answer_rows(book: Book, sheet: Sheet, sections: tuple[Section, ...], row: int) -> int:
     for section in sections:
         sheet.put(row, 1, section.title, style="heading")
@@ -323,8 +384,15 @@ def _answer_rows(book: Book, sheet: Sheet, sections: tuple[Section, ...], row: i
                 if "{stale" in answer.formula:
                     fresh = {"stale": stale((ticker,)), "stale_text": stale_text(data_to(ticker))}
                 formula = answer.formula.format(t=ticker, col=letter, **positions, **fresh)
-                sheet.put(row, 2 + index, formula, answer.number_format)
+                names = tuple(name.format(t=ticker) for name in answer.data)
                 key = f"{ticker.lower()}_{answer.key}" if ticker else answer.key
+                if names:
+                    formula = _fresh_or_stale(formula, names)
+                    if len(section.tickers) == 1:  # the date the answer's data reach, beside it
+                        reach = oldest_data_to(names)
+                        sheet.put(row, 3, f'=IF({reach}=0,"",{reach})', DATE_FORMAT, style="note")
+                        book.answers[f"{key}_data_to"] = (SHEET, f"C{row}")
+                sheet.put(row, 2 + index, formula, answer.number_format)
                 book.answers[key] = (SHEET, f"{letter}{row}")
             row += 1
         row += 1

@@ -31,10 +31,11 @@ def stale_after_days(name: str) -> int:
 
 
 def data_to(name: str) -> str:
-    """A formula (no "=") for the date of the newest observation of `name` by the as-of day (0 when there is none;
-    every series this is asked of is positive: prices, claims, rates of unemployment and spending, spreads)."""
+    """A formula (no "=") for the date of the newest observation of `name` by the as-of day (0 when there is none).
+    The criterion matches any number, so a spread at or below zero counts and a holiday's blank does not (the
+    headless engine reads "<>" as matching nothing)."""
     _, table = _placed(name)
-    return f'MAXIFS({table.dates_name},{name},">0")'
+    return f'MAXIFS({table.dates_name},{name},">-9E+307")'
 
 
 def stale(names: tuple[str, ...]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -70,9 +71,11 @@ def _value(results: Mapping[str, Mapping[tuple[int, int], Any]], book: Book, key
     return date_to_serial(value) if isinstance(value, dt.date) else value
 
 
-def print_answers(book: Book, results: Mapping, write: Callable[[str], None] = print) -> None:
-    as_of = _value(results, book, "as_of")
-    write(f"\n=== Dashboard as of {formatted(as_of, 'yyyy-mm-dd')} ===")
+def print_answers(book: Book, results: Mapping, write: Callable[[str], None] = print, day: str = "") -> None:
+    """The dashboard's answers; `day` says which day it is ("the newsletter's day", "the latest day in the data")."""
+    as_of = formatted(_value(results, book, "as_of"), "yyyy-mm-dd")
+    title = f"Dashboard on {day}, {as_of}" if day else f"Dashboard as of {as_of}"
+    write(f"\n=== {title} ===")
     _print_sections(book, results, SECTIONS, write)
     write("\nIWM: after six-day moves like this one, did the rally have legs?")
     count = _value(results, book, "analog_count")
@@ -99,10 +102,13 @@ def _print_sections(book: Book, results: Mapping, sections: tuple[Section, ...],
         write(f"\n{heading}")
         for answer in section.answers:
             cells = []
+            reach = ""
             for ticker in section.tickers:
                 key = f"{ticker.lower()}_{answer.key}" if ticker else answer.key
                 cells.append(formatted(_value(results, book, key), answer.number_format))
-            write(f"  {answer.label:<50} {' | '.join(cells)}")
+                if f"{key}_data_to" in book.answers:  # the date the answer's data reach, beside it
+                    reach = formatted(_value(results, book, f"{key}_data_to"), "yyyy-mm-dd")
+            write(f"  {answer.label:<50} {' | '.join(cells)}" + (f"   (data to {reach})" if reach else ""))
 
 
 def print_newsletter(book: Book, results: Mapping, write: Callable[[str], None] = print) -> None:
@@ -125,25 +131,38 @@ def print_newsletter(book: Book, results: Mapping, write: Callable[[str], None] 
 
 
 def print_claims(book: Book, results: Mapping, write: Callable[[str], None] = print) -> None:
-    """The Claims sheet: each sentence, its measured number and the verdict."""
+    """The Claims sheet: each sentence whole (wrapped), then its measured number, the verdict, the cases a share
+    or median rests on and the date its data reach."""
     write("\nThe newsletter's claims, measured")
     for claim in CLAIMS:
         measured = formatted(_value(results, book, f"claim_{claim.key}"), claim.number_format)
         verdict = formatted(_value(results, book, f"verdict_{claim.key}"), "@")
-        write(f"  {claim.sentence[:78]:<78} {measured:>10}  {verdict}")
+        reach = formatted(_value(results, book, f"data_to_{claim.key}"), "yyyy-mm-dd")
+        cases = ""
+        if f"cases_{claim.key}" in book.answers:
+            cases = f"   N = {formatted(_value(results, book, f'cases_{claim.key}'), '0')}"
+        for line in textwrap.wrap(claim.sentence, 96, initial_indent="  ", subsequent_indent="    "):
+            write(line)
+        write(f"      measured {measured}   verdict {verdict}{cases}   data to {reach}")
 
 
 def coverage_notes(data: Mapping[str, tuple[list[dt.date], list[float | None]]], as_of: dt.date) -> list[str]:
-    """One line per series whose data do not reach ``as_of``: it starts later, or it ends earlier."""
-    notes = []
+    """One line per series whose data do not reach ``as_of``: it starts later, or it ends earlier. A series that
+    another one continues from the next day on (DFEDTAR, the Fed's target to 2008-12-15, then DFEDTARU) is not news."""
+    spans = {}
     for series_id, (dates, values) in data.items():
         present = [day for day, value in zip(dates, values, strict=True) if value is not None]
-        if not present:
+        if present:
+            spans[series_id] = (present[0], present[-1])
+    successors = {first for first, _ in spans.values()}
+    notes = []
+    for series_id, (first, last) in spans.items():
+        if as_of < first:
+            notes.append(f"{series_id}: no data on or before {as_of} (its data start {first})")
+        elif as_of > last and last + dt.timedelta(days=1) in successors:
             continue
-        if as_of < present[0]:
-            notes.append(f"{series_id}: no data on or before {as_of} (its data start {present[0]})")
-        elif as_of > present[-1]:
-            notes.append(f"{series_id}: the as-of {as_of} is after its latest data ({present[-1]}); that is shown")
+        elif as_of > last:
+            notes.append(f"{series_id}: the as-of {as_of} is after its latest data ({last}); that is shown")
     return notes
 
 
@@ -168,6 +187,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"lazarus demo: {exc}", file=sys.stderr)
         return 1
     book_data = offline_data()
+    newest = max((dates[-1] for sid, (dates, _) in book_data.data.items() if dates and sid in PRICE_IDS), default=None)
+    if newest is not None and args.as_of > newest:  # a replay of a day the data never reached would be guesswork
+        print(
+            f"lazarus demo: --as-of {args.as_of} is after the newest price in the data ({newest}); give that day "
+            "or an earlier one (without --as-of the demo also shows the latest day)",
+            file=sys.stderr,
+        )
+        return 1
     book = build_book(book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance)
     prices = [dates[0] for sid, (dates, _) in book_data.data.items() if dates and sid in PRICE_IDS]
     before_all_prices = bool(prices) and args.as_of < min(prices)
@@ -192,12 +219,12 @@ def run(args: argparse.Namespace) -> int:
         print("\nRun `lazarus demo` without --as-of (or with a later day) for answers on the data.")
         export_path = None
     else:
-        print_answers(book, results)
+        print_answers(book, results, day="the newsletter's day" if args.as_of == NEWSLETTER_DAY else "")
         # The latest day: the same data sheets (shared, not built again) and their ranges (not read again).
         latest = build_book(
             book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance, same_data_as=book
         )
-        print_answers(latest, engine.calculate(latest, reuse=computed))
+        print_answers(latest, engine.calculate(latest, reuse=computed), day="the latest day in the data")
     for line in (note, export_note):
         if line:
             print(f"\n{line}")
