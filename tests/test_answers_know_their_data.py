@@ -132,3 +132,28 @@ def test_the_demo_refuses_a_day_after_the_newest_price_and_names_it(tmp_path, ca
     err = capsys.readouterr().err
     assert "--as-of 2030-01-01 is after the newest price in the data (2025-09-25)" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_chart_gap_at_the_head_of_an_array_block_is_cached_as_na(small_inputs, tmp_path):
+    """A series that starts inside the chart's year (IWC cut to 2024, as the sample was before the raw history): the
+    chart column is one array formula whose first value, a gap, is cached as #N/A (XlsxWriter types an array
+    formula's cached error as text, which reads the same), never as a typed error cell."""
+    import re
+    import zipfile
+    from dataclasses import replace
+
+    from openpyxl import load_workbook
+
+    from tests import books
+    from workbook.xlsx import write_book
+
+    dates, values = small_inputs.data["IWC"]
+    first = next(i for i, day in enumerate(dates) if day.year == 2024)
+    cut = replace(small_inputs, data={**small_inputs.data, "IWC": (dates[first:], values[first:])})
+    book = build_book(cut.data, books.MOMENT, cut.source_rows, cut.log_rows, cut.provenance)
+    live = write_book(book, tmp_path / "lazarus.xlsx", engine.calculate(book))
+    assert load_workbook(live, data_only=True)["Dashboard"]["AB2"].value == "#N/A"
+    with zipfile.ZipFile(live) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert re.search(r'<c r="AB2" s="\d+" t="str"><f t="array" ref="AB2:AB253">[^<]+</f><v>#N/A</v></c>', sheet)
+    assert re.search(r'<c r="AB2" s="\d+" t="e"><f>[^<]+</f><v>#N/A</v></c>', sheet) is None

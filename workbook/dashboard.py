@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from udfs.reports import ANALOG_HORIZONS, analog_header
 from workbook.data_sheets import DATE_FORMAT
-from workbook.freshness import data_to, oldest_data_to, stale, stale_text
+from workbook.freshness import data_to, oldest_data_to, stale, stale_after_days, stale_text
 from workbook.model import Book, Chart, ChartSeries, Sheet
 from workbook.names import (
     ANALOG_ROWS,
@@ -57,8 +57,9 @@ class Answer:
     label: str
     formula: str
     number_format: str
-    # The data columns it rests on (may use {t}): the answer reads STALE on data older than they explain, and in a
-    # one-column section the date they reach is shown beside it.
+    # The data columns it rests on (may use {t}), in a one-column section: the date they reach is shown beside the
+    # answer, which reads STALE on data older than they explain. (A section of several columns has a "Latest … on"
+    # row instead.)
     data: tuple[str, ...] = ()
 
 
@@ -76,19 +77,18 @@ SECTIONS: tuple[Section, ...] = (
         # and a year of six-day moves is no base for a sigma or a per-century count. Price levels use the raw IWC.
         ("IWM", "IWC_ADJ"),
         (
-            Answer("data_to", "Latest close on", _DATA_TO, DATE_FORMAT),
-            Answer("return", "Six-day return", "=RALLY_RETURN({t},6)", PCT, data=("{t}",)),
-            Answer("sigma", "Sigma of the move", "=RALLY_SIGMA({t},6)", SIGMA, data=("{t}",)),
-            Answer("percentile", "Percentile among all six-day moves", "=RALLY_PERCENTILE({t},6)", PCT1, data=("{t}",)),
+            Answer("return", "Six-day return", "=RALLY_RETURN({t},6)", PCT),
+            Answer("sigma", "Sigma of the move", "=RALLY_SIGMA({t},6)", SIGMA),
+            Answer("percentile", "Percentile among all six-day moves", "=RALLY_PERCENTILE({t},6)", PCT1),
             Answer(
                 "per_century",
                 "Moves this big per century",
                 "=EVENTS_PER_CENTURY({t},6,{col}{return},PRICE_DATES)",
                 PER_CENTURY,
-                data=("{t}",),
             ),
-            Answer("up_days", "Days up more than 1% (of six)", "=UP_DAYS({t},6,0.01)", COUNT, data=("{t}",)),
-            Answer("biggest_day", "Biggest daily gain", "=MAX_DAILY_GAIN({t},6)", PCT, data=("{t}",)),
+            Answer("up_days", "Days up more than 1% (of six)", "=UP_DAYS({t},6,0.01)", COUNT),
+            Answer("biggest_day", "Biggest daily gain", "=MAX_DAILY_GAIN({t},6)", PCT),
+            Answer("data_to", "Latest close on", _DATA_TO, DATE_FORMAT),
         ),
     ),
     Section(
@@ -205,26 +205,24 @@ NEWSLETTER_SECTIONS: tuple[Section, ...] = (
         "Rotation and breadth, against SPY",
         ("XLF", "XLRE", "RSP"),
         (
-            Answer("data_to", "Latest close on", _DATA_TO, DATE_FORMAT),
-            Answer("six_day", "Six-day return", "=RALLY_RETURN({t},6)", PCT, data=("{t}",)),
+            Answer("six_day", "Six-day return", "=RALLY_RETURN({t},6)", PCT),
             Answer(
                 "ratio_change",
                 "Six-day change of the ratio to SPY",
                 "=RATIO_CHANGE({t},SPY,6)",
                 PCT,
-                data=("{t}", "SPY"),
             ),
-            Answer("ratio_sigma", "Sigma of that change", "=RATIO_SIGMA({t},SPY,6)", SIGMA, data=("{t}", "SPY")),
+            Answer("ratio_sigma", "Sigma of that change", "=RATIO_SIGMA({t},SPY,6)", SIGMA),
             Answer(
                 "ratio_percentile",
                 "Percentile of that change",
                 "=RATIO_PERCENTILE({t},SPY,6)",
                 PCT1,
-                data=("{t}", "SPY"),
             ),
             # Honest numbers: the history each rarity figure rests on.
             Answer("history_from", "History from", '=MINIFS(PRICE_DATES,{t},">0")', DATE_FORMAT),
             Answer("observations", "Observations", "=COUNT({t})", COUNT),
+            Answer("data_to", "Latest close on", _DATA_TO, DATE_FORMAT),
         ),
     ),
     Section(
@@ -361,11 +359,15 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
     return last + 4, since
 
 
-def _fresh_or_stale(formula: str, names: tuple[str, ...]) -> str:
-    """`formula`, or "STALE: data to …" when the data of `names` are older than they explain on the as-of day (a
-    series with no data at all is left to the formula, which says why)."""
-    reach = oldest_data_to(names)
-    return f"=IF({reach}=0,{formula[1:]},IF({stale(names)},{stale_text(reach)},{formula[1:]}))"
+def _fresh_or_stale(formula: str, reach: str, names: tuple[str, ...]) -> str:
+    """`formula`, or "STALE: data to …" when the date in the cell `reach` (the oldest newest date of `names`) is
+    older than they explain on the as-of day; a series with no data at all is left to the formula, which says why."""
+    limits = {stale_after_days(name) for name in names}
+    if len(limits) != 1:  # one date cell can carry one rule; mixed series need freshness.stale's test per series
+        raise ValueError(f"{', '.join(names)} have different STALE rules: date them one by one")
+    (limit,) = limits
+    body = formula.removeprefix("=")
+    return f'=IF({reach}="",{body},IF({AS_OF}-{reach}>{limit},{stale_text(reach)},{body}))'
 
 
 def _answer_rows(book: Book, sheet: Sheet, sections: tuple[Section, ...], row: int) -> int:
@@ -384,14 +386,15 @@ def _answer_rows(book: Book, sheet: Sheet, sections: tuple[Section, ...], row: i
                 if "{stale" in answer.formula:
                     fresh = {"stale": stale((ticker,)), "stale_text": stale_text(data_to(ticker))}
                 formula = answer.formula.format(t=ticker, col=letter, **positions, **fresh)
-                names = tuple(name.format(t=ticker) for name in answer.data)
                 key = f"{ticker.lower()}_{answer.key}" if ticker else answer.key
-                if names:
-                    formula = _fresh_or_stale(formula, names)
-                    if len(section.tickers) == 1:  # the date the answer's data reach, beside it
-                        reach = oldest_data_to(names)
-                        sheet.put(row, 3, f'=IF({reach}=0,"",{reach})', DATE_FORMAT, style="note")
-                        book.answers[f"{key}_data_to"] = (SHEET, f"C{row}")
+                if answer.data:  # the date the answer's data reach, beside it, and the STALE rule on it
+                    if len(section.tickers) > 1:
+                        raise ValueError(f"{answer.key}: a section of several columns dates its answers in a row")
+                    names = tuple(name.format(t=ticker) for name in answer.data)
+                    reach = oldest_data_to(names)
+                    sheet.put(row, 3, f'=IF({reach}=0,"",{reach})', DATE_FORMAT, style="note")
+                    book.answers[f"{key}_data_to"] = (SHEET, f"C{row}")
+                    formula = _fresh_or_stale(formula, f"C{row}", names)
                 sheet.put(row, 2 + index, formula, answer.number_format)
                 book.answers[key] = (SHEET, f"{letter}{row}")
             row += 1
