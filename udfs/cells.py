@@ -233,7 +233,7 @@ def CURVE_STATE(spread: Spread, dates: Dates, persist: Persist = 5, memory_days:
 
 @cell(CURVE)
 def CURVE_SINCE(spread: Spread, dates: Dates, persist: Persist = 5, memory_days: MemoryDays = 365) -> float:
-    """The date the curve's current state began (format the cell as a date)."""
+    """The turning point the current state dates from: the inversion's start, or its end (a date in the data)."""
     return curve.curve_state(*_curve(spread, dates), persist, memory_days).since
 
 

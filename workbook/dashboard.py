@@ -171,7 +171,13 @@ SECTIONS: tuple[Section, ...] = (
             # LOOKUP of a huge number returns the last number in the range, skipping holiday blanks.
             Answer("spread", "Latest spread (percentage points)", "=LOOKUP(9.99E+307,{t})", "0.00", data=("{t}",)),
             Answer("curve_state", "Curve state", "=CURVE_STATE({t},RATE_DATES)", "@", data=("{t}",)),
-            Answer("curve_since", "In that state since", "=CURVE_SINCE({t},RATE_DATES)", DATE_FORMAT, data=("{t}",)),
+            Answer(
+                "curve_since",
+                "Turned on (inversion start, or its end)",
+                "=CURVE_SINCE({t},RATE_DATES)",
+                DATE_FORMAT,
+                data=("{t}",),
+            ),
         ),
     ),
     Section(
