@@ -157,3 +157,28 @@ def test_a_chart_gap_at_the_head_of_an_array_block_is_cached_as_na(small_inputs,
         sheet = archive.read("xl/worksheets/sheet1.xml").decode()
     assert re.search(r'<c r="AB2" s="\d+" t="str"><f t="array" ref="AB2:AB253">[^<]+</f><v>#N/A</v></c>', sheet)
     assert re.search(r'<c r="AB2" s="\d+" t="e"><f>[^<]+</f><v>#N/A</v></c>', sheet) is None
+
+
+def test_an_ordinary_day_is_called_unremarkable_not_counted_per_century(full_moment, latest):
+    # 2025-09-25: IWM's six-day move is 239.29 / 238.88 − 1 = 0.17%, well inside 2σ of its history.
+    days, closes = realdata.iwm()
+    k = days.index(D(2025, 9, 25))
+    assert closes[k] / closes[k - 6] - 1 == pytest.approx(0.0017, abs=5e-5)
+    assert abs(answer(latest, "iwm_sigma")) < 2
+    assert answer(latest, "iwm_per_century") == "unremarkable: |σ| < 2"
+    assert answer(latest, "analog_count") == "unremarkable move (|σ| < 2): no analogs"
+    assert answer(latest, "analog_1") == ""
+    # 2024-07-16: the 11.03% move is 3.14σ: counted, with its 11 earlier episodes and N per column.
+    assert answer(full_moment, "iwm_sigma") == pytest.approx(3.14, abs=0.005)
+    assert answer(full_moment, "iwm_per_century") == pytest.approx(49.7, abs=0.05)
+    assert answer(full_moment, "analog_count") == 11
+
+
+def test_n_is_shown_under_every_median_and_share(full_moment, latest):
+    # IWM/SPY after first cuts: 3 cuts with a return by 2024-07-16, 4 by 2025-09-25 (as the claims count them);
+    # MDY/SPY: 1995-07-06, 1998-09-29, 2001, 2007, 2019 (MDY starts 1995-05-04): 5, then 6 with 2024-09-19.
+    assert [answer(full_moment, f"easing_n_1_{k}") for k in (1, 2, 3, 4)] == [3, 3, 3, 3]
+    assert [answer(full_moment, f"easing_n_2_{k}") for k in (1, 2, 3, 4)] == [5, 5, 5, 5]
+    assert [answer(latest, f"easing_n_1_{k}") for k in (1, 3)] == [4, 4]
+    assert [answer(latest, f"easing_n_2_{k}") for k in (1, 3)] == [6, 6]
+    assert realdata.mdy()[0][0] == D(1995, 5, 4)

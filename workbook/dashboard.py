@@ -34,6 +34,9 @@ PRICE = "0.00"
 PER_CENTURY = "0.0"
 
 ANALOGS_SHOWN = 10
+# A six-day move within 2 sample standard deviations of the mean is an ordinary day: its per-century count and its
+# "earlier episodes" (every move at least as big) say nothing, so the Dashboard says so instead (SPEC.md).
+UNREMARKABLE_SIGMA = 2
 CHART_DAYS = 252
 CHART_FIRST_COLUMN = 27  # AA
 # The ICE BofA spread is licensed data: not in the bundled sample, fetched by `lazarus refresh`.
@@ -83,7 +86,8 @@ SECTIONS: tuple[Section, ...] = (
             Answer(
                 "per_century",
                 "Moves this big per century",
-                "=EVENTS_PER_CENTURY({t},6,{col}{return},PRICE_DATES)",
+                f'=IF(ABS({{col}}{{sigma}})<{UNREMARKABLE_SIGMA},"unremarkable: |σ| < {UNREMARKABLE_SIGMA}",'
+                "EVENTS_PER_CENTURY({t},6,{col}{return},PRICE_DATES))",
                 PER_CENTURY,
             ),
             Answer("up_days", "Days up more than 1% (of six)", "=UP_DAYS({t},6,0.01)", COUNT),
@@ -357,12 +361,25 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
                 last + 1, column + offset, f'=IF($A{first}="","",INDEX({name},ROWS({name})-1,{offset + 3}))', PCT1
             )
             sheet.put(last + 2, column + offset, f'=IF($A{first}="","",INDEX({name},ROWS({name}),{offset + 3}))', PCT1)
+            # N: the cuts with a return in this column (its numbers, less the median and share below them).
+            counted = f'=IF($A{first}="","",MAX(0,COUNT(INDEX({name},0,{offset + 3}))-2))'
+            sheet.put(last + 3, column + offset, counted, COUNT)
+            book.answers[f"easing_n_{index + 1}_{offset + 1}"] = (
+                SHEET,
+                f"{get_column_letter(column + offset)}{last + 3}",
+            )
         column += len(horizons)
     sheet.put(last + 1, 1, "Median", style="label")
     sheet.put(last + 2, 1, "Share positive", style="label")
+    sheet.put(last + 3, 1, "N (cuts with a return)", style="label")
+    # A row blank in every column is a cut before every series' first close: say so rather than leave it unexplained.
+    starts = '&", "&'.join(
+        f'"{top} from "&TEXT(MINIFS(PRICE_DATES,{top},">0"),"yyyy-mm-dd")' for top in ("IWM", "MDY", "SPY")
+    )
+    sheet.put(last + 4, 1, f'="A blank cell is a cut before the series\' data: "&{starts}', style="note")
     for letter in "BCDEFGHIJK":
         sheet.widths[letter] = 13
-    return last + 4, since
+    return last + 6, since
 
 
 def _fresh_or_stale(formula: str, reach: str, names: tuple[str, ...]) -> str:
@@ -486,7 +503,10 @@ def _analog_grid(book: Book, sheet: Sheet, row: int) -> int:
     engine)."""
     sheet.put(row, 1, "IWM: after six-day moves like this one, did the rally have legs?", style="heading")
     sheet.put(row + 1, 1, "Earlier episodes (or why there are none)", style="label")
-    sheet.put(row + 1, 2, f"=IF({ANALOG_ROWS}<4,{ANALOGS},{ANALOG_ROWS}-3)", COUNT)
+    _, sigma = book.answers["iwm_sigma"]
+    calm = f"ABS(${sigma[0]}${sigma[1:]})<{UNREMARKABLE_SIGMA}"  # an ordinary day has no analogs worth showing
+    count = f"IF({ANALOG_ROWS}<4,{ANALOGS},{ANALOG_ROWS}-3)"
+    sheet.put(row + 1, 2, f'=IF({calm},"unremarkable move (|σ| < {UNREMARKABLE_SIGMA}): no analogs",{count})', COUNT)
     last_shown = f'=IF({ANALOG_ROWS}-3>{ANALOGS_SHOWN},"the last {ANALOGS_SHOWN} are shown","")'
     sheet.put(row + 1, 3, last_shown, style="note")
     book.answers["analog_count"] = (SHEET, f"B{row + 1}")
@@ -500,10 +520,19 @@ def _analog_grid(book: Book, sheet: Sheet, row: int) -> int:
             index = f"{ANALOG_ROWS}-{ANALOGS_SHOWN + 2 - k}"
             guard = f"{ANALOG_ROWS}<4"
         for column in range(1, 7):
+            if k == ANALOGS_SHOWN + 2 and column == 2:
+                continue  # the share of moves that were up: 100% by construction, so not shown
             number_format = DATE_FORMAT if column == 1 and k <= ANALOGS_SHOWN else PCT1
-            sheet.put(target, column, f'=IF({guard},"",INDEX({ANALOGS},{index},{column}))', number_format)
+            sheet.put(target, column, f'=IF(OR({calm},{guard}),"",INDEX({ANALOGS},{index},{column}))', number_format)
         book.answers[f"analog_{k}"] = (SHEET, f"A{target}")
-    return row + 2 + ANALOGS_SHOWN + 3
+    # N per column: the episodes with a value there (its numbers, less the median and share rows).
+    counted_row = row + 2 + ANALOGS_SHOWN + 3
+    sheet.put(counted_row, 1, "N (episodes with a return)", style="label")
+    for column in range(2, 7):
+        counted = f'=IF(OR({calm},{ANALOG_ROWS}<4),"",MAX(0,COUNT(INDEX({ANALOGS},0,{column}))-2))'
+        sheet.put(counted_row, column, counted, COUNT)
+    book.answers["analog_n"] = (SHEET, f"A{counted_row}")
+    return counted_row + 1
 
 
 def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:

@@ -82,12 +82,18 @@ def print_answers(book: Book, results: Mapping, write: Callable[[str], None] = p
     more = isinstance(count, (int, float)) and count > ANALOGS_SHOWN
     shown_note = f" (the last {ANALOGS_SHOWN} are shown)" if more else ""
     write(f"  earlier episodes: {formatted(count, '0')}{shown_note}")
+    if isinstance(count, str):  # an ordinary day, or no episodes: the count says why, and there is no table
+        print_newsletter(book, results, write)
+        return
     header = analog_header(ANALOG_HORIZONS)
     write("  " + "".join(f"{h:>12}" for h in header))
     _, ref = book.answers["analog_1"]
     first_row = int(ref[1:])
-    for k in range(ANALOGS_SHOWN + 2):
+    for k in range(ANALOGS_SHOWN + 3):
         row = [results[SHEET].get((first_row + k, column)) for column in range(1, 7)]
+        if k == ANALOGS_SHOWN + 2:  # N per column
+            write("  " + f"{'N':>12}" + "".join(f"{formatted(v, '0'):>12}" for v in row[1:]))
+            continue
         if all(shown(v) in (None, "") for v in row):
             continue
         first = formatted(row[0], "yyyy-mm-dd") if k < ANALOGS_SHOWN else str(row[0])
@@ -119,14 +125,20 @@ def print_newsletter(book: Book, results: Mapping, write: Callable[[str], None] 
     header = easing_header()
     write("  " + f"{header[0]:>12}" + "".join(f"{h:>12}" for h in header[1:]))
     first_row = int(book.answers["easing_1"][1][1:])
-    for k in range(EASING_SHOWN + 2):
+    for k in range(EASING_SHOWN + 3):
         row = [results[SHEET].get((first_row + k, column)) for column in range(1, len(header) + 1)]
+        if k == EASING_SHOWN + 2:  # N per column: the cuts with a return there
+            write("  " + f"{'N':>12}" + "".join(f"{formatted(v, '0'):>12}" for v in row[1:]))
+            continue
         if k >= EASING_SHOWN:
             row[0] = "Median" if k == EASING_SHOWN else "Share up"
         elif shown(row[0]) in (None, ""):
             continue
         first = formatted(row[0], "yyyy-mm-dd") if k < EASING_SHOWN else row[0]
         write("  " + f"{first:>12}" + "".join(f"{formatted(v, '0.0%'):>12}" for v in row[1:]))
+    blanks = shown(results[SHEET].get((first_row + EASING_SHOWN + 3, 1)))  # why a row can be blank
+    if blanks:
+        write(f"  {blanks}")
     print_claims(book, results, write)
 
 
