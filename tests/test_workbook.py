@@ -511,7 +511,7 @@ def test_claims_sheet_measures_each_sentence_with_ordinary_formulas(full_moment,
     # The colleague copy carries the sheet as values.
     workbook = load_workbook(full_files[1])
     assert "Claims" in workbook.sheetnames
-    assert workbook["Claims"]["F8"].value == "DISAGREES"
+    assert workbook["Claims"][book.answers["verdict_unemployment_q2"][1]].value == "DISAGREES"
 
 
 # Failure paths: lost work ---------------------------------------------------------------------------------------------

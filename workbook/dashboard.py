@@ -531,7 +531,7 @@ def _analog_grid(book: Book, sheet: Sheet, row: int) -> int:
     for column in range(2, 7):
         counted = f'=IF(OR({calm},{ANALOG_ROWS}<4),"",MAX(0,COUNT(INDEX({ANALOGS},0,{column}))-2))'
         sheet.put(counted_row, column, counted, COUNT)
-    book.answers["analog_n"] = (SHEET, f"A{counted_row}")
+    book.answers["analog_n"] = (SHEET, f"B{counted_row}")
     return counted_row + 1
 
 
