@@ -32,6 +32,17 @@ def iwc() -> tuple[list[dt.date], list[float]]:
     return read("prices/IWC_2024_alm0421.csv", "close")
 
 
+def iwc_raw(column: str = "close") -> tuple[list[dt.date], list[float]]:
+    """IWC's raw bars 2005-08-16..2026-10-09 from two independent files: Alpha Vantage's (newest first) up to
+    2020-08-31, then alm0421's from 2020-09-01 (the two agree to 0.01 on the 72 days they share). `column` is
+    "close" or "high" (the intraday high)."""
+    old_dates, old_values = read("prices/IWC_raw_2005-2020_alphavantage_tareqalyousef.csv", column)
+    new_dates, new_values = read("prices/IWC_raw_2020-2026_alm0421.csv", column)
+    older = [(day, value) for day, value in zip(old_dates, old_values, strict=True) if day < new_dates[0]]
+    older.reverse()
+    return [day for day, _ in older] + new_dates, [value for _, value in older] + new_values
+
+
 def iwc_adjusted() -> tuple[list[dt.date], list[float]]:
     """IWC's dividend-adjusted closes since 2005 (the last, intraday-partial row included)."""
     return read("prices/IWC_adjusted_dsturdy-Factor_Attribution.csv", "Close")

@@ -93,10 +93,12 @@ def refreshed_copy(first_refresh, server, tmp_path):
 def test_refresh_fills_every_table_points_the_names_at_the_new_rows_and_logs(first_refresh):
     _, writer, result = first_refresh
     prices = writer.tables["PricesTable"]
-    sectors = ["XLF", "XLRE", "IYR", "RSP", "IWC_ADJ"]
+    sectors = ["XLF", "XLRE", "IYR", "RSP", "IWC_ADJ", "IWC_HIGH"]
     assert list(prices.columns) == ["Date", "IWM", "SPY", "IWC", "MDY", *sectors, "RUT", "GSPC"]
     row = prices[prices["Date"] == dt.date(2024, 7, 8)].iloc[0]
     assert row["IWM"] == pytest.approx(202.28, abs=1e-5) and row["SPY"] == pytest.approx(555.28, abs=1e-4)
+    # Yahoo's chart serves the bar's high beside its close (tests/data/prices/IWC_2024_alm0421.csv: 114.09, 113.09).
+    assert (row["IWC_HIGH"], row["IWC"]) == (pytest.approx(114.09), pytest.approx(113.09))
     assert writer.names["ALL_IWM"] == f"Prices!$B$2:$B${len(prices) + 1}"
     assert writer.names["IWM"] == "INDEX(ALL_IWM,1):INDEX(ALL_IWM,PRICE_ROW)"
     months = writer.tables["MonthlyTable"]

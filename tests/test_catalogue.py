@@ -20,7 +20,7 @@ CELL_ADDRESS = re.compile(r"^[A-Z]{1,3}[0-9]+$")
 def test_every_catalogue_series_has_one_column_in_one_data_table():
     placed = [source.id for table in data_sheets.DATA_TABLES for source in table.columns]
     assert placed == [source.id for source in CATALOGUE if source.table]
-    assert len(placed) == len(set(placed)) == 24
+    assert len(placed) == len(set(placed)) == 25
 
 
 def test_every_column_name_is_unique_and_never_a_cell_address():
@@ -33,7 +33,7 @@ def test_every_column_name_is_unique_and_never_a_cell_address():
 
 def test_the_sample_and_the_sources_sheet_follow_the_catalogue(small_moment):
     expected = (
-        *("IWM", "SPY", "IWC", "MDY", "XLF", "XLRE", "IYR", "RSP", "IWC_ADJ"),
+        *("IWM", "SPY", "IWC", "MDY", "XLF", "XLRE", "IYR", "RSP", "IWC_ADJ", "IWC_HIGH"),
         *("T10Y2Y", "DGS10", "DGS2", "DFF", "DFEDTAR", "DFEDTARU"),
         *("UNRATE", "FEDFUNDS", "HOUST", "TTLCONS", "ICSA"),
     )

@@ -30,17 +30,19 @@ def test_an_unknown_command_is_refused_with_the_list(capsys):
 def test_the_demo_prints_the_dashboard_of_the_newsletters_day(tmp_path, capsys):
     assert commands.main(["demo", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "=== Dashboard as of 2024-07-16 ===" in out
+    assert "=== Dashboard on the newsletter's day, 2024-07-16 ===" in out
     _, closes = realdata.until(*realdata.iwm(), dt.date(2024, 7, 16))
     six_day = closes[-1] / closes[-7] - 1  # the verbatim Yahoo file, not the bundled sample
     line = next(line for line in out.splitlines() if line.strip().startswith("Six-day return"))
     assert f"{six_day:.2%}" in line.split("|")[0]
     assert (tmp_path / "lazarus.xlsx").is_file() and (tmp_path / "lazarus (for colleagues).xlsx").is_file()
     # The rest of the newsletter, for both days; honest numbers on the latest one.
-    latest = out.split("=== Dashboard as of 2025-09-25 ===")[1]
+    newsletter, latest = out.split("=== Dashboard on the latest day in the data, 2025-09-25 ===")
     assert "earlier episodes: 11 (the last 10 are shown)" in out
-    assert "stale since 2024-12-31" in latest  # the bundled raw IWC ends with 2024
-    assert "stale since" not in out.split("=== Dashboard as of 2025-09-25 ===")[0]
+    # Claims end 2025-04-26 and housing starts 2024-09-01 (tests/data/SOURCES.md): STALE on the latest day only.
+    assert "STALE: data to 2025-04-26" in latest and "STALE: data to 2024-09-01" in latest
+    assert "STALE" not in newsletter
+    assert "DFEDTAR:" not in out  # replaced by DFEDTARU from 2008-12-16: not news
     assert "The newsletter's claims, measured" in out
     cuts = [line.split()[0] for line in latest.splitlines() if line.strip()[:4] in ("1989", "1995", "2001", "2024")]
     assert cuts == ["1989-06-06", "1995-07-06", "2001-01-03", "2024-09-19"]

@@ -47,9 +47,10 @@ def test_state_and_since_day_by_day(last, state, since):
 
 
 def test_dis_inverted_becomes_normal_after_memory_days():
-    # The episode ended on day 9; three days later with a two-day memory the curve is NORMAL since day 9 + 2.
+    # The episode ended on day 9; three days later with a two-day memory the curve is NORMAL, dated from day 9 (the
+    # turn in the data, not day 9 + 2).
     assert CURVE_STATE(SPREAD, DATES, 3, 2) == "NORMAL"
-    assert CURVE_SINCE(SPREAD, DATES, 3, 2) == serial(9) + 2
+    assert CURVE_SINCE(SPREAD, DATES, 3, 2) == serial(9)
     assert CURVE_STATE(SPREAD, DATES, 3, 4) == "DIS-INVERTED"
 
 
@@ -112,4 +113,4 @@ def test_fred_t10y2y_state_on_spec_dates(t10y2y):
         assert CURVE_STATE(*_as_of(t10y2y, day)) == "DIS-INVERTED"
         assert CURVE_SINCE(*_as_of(t10y2y, day)) == ended
     assert CURVE_STATE(*_as_of(t10y2y, dt.date(2025, 9, 8))) == "NORMAL"
-    assert CURVE_SINCE(*_as_of(t10y2y, dt.date(2025, 9, 8))) == ended + 365
+    assert CURVE_SINCE(*_as_of(t10y2y, dt.date(2025, 9, 8))) == ended  # 2024-09-06, not the Saturday 2025-09-06

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from testkit.xlwings_harness import ERROR_CODES, MISSING, ComSheet, ComTime, Harness, windows_xlwings
+from tests.realdata import iwc_raw
 from udfs import cells, rally
 from udfs.functions import FUNCTIONS
 
@@ -52,7 +53,7 @@ def spec_tables() -> tuple[dict[str, str], set[str]]:
 
 SPEC, SPILLS = spec_tables()
 SERIES_ARGS = {"prices", "dates", "numerator", "denominator", "spread", "unemployment", "values"}
-SERIES_ARGS |= {"rates", "more_rates", "events"}
+SERIES_ARGS |= {"rates", "more_rates", "events", "highs"}
 
 
 def spec_args(name: str) -> list[tuple[str, bool, Any]]:
@@ -91,6 +92,9 @@ def until(days: list[dt.date], values: list[Any], last: str) -> tuple[list[dt.da
 IWM = read("prices/IWM_chenc319-Silverlight.csv", "Close")
 SPY = read("prices/SPY_chenc319-Silverlight.csv", "Close")
 IWC = read("prices/IWC_2024_alm0421.csv", "close")
+# The whole raw IWC to the newsletter's day, closes and intraday highs (tests/realdata.iwc_raw joins the two files).
+IWC_RAW = until(*iwc_raw("close"), "2024-07-16")
+IWC_HIGH = until(*iwc_raw("high"), "2024-07-16")
 T10Y2Y = read("fred/T10Y2Y_qie2003.csv", "T10Y2Y")
 UNRATE = read("fred/UNRATE_granite-tsfm.csv", "UNRATE")
 
@@ -226,7 +230,7 @@ def test_vba_wrapper_signature_and_call(xl: Harness, name: str) -> None:
 
 
 def test_vba_in_a_workbook_uses_this_workbook(xl: Harness) -> None:
-    assert "Array(prices), ThisWorkbook, Application.Caller)" in xl.vba("Dashboard.xlsm")
+    assert "Array(prices, highs), ThisWorkbook, Application.Caller)" in xl.vba("Dashboard.xlsm")
 
 
 # --- (3) call_udf's conversion with real series ------------------------------------------------------------------
@@ -267,14 +271,15 @@ def test_sahm_rule_july_2024_is_half_a_point(xl: Harness) -> None:
     assert xl.call("SAHM_RULE", com_column(rates, "UNRATE")) == pytest.approx(0.50, abs=1e-9)
 
 
-def test_drawdown_bear_line_and_state_of_iwc_2024(xl: Harness) -> None:
-    closes = IWC[1]
-    top = max(closes)
-    assert xl.call("DRAWDOWN", com_column(closes)) == pytest.approx(closes[-1] / top - 1, rel=1e-12)
-    assert xl.call("BEAR_LINE", com_column(closes), MISSING) == pytest.approx(top * 0.8, rel=1e-12)
-    drawdown = closes[-1] / top - 1
-    expected = "NEW HIGH" if drawdown == 0 else "BULL" if drawdown > -0.1 else "CORRECTION"
-    assert xl.call("MARKET_STATE", com_column(closes)) == expected
+def test_drawdown_bear_line_and_state_of_iwc_on_2024_07_16(xl: Harness) -> None:
+    closes, highs = com_column(IWC_RAW[1]), com_column(IWC_HIGH[1], "IWC_HIGH")
+    # SOURCES.md: highest close 158.51 (2021-03-12), highest intraday high 159.56 (2021-03-15), close 129.46.
+    assert xl.call("DRAWDOWN", closes) == pytest.approx(129.46 / 158.51 - 1, rel=1e-12)
+    assert xl.call("DRAWDOWN", closes, highs) == pytest.approx(129.46 / 159.56 - 1, rel=1e-12)
+    assert xl.call("BEAR_LINE", closes, MISSING) == pytest.approx(158.51 * 0.8, rel=1e-12)
+    assert xl.call("BEAR_LINE", closes, MISSING, highs) == pytest.approx(159.56 * 0.8, rel=1e-12)
+    assert xl.call("MARKET_STATE", closes) == xl.call("MARKET_STATE", closes, highs) == "RISING FROM BEAR"
+    assert xl.call("MARKET_STATE", com_column(IWC[1])).startswith("#N/A MARKET_STATE: a market state needs at least")
 
 
 def _same(got: Any, want: Any) -> None:
@@ -302,6 +307,11 @@ def _cases() -> dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]]:
     iwm_com, iwm = _single(IWM[1])
     iwc_com, iwc = _single(IWC[1])
     spy_com, spy = _single(SPY[1])
+    # Closes with a spoiled cell now and then, intraday highs of the same rows: a row without a close drops its high.
+    long_spoil = spoiled(len(IWC_RAW[1]))
+    long_com = com_column(dirty(IWC_RAW[1], long_spoil), "IWC")
+    high_com = com_column(IWC_HIGH[1], "IWC_HIGH")
+    long, long_highs = clean(IWC_RAW[1], set(long_spoil)), clean(IWC_HIGH[1], set(long_spoil))
 
     # Two series over the same rows; a spoiled cell on either side drops the row.
     iwm_days, iwm_closes = until(*IWM, "2025-09-26")
@@ -342,9 +352,9 @@ def _cases() -> dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]]:
         "RSI": ((spy_com, m), (spy, 14)),
         "MA_SIGMA": ((iwm_com, 50.0), (iwm, 50)),
         "OVERBOUGHT_PERCENTILE": ((iwc_com, 20.0), (iwc, 20)),
-        "DRAWDOWN": ((spy_com,), (spy,)),
-        "BEAR_LINE": ((iwm_com, 0.25), (iwm, 0.25)),
-        "MARKET_STATE": ((iwc_com,), (iwc,)),
+        "DRAWDOWN": ((long_com, high_com), (long, long_highs)),
+        "BEAR_LINE": ((long_com, 0.25, high_com), (long, 0.25, long_highs)),
+        "MARKET_STATE": ((long_com, high_com), (long, long_highs)),
         "CURVE_STATE": ((spread_com, t_dates_com, m, m), (spread_clean, t_serials, 5, 365)),
         "CURVE_SINCE": ((spread_com, t_dates_com, 3.0, 180.0), (spread_clean, t_serials, 3, 180)),
         "CURVE_EPISODES": ((spread_com, t_dates_com, m), (spread_clean, t_serials, 5)),
@@ -355,8 +365,8 @@ def _cases() -> dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]]:
         # A series keeps one row per cell: the clean side is the same cells as numbers, NaN where a cell is spoiled.
         "RSI_SERIES": ((iwm_com, m, 300.0), (per_cell_of(iwm_com), 14, 300)),
         "MA_SIGMA_SERIES": ((iwm_com, 20.0, m), (per_cell_of(iwm_com), 20, 0)),
-        "DRAWDOWN_SERIES": ((spy_com, 50.0), (per_cell_of(spy_com), 50)),
-        "BEAR_LINE_SERIES": ((iwc_com, 0.25, m), (per_cell_of(iwc_com), 0.25, 0)),
+        "DRAWDOWN_SERIES": ((long_com, 50.0, high_com), (per_cell_of(long_com), 50, per_cell_of(high_com))),
+        "BEAR_LINE_SERIES": ((long_com, 0.25, m, high_com), (per_cell_of(long_com), 0.25, 0, per_cell_of(high_com))),
         "RATIO_SERIES": ((num_com, den_com, m), (per_cell_of(num_com), per_cell_of(den_com), 0)),
         "LAST_ROWS": ((price_days_com, 100.0), ([serial(d) for d in iwm_days] + [None] * 5, 100)),
     }

@@ -54,7 +54,7 @@ def test_start_and_end_bound_the_rows_and_take_dates_serials_or_text(history):
 
 def test_as_of_keeps_only_what_was_published_by_then():
     # A monthly figure dated the 1st comes out about five weeks later (lag 35 days).
-    stored = Stored(np.array([45383.0, 45413.0, 45444.0]), np.array([3.9, 4.0, np.nan]), publication_lag_days=35)
+    stored = Stored(np.array([45383.0, 45413.0, 45444.0]), np.array([3.9, 4.0, np.nan]), published_days=35)
     as_of = 45413.0 + 35  # May's figure has just come out, June's not yet
     rule = "publication delay (35 days)"  # a series without vintages: the delay is the only rule, and says so
     assert history_table("UNRATE", stored, None, None, as_of) == [

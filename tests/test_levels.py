@@ -105,7 +105,8 @@ def test_drawdown_bear_line_and_state():
     ],
 )
 def test_market_state_boundaries(prices, state):
-    assert MARKET_STATE(prices) == state
+    # A state needs a year (252 prices): a flat year at 100 before each case changes none of its boundaries.
+    assert MARKET_STATE([100.0] * 250 + prices) == state
 
 
 def test_sahm_rule_by_hand():

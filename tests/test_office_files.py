@@ -275,8 +275,9 @@ def test_calamine_reads_the_full_live_dashboard(full_files):
     assert rows["Six-day return"][0] == pytest.approx(_iwm_six_day_return(), abs=1e-12)
     assert f"{rows['Sigma of the move'][0]:.2f}" == "3.14"
     assert rows["Curve state"][0] == "INVERTED"
-    # IWC, MDY (the long series reaches 2024-07-16: 568.92, its high), IWM.
-    assert rows["Market state"][:3] == ["NEW HIGH", "NEW HIGH", "BULL"]
+    # IWC (124.72 on 2024-07-15, below 80% of its 158.51 high), MDY (568.92, its high), IWM (193.14 on 2024-04-19,
+    # below 80% of its 242.56 high of 2021-11-08): IWC and IWM have closed back above their lines within a year.
+    assert rows["Market state (needs a year of closes)"][:3] == ["RISING FROM BEAR", "NEW HIGH", "RISING FROM BEAR"]
 
 
 # --- testkit's linear sibling numbering for openxml-audit (testkit/openxml_audit_fast.py) ----------------------

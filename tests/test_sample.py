@@ -15,7 +15,6 @@ SAMPLE = Path(__file__).parent.parent / "addin" / "pipeline" / "sample"
 CUTS = {
     "IWM": ("prices/IWM_chenc319-Silverlight.csv", "Close", 1),
     "SPY": ("prices/SPY_chenc319-Silverlight.csv", "Close", 1),
-    "IWC": ("prices/IWC_2024_alm0421.csv", "close", 0),
     "MDY": ("prices/MDY_jmlestevez-taa-dashboard.csv", 2, 0),
     "XLF": ("prices/XLF_chenc319-Silverlight.csv", "Close", 0),
     "XLRE": ("prices/XLRE_chenc319-Silverlight.csv", "Close", 0),
@@ -59,5 +58,5 @@ def test_sample_equals_the_source_file(series_id):
 
 def test_sample_has_its_provenance_beside_it():
     text = (SAMPLE / "SOURCES.md").read_text()
-    for series_id in CUTS:
+    for series_id in (*CUTS, "IWC", "IWC_HIGH"):  # the raw IWC's two files: tests/test_bear_line.py
         assert f"{series_id}.csv" in text

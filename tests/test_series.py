@@ -135,7 +135,7 @@ def test_each_chart_column_is_one_array_formula_over_its_252_cells(dashboard) ->
     book, _ = dashboard
     sheet = book.sheet("Dashboard")
     anchors = [cell for (row, column), cell in sheet.cells.items() if column >= 27 and cell.is_formula]
-    assert len(anchors) == 8
+    assert len(anchors) == 9  # with IWC's bear line from its intraday high (BEAR_LINE_SERIES(…, IWC_HIGH))
     assert all(cell.array is not None and cell.array.endswith("253") for cell in anchors)
     assert any("RSI_SERIES(IWM,14,252)" in str(cell.value) for cell in anchors)
     assert not any(cell.is_formula for (row, column), cell in sheet.cells.items() if column >= 27 and row > 2)
@@ -154,6 +154,7 @@ def test_the_chart_columns_end_with_the_dashboards_own_answers(dashboard, small_
 
     assert values[(253, 31)] == pytest.approx(answer("iwm_rsi"), rel=1e-12)  # the last RSI row is today's RSI
     assert values[(253, 29)] == pytest.approx(answer("iwc_bear_line"), rel=1e-12)
+    assert values[(253, 32)] == pytest.approx(answer("iwc_level_intraday_line"), rel=1e-12)
     # The RSI column row by row: RSI of the workbook's IWM (the small sample) up to each of the 252 chart days.
     days, closes = realdata.until(*small_inputs.data["IWM"], dt.date(2024, 7, 16))
     for k in (0, 100, 251):

@@ -114,7 +114,8 @@ def test_headless_values_match_independent_computations(full_moment):
     sigma = (moves[-1] - statistics.mean(moves[:-1])) / statistics.stdev(moves[:-1])
     assert value(book, results, "iwm_sigma") == pytest.approx(sigma, rel=1e-9)
     assert value(book, results, "iwm_drawdown") == pytest.approx(iwm[-1] / max(iwm) - 1, abs=1e-12)
-    assert value(book, results, "iwc_state") == "NEW HIGH"
+    # The whole raw IWC: 158.51 (2021-03-12) is its high, 2024-07-15's 124.72 was below 80% of it, 129.46 is back above.
+    assert value(book, results, "iwc_state") == "RISING FROM BEAR"
     assert value(book, results, "mdy_state") == "NEW HIGH"  # 568.92, above every earlier close
     assert value(book, results, "t10y2y_spread") == -0.26
     assert value(book, results, "t10y2y_curve_state") == "INVERTED"
@@ -162,7 +163,9 @@ def test_chart_data_covers_the_year_to_the_as_of_date(small_moment):
     assert dashboard[(253, 27)] == realdata.serial(MOMENT)  # last chart row: the as-of day
     assert dashboard[(253, 28)] == pytest.approx(129.46)  # IWC on that day
     assert dashboard[(253, 34)] == -0.26  # 10y−2y on that day
-    assert dashboard[(2, 28)] == "#N/A"  # IWC has no data a year earlier: a gap, not a zero
+    # The raw IWC runs from 2005: the first chart row is IWC's close that day (tests/data's two raw files).
+    iwc = {realdata.serial(day): close for day, close in zip(*realdata.iwc_raw("close"), strict=True)}
+    assert dashboard[(2, 28)] == iwc[dashboard[(2, 27)]]
     assert len(book.sheet("Dashboard").charts) == 4
 
 
@@ -202,13 +205,10 @@ def test_every_formula_cell_carries_its_computed_value_and_errors_stay_errors(sm
     cached = load_workbook(live, data_only=True)["Dashboard"]
     assert cached["B6"].value == pytest.approx(value(book, results, "iwm_return"))
     assert cached["B6"].number_format == "0.00%"
-    assert cached["AB2"].value == "#N/A"  # a chart gap, written as Excel's error value
     with zipfile.ZipFile(live) as archive:
         sheet = archive.read("xl/worksheets/sheet1.xml").decode()
-    # A chart column is one array formula; its first value, a gap, is cached as #N/A (XlsxWriter types an array
-    # formula's cached error as text, which reads the same), the block's other gaps as blank cells.
-    assert re.search(r'<c r="AB2" s="\d+" t="str"><f t="array" ref="AB2:AB253">[^<]+</f><v>#N/A</v></c>', sheet)
-    assert re.search(r'<c r="AB2" s="\d+" t="e"><f>[^<]+</f><v>#N/A</v></c>', sheet) is None
+    # A chart gap at the head of an array block: tests/test_answers_know_their_data.py (the raw IWC now runs from
+    # 2005, so this book's chart has no such gap).
     # Every formula carries a value; an empty one only where the formula computed the empty text "".
     formulas = [p for p, c in book.sheet("Dashboard").cells.items() if c.is_formula]
     empty_results = sum(1 for p in formulas if results["Dashboard"][p] == "")
@@ -523,7 +523,7 @@ def test_claims_sheet_measures_each_sentence_with_ordinary_formulas(full_moment,
     # The colleague copy carries the sheet as values.
     workbook = load_workbook(full_files[1])
     assert "Claims" in workbook.sheetnames
-    assert workbook["Claims"]["F8"].value == "DISAGREES"
+    assert workbook["Claims"][book.answers["verdict_unemployment_q2"][1]].value == "DISAGREES"
 
 
 # Failure paths: lost work ---------------------------------------------------------------------------------------------
@@ -646,15 +646,15 @@ def test_an_as_of_outside_a_series_data_says_so_per_series_and_never_reads_1899(
     def as_of_note(as_of):
         return plain(BookEngine(book(as_of)).cell("DASHBOARD", AS_OF_CELL[0], AS_OF_CELL[1] + 1))
 
-    march_2020 = book(dt.date(2020, 3, 26))
-    assert _answer(march_2020, "iwc_data_to") == "no data by then"  # IWC's sample starts in 2024; not 1899-12-30
-    assert _answer(march_2020, "iwm_data_to") == date_to_serial(dt.date(2020, 3, 26))
+    march_2005 = book(dt.date(2005, 3, 1))
+    assert _answer(march_2005, "iwc_data_to") == "no data by then"  # IWC's sample starts in 2005-08; not 1899-12-30
+    assert _answer(march_2005, "iwm_data_to") == date_to_serial(dt.date(2005, 3, 1))
     assert as_of_note(dt.date(2099, 1, 1)) == "after the latest price data"
     assert as_of_note(dt.date(1990, 1, 1)) == "before the first price data"
     assert as_of_note(dt.date(2020, 3, 26)) in ("", None)
-    assert "IWC: no data on or before 2020-03-26 (its data start 2024-01-03)" in coverage_notes(
-        data.data, dt.date(2020, 3, 26)
+    assert "IWC: no data on or before 2005-03-01 (its data start 2005-08-16)" in coverage_notes(
+        data.data, dt.date(2005, 3, 1)
     )
     after = coverage_notes(data.data, dt.date(2099, 1, 1))
     assert "IWM: the as-of 2099-01-01 is after its latest data (2025-09-25); that is shown" in after
-    assert len(after) == len(data.data)
+    assert len(after) == len(data.data) - 1  # DFEDTAR is continued by DFEDTARU: not news

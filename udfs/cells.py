@@ -38,6 +38,7 @@ from udfs.parameters import (
     DailyThreshold,
     Dates,
     Denominator,
+    Highs,
     Horizons,
     Last,
     LatestDays,
@@ -63,6 +64,27 @@ def _ratio(numerator: Arg, denominator: Arg) -> np.ndarray:
     check_positive(top, "numerator")
     check_positive(bottom, "denominator")
     return top.values / bottom.values
+
+
+def _closes_and_highs(prices: Arg, highs: Arg) -> tuple[np.ndarray, np.ndarray | None]:
+    """The closes of `prices` and, unless omitted, the intraday highs on the same rows (NaN where a row has none)."""
+    closes, tops = _per_cell_closes_and_highs(prices, highs)
+    kept = ~np.isnan(closes)
+    return closes[kept], None if tops is None else tops[kept]
+
+
+def _per_cell_closes_and_highs(prices: Arg, highs: Arg) -> tuple[np.ndarray, np.ndarray | None]:
+    """One close per cell of `prices` (NaN for no price) and, unless omitted, one intraday high per cell of `highs`
+    (rows line up: highs are padded with blanks or cut to the rows of prices). Every present value must be > 0."""
+    closes = per_cell(prices, "prices")
+    present = np.flatnonzero(~np.isnan(closes))
+    check_positive(Observed(closes[present], present + 1))
+    if omitted(highs):
+        return closes, None
+    tops = padded(per_cell(highs, "highs"), len(closes))[: len(closes)]
+    given = np.flatnonzero(~np.isnan(tops))
+    check_positive(Observed(tops[given], given + 1), "highs")
+    return closes, tops
 
 
 def _prices_and_dates(values: Arg, dates: Arg) -> tuple[np.ndarray, np.ndarray | None]:
@@ -172,21 +194,23 @@ def OVERBOUGHT_PERCENTILE(prices: Prices, period: MaPeriod = 50) -> float:
 
 
 @cell(LEVELS)
-def DRAWDOWN(prices: Prices) -> float:
-    """Distance of the last price below the highest price: Pₙ / max(P) − 1 (0 at a new high)."""
-    return market.drawdown(price_series(prices).values)
+def DRAWDOWN(prices: Prices, highs: Highs = None) -> float:
+    """Distance of the last price below the high so far: Pₙ / H − 1 (0 at a new high)."""
+    return market.drawdown(*_closes_and_highs(prices, highs))
 
 
 @cell(LEVELS)
-def BEAR_LINE(prices: Prices, threshold: BearThreshold = 0.2) -> float:
-    """The price that marks bear-market territory: max(P) · (1 − threshold)."""
-    return market.bear_line(price_series(prices).values, threshold)
+def BEAR_LINE(prices: Prices, threshold: BearThreshold = 0.2, highs: Highs = None) -> float:
+    """The price that marks bear-market territory: the high so far H · (1 − threshold)."""
+    closes, tops = _closes_and_highs(prices, highs)
+    return market.bear_line(closes, threshold, tops)
 
 
 @cell(LEVELS)
-def MARKET_STATE(prices: Prices) -> str:
-    """NEW HIGH, BULL (drawdown under 10%), CORRECTION (10% to 20%) or BEAR (20% or more)."""
-    return market.market_state(price_series(prices).values)
+def MARKET_STATE(prices: Prices, highs: Highs = None) -> str:
+    """NEW HIGH, BULL, CORRECTION (10%-20% below the high), BEAR (20% or more) or RISING FROM BEAR (back above
+    the line within a year); needs a year of prices."""
+    return market.market_state(*_closes_and_highs(prices, highs))
 
 
 # --- Yield curve ---------------------------------------------------------------------------------------------
@@ -209,7 +233,7 @@ def CURVE_STATE(spread: Spread, dates: Dates, persist: Persist = 5, memory_days:
 
 @cell(CURVE)
 def CURVE_SINCE(spread: Spread, dates: Dates, persist: Persist = 5, memory_days: MemoryDays = 365) -> float:
-    """The date the curve's current state began (format the cell as a date)."""
+    """The turning point the current state dates from: the inversion's start, or its end (a date in the data)."""
     return curve.curve_state(*_curve(spread, dates), persist, memory_days).since
 
 
@@ -323,16 +347,28 @@ def MA_SIGMA_SERIES(prices: Prices, period: MaPeriod = 50, last: Last = 0) -> Sp
     return _per_price(prices, lambda p: overbought.ma_sigma_series(p, period), last)
 
 
-@cell(SERIES, spills=True)
-def DRAWDOWN_SERIES(prices: Prices, last: Last = 0) -> Spill:
-    """Spills DRAWDOWN of every row: that row's price against the highest price up to it, minus 1."""
-    return _per_price(prices, market.drawdown_history, last)
+def _per_price_and_high(
+    prices: Arg, highs: Arg, statistic: Callable[[np.ndarray, np.ndarray | None], np.ndarray], last: int
+) -> Spill:
+    """`statistic` (closes and intraday highs -> one value per close) put back on the cells of `prices`; a cell
+    that holds no close is blank."""
+    closes, tops = _per_cell_closes_and_highs(prices, highs)
+    kept = np.flatnonzero(~np.isnan(closes))
+    out = np.full(len(closes), np.nan)
+    out[kept] = statistic(closes[kept], None if tops is None else tops[kept])
+    return per_row(out, is_row(prices), last)
 
 
 @cell(SERIES, spills=True)
-def BEAR_LINE_SERIES(prices: Prices, threshold: BearThreshold = 0.2, last: Last = 0) -> Spill:
-    """Spills BEAR_LINE of every row: the highest price up to that row times (1 − threshold)."""
-    return _per_price(prices, lambda p: market.bear_line_history(p, threshold), last)
+def DRAWDOWN_SERIES(prices: Prices, last: Last = 0, highs: Highs = None) -> Spill:
+    """Spills DRAWDOWN of every row: that row's price against the high up to it, minus 1."""
+    return _per_price_and_high(prices, highs, market.drawdown_history, last)
+
+
+@cell(SERIES, spills=True)
+def BEAR_LINE_SERIES(prices: Prices, threshold: BearThreshold = 0.2, last: Last = 0, highs: Highs = None) -> Spill:
+    """Spills BEAR_LINE of every row: the high up to that row times (1 − threshold)."""
+    return _per_price_and_high(prices, highs, lambda p, h: market.bear_line_history(p, threshold, h), last)
 
 
 @cell(SERIES, spills=True)

@@ -52,7 +52,7 @@ def episodes(spread: np.ndarray, persist: int = 5) -> list[Episode]:
 
 @dataclass(frozen=True)
 class CurveState:
-    """The state word on the last day and the date (Excel serial) it began."""
+    """The state word on the last day and the date (Excel serial) of the turn it dates from: a day in the data."""
 
     state: str
     since: float
@@ -64,7 +64,8 @@ def curve_state(spread: np.ndarray, dates: np.ndarray, persist: int = 5, memory_
     INVERTED: an episode is open and the spread < 0, since the episode's start.
     UN-INVERTING: an episode is open and the spread ≥ 0, since the episode's start.
     DIS-INVERTED: the last episode ended less than `memory_days` calendar days before the last date, since its end.
-    NORMAL: otherwise, since the last episode's end + `memory_days` (or the first date if there was none).
+    NORMAL: otherwise, dated from the last episode's end (or the first date if there was none): the day the curve
+    turned, never that day + `memory_days`, which is a date on no turn (2025-09-06, a Saturday, for 2024-09-06).
     """
     need(len(spread), 1, "the curve", "spread value with a date")
     found = episodes(spread, persist)
@@ -77,7 +78,7 @@ def curve_state(spread: np.ndarray, dates: np.ndarray, persist: int = 5, memory_
     ended = float(dates[last.end])
     if dates[-1] - ended < memory_days:
         return CurveState(DIS_INVERTED, ended)
-    return CurveState(NORMAL, ended + memory_days)
+    return CurveState(NORMAL, ended)
 
 
 def episode_table(spread: np.ndarray, dates: np.ndarray, persist: int = 5) -> list[list[float | str]]:

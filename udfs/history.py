@@ -43,7 +43,7 @@ class Stored:
 
     serials: np.ndarray
     values: np.ndarray
-    publication_lag_days: int = 0
+    published_days: int  # the catalogue's name (workbook.catalogue.Source.published_days); no default
     vintages: Vintages | None = None
 
 
@@ -53,7 +53,7 @@ def _first_of_each(serials: np.ndarray) -> np.ndarray:
 
 def as_known(stored: Stored, as_of: float) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The rows known on `as_of`: serials, values and, per row, the rule that gave it (see the module's docstring)."""
-    lag = stored.publication_lag_days
+    lag = stored.published_days
     delay_rule = f"publication delay ({lag} days)"
     vintages = stored.vintages
     if vintages is None or not len(vintages.serials):

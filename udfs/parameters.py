@@ -22,6 +22,14 @@ Dates = Annotated[Any, Param(DATES_DOC, reads_range=True)]
 OptionalDates = Annotated[
     Any, Param(DATES_DOC + " Optional: without dates a year is 252 observations.", reads_range=True)
 ]
+Highs = Annotated[
+    Any,
+    Param(
+        "Optional intraday highs of the same rows as prices (e.g. IWC_HIGH): the high is then the highest of every "
+        "close and every intraday high. Blank highs leave that row's close.",
+        reads_range=True,
+    ),
+]
 Numerator = Annotated[
     Any,
     Param(

@@ -33,7 +33,7 @@ class Source:
     chain: tuple[VendorSymbol, ...]
     sheet: str
     column: str  # header of its column on the data sheet
-    field: str = "close"  # "close" (raw) or "adjclose" where the vendor has it
+    field: str = "close"  # "close" (raw), "adjclose" where the vendor has it, or "high" (raw intraday high)
     table: str = ""  # the data table it belongs to (workbook.data_sheets.DATA_TABLES); "" = not in the layout
     name: str = ""  # the defined name of its column; "" = the column header
     label: str = ""  # what it is, in words (provenance lines, the Methods sheet)
@@ -94,6 +94,17 @@ CATALOGUE: tuple[Source, ...] = (
         field="adjclose",
         table="PricesTable",
         label="iShares Micro-Cap ETF, dividend-adjusted close (for returns)",
+    ),
+    # Raw intraday highs of IWC: a bear-market line can be drawn from the intraday high, as the newsletter's
+    # "127.7$ level" is (0.8 × 159.56, the 2021-03-15 high). Stooq is left out: its highs are adjusted.
+    Source(
+        "IWC_HIGH",
+        (VendorSymbol("yahoo", "IWC"), VendorSymbol("tiingo", "IWC"), VendorSymbol("alphavantage", "IWC")),
+        "Prices",
+        "IWC_HIGH",
+        field="high",
+        table="PricesTable",
+        label="iShares Micro-Cap ETF, raw intraday high",
     ),
     _price("^RUT", "RUT", None, "Russell 2000 index", keyed=False),
     _price("^GSPC", "GSPC", "^spx", "S&P 500 index", keyed=False),

@@ -1,17 +1,23 @@
 """The Claims sheet: each checkable sentence of the newsletter, its number, the Lazarus formula that measures it, the
-measured number and a verdict. Ordinary formulas over the same as-of names as the Dashboard, so a user adds a row
-for the next newsletter by copying one.
+measured number, a verdict, the date its data reach and how many cases a share or median rests on. Ordinary formulas
+over the same as-of names as the Dashboard, so a user adds a row for the next newsletter by copying one.
+
+A verdict on data older than their series explains reads STALE with that date (workbook.freshness); a share or a
+median of fewer than MIN_CASES cases reads "too few (N)" (udfs/SPEC.md "Data dates, STALE and thin samples").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workbook.freshness import oldest_data_to, stale
 from workbook.model import Book, Sheet
 from workbook.names import AS_OF, event_returns
 
 SHEET = "Claims"
-HEADER = ["Newsletter sentence", "Its number", "Lazarus formula", "Measured", "Verdict rule", "Verdict"]
+HEADER = ["Newsletter sentence", "Its number", "Lazarus formula", "Measured", "Verdict rule", "Verdict", "Data to", "N"]
+# Fewer cases than this make a share or a median an anecdote, not a tendency: the verdict says "too few (N)".
+MIN_CASES = 5
 FIRST_ROW = 5
 NO_HY_SPREAD_SHORT = "not bundled: lazarus refresh"  # the ICE spread is licensed data
 
@@ -25,6 +31,8 @@ class Claim:
     rule: str  # the verdict rule in words
     verdict: str  # formula template; {m} is the Measured cell, {n} the number cell
     number_format: str = "0.0%"
+    data: tuple[str, ...] = ()  # the data columns it rests on: the date they reach, and whether that is STALE
+    cases: str = ""  # formula (no "=") for how many cases a share or median rests on; "" when it is not one
 
 
 def _sign(test: str) -> str:
@@ -37,12 +45,41 @@ def _after_cuts(top: str, bottom: str, horizon: int, from_end: int) -> str:
     return f"INDEX({table},ROWS({table}){'-' + str(from_end) if from_end else ''},3)"
 
 
+def _cuts_counted(top: str, bottom: str, horizon: int) -> str:
+    """How many first cuts have a return at `horizon`: the numbers of the return column, less its median and share
+    (numbers too when there is at least one case)."""
+    table = event_returns(top, bottom, (horizon,))
+    return f"MAX(0,COUNT(INDEX({table},0,3))-2)"
+
+
 # Share of easing cycles (since the Dashboard's since date) after which the ratio rose over six months.
 _IWM_SHARE = _after_cuts("IWM", "SPY", 126, 0)
 _MDY_SHARE = _after_cuts("MDY", "SPY", 126, 0)
 _SPY_MEDIAN = _after_cuts("SPY", "", 21, 1)
 
 CLAIMS: tuple[Claim, ...] = (
+    # The title: 127.7 is 0.8 × IWC's intraday high of 159.56 (2021-03-15), 127.65 printed to one decimal; the line
+    # from the highest close (158.51, 2021-03-12) is 126.81.
+    Claim(
+        "bear_level",
+        "Microcaps threatening to rise from bear-market territory (127.7$ level): IWC's bear line",
+        127.7,
+        "BEAR_LINE(IWC,0.2,IWC_HIGH)",
+        "within 0.1 of the number (it is printed to one decimal)",
+        '=IF(ISNUMBER({m}),IF(ABS({m}-{n})<0.1,"AGREES","DISAGREES"),"NO DATA")',
+        "0.00",
+        data=("IWC", "IWC_HIGH"),
+    ),
+    Claim(
+        "bear_rising",
+        "… rising from bear-market territory: IWC's market state from its intraday high",
+        None,
+        "MARKET_STATE(IWC,IWC_HIGH)",
+        "reads RISING FROM BEAR",
+        '=IF(LEFT({m},4)="#N/A","NO DATA",IF({m}="RISING FROM BEAR","AGREES","DISAGREES"))',
+        "@",
+        data=("IWC",),
+    ),
     Claim(
         "small_caps_after_cuts",
         "Easing cycles usually drive small caps to outperform (IWM/SPY six months after a first cut)",
@@ -50,6 +87,8 @@ CLAIMS: tuple[Claim, ...] = (
         _IWM_SHARE,
         "share of cycles with IWM/SPY up > 50%",
         _sign(">0.5"),
+        data=("IWM", "SPY", "DFEDTARU"),
+        cases=_cuts_counted("IWM", "SPY", 126),
     ),
     Claim(
         "mid_caps_after_cuts",
@@ -58,6 +97,8 @@ CLAIMS: tuple[Claim, ...] = (
         _MDY_SHARE,
         "share of cycles with MDY/SPY up > 50%",
         _sign(">0.5"),
+        data=("MDY", "SPY", "DFEDTARU"),
+        cases=_cuts_counted("MDY", "SPY", 126),
     ),
     Claim(
         "selloff_after_cuts",
@@ -66,6 +107,8 @@ CLAIMS: tuple[Claim, ...] = (
         _SPY_MEDIAN,
         "median SPY return over 21 days < 0",
         _sign("<0"),
+        data=("SPY", "DFEDTARU"),
+        cases=_cuts_counted("SPY", "", 21),
     ),
     Claim(
         "unemployment_q2",
@@ -74,6 +117,7 @@ CLAIMS: tuple[Claim, ...] = (
         "PERIOD_CHANGE(UNRATE,MONTH_DATES,3)",
         "within 1 point of the number",
         '=IF(ISNUMBER({m}),IF(ABS({m}-{n})<=0.01,"AGREES","DISAGREES"),"NO DATA")',
+        data=("UNRATE",),
     ),
     Claim(
         "claims_rising",
@@ -82,6 +126,7 @@ CLAIMS: tuple[Claim, ...] = (
         "PERIOD_CHANGE(ICSA,WEEK_DATES,52,4)",
         "> 0",
         _sign(">0"),
+        data=("ICSA",),
     ),
     Claim(
         "construction_falling",
@@ -90,6 +135,7 @@ CLAIMS: tuple[Claim, ...] = (
         "PERIOD_CHANGE(TTLCONS,ACTIVITY_DATES,6)",
         "< 0",
         _sign("<0"),
+        data=("TTLCONS",),
     ),
     Claim(
         "housing_falling",
@@ -98,6 +144,7 @@ CLAIMS: tuple[Claim, ...] = (
         "PERIOD_CHANGE(HOUST,ACTIVITY_DATES,12)",
         "< 0",
         _sign("<0"),
+        data=("HOUST",),
     ),
     Claim(
         "credit_calm",
@@ -106,6 +153,7 @@ CLAIMS: tuple[Claim, ...] = (
         f'IF(IFERROR(COUNT(HY_SPREAD),0)<2,"{NO_HY_SPREAD_SHORT}",PERCENTILE_RANK(HY_SPREAD))',
         "below the 80th percentile of its history",
         _sign("<0.8"),
+        data=("HY_SPREAD",),
     ),
     Claim(
         "financials_strength",
@@ -115,6 +163,7 @@ CLAIMS: tuple[Claim, ...] = (
         "> 0",
         _sign(">0"),
         "0.00%",
+        data=("XLF", "SPY"),
     ),
     Claim(
         "reits_strength",
@@ -124,6 +173,7 @@ CLAIMS: tuple[Claim, ...] = (
         "> 0",
         _sign(">0"),
         "0.00%",
+        data=("XLRE", "SPY"),
     ),
     Claim(
         "broader_market",
@@ -133,8 +183,20 @@ CLAIMS: tuple[Claim, ...] = (
         "> 0",
         _sign(">0"),
         "0.00%",
+        data=("RSP", "SPY"),
     ),
 )
+
+
+def _verdict(claim: Claim, row: int) -> str:
+    """The verdict cell: NO DATA without data, STALE (with the date its data reach) on old data, "too few (N)" on a
+    share or median of fewer than MIN_CASES cases, else the claim's own rule."""
+    rule = claim.verdict.format(m=f"D{row}", n=f"B{row}").removeprefix("=")
+    if claim.cases:
+        rule = f'IF(H{row}<{MIN_CASES},"too few ("&H{row}&")",{rule})'
+    if not claim.data:
+        return f"={rule}"
+    return f'=IF(ISNUMBER(G{row}),IF({stale(claim.data)},"STALE: data to "&TEXT(G{row},"yyyy-mm-dd"),{rule}),"NO DATA")'
 
 
 def add_claims_sheet(book: Book) -> Sheet:
@@ -155,10 +217,16 @@ def add_claims_sheet(book: Book) -> Sheet:
         sheet.put(row, 3, claim.formula)
         sheet.put(row, 4, f"={claim.formula}", claim.number_format)
         sheet.put(row, 5, claim.rule)
-        sheet.put(row, 6, claim.verdict.format(m=f"D{row}", n=f"B{row}"))
+        sheet.put(row, 6, _verdict(claim, row))
+        sheet.put(row, 7, f'=IF({oldest_data_to(claim.data)}=0,"no data",{oldest_data_to(claim.data)})', "yyyy-mm-dd")
+        if claim.cases:
+            sheet.put(row, 8, f"={claim.cases}", "0")
         book.answers[f"claim_{claim.key}"] = (SHEET, f"D{row}")
         book.answers[f"verdict_{claim.key}"] = (SHEET, f"F{row}")
-    sheet.widths.update({"A": 70, "B": 11, "C": 48, "D": 12, "E": 34, "F": 40})
-    sheet.print_area = f"A1:F{FIRST_ROW + len(CLAIMS)}"
+        book.answers[f"data_to_{claim.key}"] = (SHEET, f"G{row}")
+        if claim.cases:
+            book.answers[f"cases_{claim.key}"] = (SHEET, f"H{row}")
+    sheet.widths.update({"A": 70, "B": 11, "C": 48, "D": 12, "E": 34, "F": 40, "G": 12, "H": 6})
+    sheet.print_area = f"A1:H{FIRST_ROW + len(CLAIMS)}"
     book.sheets.append(sheet)
     return sheet

@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from udfs.reports import ANALOG_HORIZONS, analog_header
 from workbook.data_sheets import DATE_FORMAT
+from workbook.freshness import data_to, oldest_data_to, stale, stale_after_days, stale_text
 from workbook.model import Book, Chart, ChartSeries, Sheet
 from workbook.names import (
     ANALOG_ROWS,
@@ -37,6 +38,9 @@ PRICE = "0.00"
 PER_CENTURY = "0.0"
 
 ANALOGS_SHOWN = 10
+# A six-day move within 2 sample standard deviations of the mean is an ordinary day: its per-century count and its
+# "earlier episodes" (every move at least as big) say nothing, so the Dashboard says so instead (SPEC.md).
+UNREMARKABLE_SIGMA = 2
 CHART_DAYS = 252
 CHART_FIRST_COLUMN = 27  # AA
 # The ICE BofA spread is licensed data: not in the bundled sample, fetched by `lazarus refresh`.
@@ -58,15 +62,27 @@ SAHM_KNOWN_FROM = (
 )
 
 
+# No close to the as-of date (IWC starts in 2005): say so, never MAXIFS's 0 (which reads 1899-12-30).
+_DATA_TO = '=IF(COUNT({t})=0,"no data by then",MAXIFS(PRICE_DATES,{t},">0"))'
+# The first day the series reached its highest value by the as-of date.
+_HIGH_ON = '=IF(COUNT({series})=0,"no data by then",INDEX(PRICE_DATES,MATCH(MAX({series}),{series},0)))'
+_STATE = '=IF(COUNT({{t}})=0,"no data by then",IF({{stale}},{{stale_text}},MARKET_STATE({{t}}{highs})))'
+
+
 @dataclass(frozen=True)
 class Answer:
-    """One dashboard row: a label and, per ticker column, a formula template; `{t}` is the ticker's name and
-    `{col}` the letter of its column (to refer to another answer in the same column)."""
+    """One dashboard row: a label and, per ticker column, a formula template; `{t}` is the ticker's name,
+    `{col}` the letter of its column (to refer to another answer in the same column), `{stale}` the test that the
+    ticker's data are STALE on the as-of day and `{stale_text}` what the answer then reads (workbook.freshness)."""
 
     key: str
     label: str
     formula: str
     number_format: str
+    # The data columns it rests on (may use {t}), in a one-column section: the date they reach is shown beside the
+    # answer, which reads STALE on data older than they explain. (A section of several columns has a "Latest … on"
+    # row instead.)
+    data: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,52 +105,86 @@ SECTIONS: tuple[Section, ...] = (
             Answer(
                 "per_century",
                 "Moves this big per century",
-                "=EVENTS_PER_CENTURY({t},6,{col}{return},PRICE_DATES)",
+                f'=IF(ABS({{col}}{{sigma}})<{UNREMARKABLE_SIGMA},"unremarkable: |σ| < {UNREMARKABLE_SIGMA}",'
+                "EVENTS_PER_CENTURY({t},6,{col}{return},PRICE_DATES))",
                 PER_CENTURY,
             ),
             Answer("up_days", "Days up more than 1% (of six)", "=UP_DAYS({t},6,0.01)", COUNT),
             Answer("biggest_day", "Biggest daily gain", "=MAX_DAILY_GAIN({t},6)", PCT),
+            Answer("data_to", "Latest close on", _DATA_TO, DATE_FORMAT),
         ),
     ),
     Section(
         "Relative strength: IWM / SPY",
         ("IWM",),
         (
-            Answer("ratio_change", "Six-day change of IWM/SPY", "=RATIO_CHANGE(IWM,SPY,6)", PCT),
-            Answer("ratio_sigma", "Sigma of the change", "=RATIO_SIGMA(IWM,SPY,6)", SIGMA),
-            Answer("ratio_percentile", "Percentile of the change", "=RATIO_PERCENTILE(IWM,SPY,6)", PCT1),
+            Answer("ratio_change", "Six-day change of IWM/SPY", "=RATIO_CHANGE(IWM,SPY,6)", PCT, data=("{t}", "SPY")),
+            Answer("ratio_sigma", "Sigma of the change", "=RATIO_SIGMA(IWM,SPY,6)", SIGMA, data=("{t}", "SPY")),
+            Answer(
+                "ratio_percentile",
+                "Percentile of the change",
+                "=RATIO_PERCENTILE(IWM,SPY,6)",
+                PCT1,
+                data=("{t}", "SPY"),
+            ),
         ),
     ),
     Section(
         "How overbought",
         ("IWM",),
         (
-            Answer("rsi", "RSI (14 days)", "=RSI({t},14)", "0.0"),
-            Answer("ma_sigma", "Distance from 50-day average", "=MA_SIGMA({t},50)", SIGMA),
-            Answer("overbought_percentile", "Percentile of that distance", "=OVERBOUGHT_PERCENTILE({t},50)", PCT1),
+            Answer("rsi", "RSI (14 days)", "=RSI({t},14)", "0.0", data=("{t}",)),
+            Answer("ma_sigma", "Distance from 50-day average", "=MA_SIGMA({t},50)", SIGMA, data=("{t}",)),
+            Answer(
+                "overbought_percentile",
+                "Percentile of that distance",
+                "=OVERBOUGHT_PERCENTILE({t},50)",
+                PCT1,
+                data=("{t}",),
+            ),
         ),
     ),
     Section(
         "Bear-market watch",
         ("IWC", "MDY", "IWM"),
         (
-            # No close to the as-of date (IWC starts in 2024): say so, never MAXIFS's 0 (which reads 1899-12-30).
-            Answer(
-                "data_to",
-                "Latest close on",
-                '=IF(COUNT({t})=0,"no data by then",MAXIFS(PRICE_DATES,{t},">0"))',
-                DATE_FORMAT,
-            ),
+            Answer("data_to", "Latest close on", _DATA_TO, DATE_FORMAT),
             Answer("close", "Latest close", "=INDEX({t},MATCH({col}{data_to},PRICE_DATES,0))", PRICE),
-            Answer("drawdown", "Drawdown from the high", "=DRAWDOWN({t})", PCT),
-            Answer("bear_line", "Bear-market line (20% below the high)", "=BEAR_LINE({t},0.2)", PRICE),
-            # Honest numbers: a series that stopped more than a week before the as-of date has no market state.
+            # Every level rests on a high: the day it was set is shown with it.
+            Answer("high", "Highest close", "=MAX({t})", PRICE),
+            Answer("high_on", "Highest close on", _HIGH_ON.format(series="{t}"), DATE_FORMAT),
+            Answer("drawdown", "Drawdown from the highest close", "=DRAWDOWN({t})", PCT),
+            Answer("bear_line", "Bear-market line (20% below the highest close)", "=BEAR_LINE({t},0.2)", PRICE),
+            Answer("above_line", "Close above the line by", "={col}{close}/{col}{bear_line}-1", PCT),
+            # Honest numbers: data older than their series explains have no market state (SPEC.md, STALE).
+            Answer("state", "Market state (needs a year of closes)", _STATE.format(highs=""), "@"),
+        ),
+    ),
+    # The newsletter's title question: "Microcaps threatening to rise from bear-market territory (127.7$ level)".
+    # 127.7 is 0.8 × IWC's 159.56 intraday high of 2021-03-15; 0.8 × its highest close (158.51) is 126.81.
+    Section(
+        "The newsletter's 127.7$ level: IWC's bear line from its highest close and its intraday high",
+        ("IWC",),
+        (
+            Answer("level_data_to", "Latest close on", _DATA_TO, DATE_FORMAT),
+            Answer("level_close", "Latest close", "=INDEX({t},MATCH({col}{level_data_to},PRICE_DATES,0))", PRICE),
+            Answer("level_close_high_on", "Highest close on", _HIGH_ON.format(series="{t}"), DATE_FORMAT),
+            Answer("level_close_line", "Bear line from the highest close", "=BEAR_LINE({t},0.2)", PRICE),
             Answer(
-                "state",
-                "Market state",
-                '=IF(AS_OF-{col}{data_to}>7,"stale since "&TEXT({col}{data_to},"yyyy-mm-dd"),MARKET_STATE({t}))',
-                "@",
+                "level_close_above", "Close above that line by", "={col}{level_close}/{col}{level_close_line}-1", PCT
             ),
+            Answer("level_intraday_high", "Highest intraday high", "=MAX({t}_HIGH)", PRICE),
+            Answer(
+                "level_intraday_high_on", "Highest intraday high on", _HIGH_ON.format(series="{t}_HIGH"), DATE_FORMAT
+            ),
+            Answer("level_intraday_line", "Bear line from the intraday high", "=BEAR_LINE({t},0.2,{t}_HIGH)", PRICE),
+            Answer(
+                "level_intraday_above",
+                "Close above that line by",
+                "={col}{level_close}/{col}{level_intraday_line}-1",
+                PCT,
+            ),
+            Answer("level_state", "Market state (from the intraday high)", _STATE.format(highs=",{t}_HIGH"), "@"),
         ),
     ),
     Section(
@@ -142,16 +192,28 @@ SECTIONS: tuple[Section, ...] = (
         ("T10Y2Y",),
         (
             # LOOKUP of a huge number returns the last number in the range, skipping holiday blanks.
-            Answer("spread", "Latest spread (percentage points)", "=LOOKUP(9.99E+307,{t})", "0.00"),
-            Answer("curve_state", "Curve state", "=CURVE_STATE({t},RATE_DATES)", "@"),
-            Answer("curve_since", "In that state since", "=CURVE_SINCE({t},RATE_DATES)", DATE_FORMAT),
+            Answer("spread", "Latest spread (percentage points)", "=LOOKUP(9.99E+307,{t})", "0.00", data=("{t}",)),
+            Answer("curve_state", "Curve state", "=CURVE_STATE({t},RATE_DATES)", "@", data=("{t}",)),
+            Answer(
+                "curve_since",
+                "Turned on (inversion start, or its end)",
+                "=CURVE_SINCE({t},RATE_DATES)",
+                DATE_FORMAT,
+                data=("{t}",),
+            ),
         ),
     ),
     Section(
         "Macro",
         ("",),
         (
-            Answer("sahm", "Sahm rule, revised data (≥ 0.50 signals a recession)", "=SAHM_RULE(UNRATE)", "0.00"),
+            Answer(
+                "sahm",
+                "Sahm rule, revised data (≥ 0.50 signals a recession)",
+                "=SAHM_RULE(UNRATE)",
+                "0.00",
+                data=("UNRATE",),
+            ),
             # As first published: the stored vintage of the as-of day (Vintages sheet), shown where it differs.
             Answer("sahm_known", "Sahm rule as known that day", SAHM_KNOWN, "0.00"),
             Answer("sahm_rule", "Sahm rule as known that day: from", SAHM_KNOWN_FROM, "@"),
@@ -160,8 +222,15 @@ SECTIONS: tuple[Section, ...] = (
                 "High-yield spread: percentile in its history",
                 f'=IF(IFERROR(COUNT(HY_SPREAD),0)<2,"{NO_HY_SPREAD}",PERCENTILE_RANK(HY_SPREAD))',
                 PCT1,
+                data=("HY_SPREAD",),
             ),
-            Answer("claims_percentile", "Initial claims: percentile in their history", "=PERCENTILE_RANK(ICSA)", PCT1),
+            Answer(
+                "claims_percentile",
+                "Initial claims: percentile in their history",
+                "=PERCENTILE_RANK(ICSA)",
+                PCT1,
+                data=("ICSA",),
+            ),
         ),
     ),
 )
@@ -175,12 +244,23 @@ NEWSLETTER_SECTIONS: tuple[Section, ...] = (
         ("XLF", "XLRE", "RSP"),
         (
             Answer("six_day", "Six-day return", "=RALLY_RETURN({t},6)", PCT),
-            Answer("ratio_change", "Six-day change of the ratio to SPY", "=RATIO_CHANGE({t},SPY,6)", PCT),
+            Answer(
+                "ratio_change",
+                "Six-day change of the ratio to SPY",
+                "=RATIO_CHANGE({t},SPY,6)",
+                PCT,
+            ),
             Answer("ratio_sigma", "Sigma of that change", "=RATIO_SIGMA({t},SPY,6)", SIGMA),
-            Answer("ratio_percentile", "Percentile of that change", "=RATIO_PERCENTILE({t},SPY,6)", PCT1),
+            Answer(
+                "ratio_percentile",
+                "Percentile of that change",
+                "=RATIO_PERCENTILE({t},SPY,6)",
+                PCT1,
+            ),
             # Honest numbers: the history each rarity figure rests on.
             Answer("history_from", "History from", '=MINIFS(PRICE_DATES,{t},">0")', DATE_FORMAT),
             Answer("observations", "Observations", "=COUNT({t})", COUNT),
+            Answer("data_to", "Latest close on", _DATA_TO, DATE_FORMAT),
         ),
     ),
     Section(
@@ -193,12 +273,14 @@ NEWSLETTER_SECTIONS: tuple[Section, ...] = (
                 "Unemployment rate: change over 3 months",
                 "=PERIOD_CHANGE(UNRATE,MONTH_DATES,3)",
                 PCT1,
+                data=("UNRATE",),
             ),
             Answer(
                 "unrate_quarter_pp",
                 "Unemployment rate: change over 3 months, points",
                 "=PERIOD_CHANGE(UNRATE,MONTH_DATES,3,1,1)",
                 "0.00",
+                data=("UNRATE",),
             ),
             Answer("claims_week", "Latest claims week", '=MAXIFS(WEEK_DATES,ICSA,">0")', DATE_FORMAT),
             Answer(
@@ -206,35 +288,50 @@ NEWSLETTER_SECTIONS: tuple[Section, ...] = (
                 "Initial claims, 4-week average vs a year earlier",
                 "=PERIOD_CHANGE(ICSA,WEEK_DATES,52,4)",
                 PCT1,
+                data=("ICSA",),
             ),
             Answer(
                 "claims_month",
                 "Initial claims, 4-week average vs 4 weeks earlier",
                 "=PERIOD_CHANGE(ICSA,WEEK_DATES,4,4)",
                 PCT1,
+                data=("ICSA",),
             ),
             Answer("houst_month", "Latest housing-starts month", '=MAXIFS(ACTIVITY_DATES,HOUST,">0")', DATE_FORMAT),
-            Answer("houst_6", "Housing starts: change over 6 months", "=PERIOD_CHANGE(HOUST,ACTIVITY_DATES,6)", PCT1),
             Answer(
-                "houst_12", "Housing starts: change over 12 months", "=PERIOD_CHANGE(HOUST,ACTIVITY_DATES,12)", PCT1
+                "houst_6",
+                "Housing starts: change over 6 months",
+                "=PERIOD_CHANGE(HOUST,ACTIVITY_DATES,6)",
+                PCT1,
+                data=("HOUST",),
+            ),
+            Answer(
+                "houst_12",
+                "Housing starts: change over 12 months",
+                "=PERIOD_CHANGE(HOUST,ACTIVITY_DATES,12)",
+                PCT1,
+                data=("HOUST",),
             ),
             Answer(
                 "ttlcons_6",
                 "Construction spending: change over 6 months",
                 "=PERIOD_CHANGE(TTLCONS,ACTIVITY_DATES,6)",
                 PCT1,
+                data=("TTLCONS",),
             ),
             Answer(
                 "ttlcons_12",
                 "Construction spending: change over 12 months",
                 "=PERIOD_CHANGE(TTLCONS,ACTIVITY_DATES,12)",
                 PCT1,
+                data=("TTLCONS",),
             ),
             Answer(
                 "hy_spread",
                 "High-yield spread (percentage points)",
                 f'=IF(IFERROR(COUNT(HY_SPREAD),0)=0,"{NO_HY_SPREAD}",LOOKUP(9.99E+307,HY_SPREAD))',
                 "0.00",
+                data=("HY_SPREAD",),
             ),
         ),
     ),
@@ -292,12 +389,36 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
                 last + 1, column + offset, f'=IF($A{first}="","",INDEX({name},ROWS({name})-1,{offset + 3}))', PCT1
             )
             sheet.put(last + 2, column + offset, f'=IF($A{first}="","",INDEX({name},ROWS({name}),{offset + 3}))', PCT1)
+            # N: the cuts with a return in this column (its numbers, less the median and share below them).
+            counted = f'=IF($A{first}="","",MAX(0,COUNT(INDEX({name},0,{offset + 3}))-2))'
+            sheet.put(last + 3, column + offset, counted, COUNT)
+            book.answers[f"easing_n_{index + 1}_{offset + 1}"] = (
+                SHEET,
+                f"{get_column_letter(column + offset)}{last + 3}",
+            )
         column += len(horizons)
     sheet.put(last + 1, 1, "Median", style="label")
     sheet.put(last + 2, 1, "Share positive", style="label")
+    sheet.put(last + 3, 1, "N (cuts with a return)", style="label")
+    # A row blank in every column is a cut before every series' first close: say so rather than leave it unexplained.
+    starts = '&", "&'.join(
+        f'"{top} from "&TEXT(MINIFS(PRICE_DATES,{top},">0"),"yyyy-mm-dd")' for top in ("IWM", "MDY", "SPY")
+    )
+    sheet.put(last + 4, 1, f'="A blank cell is a cut before the series\' data: "&{starts}', style="note")
     for letter in "BCDEFGHIJK":
         sheet.widths[letter] = 13
-    return last + 4, since
+    return last + 6, since
+
+
+def _fresh_or_stale(formula: str, reach: str, names: tuple[str, ...]) -> str:
+    """`formula`, or "STALE: data to …" when the date in the cell `reach` (the oldest newest date of `names`) is
+    older than they explain on the as-of day; a series with no data at all is left to the formula, which says why."""
+    limits = {stale_after_days(name) for name in names}
+    if len(limits) != 1:  # one date cell can carry one rule; mixed series need freshness.stale's test per series
+        raise ValueError(f"{', '.join(names)} have different STALE rules: date them one by one")
+    (limit,) = limits
+    body = formula.removeprefix("=")
+    return f'=IF({reach}="",{body},IF({AS_OF}-{reach}>{limit},{stale_text(reach)},{body}))'
 
 
 def _answer_rows(book: Book, sheet: Sheet, sections: tuple[Section, ...], row: int) -> int:
@@ -312,9 +433,20 @@ def _answer_rows(book: Book, sheet: Sheet, sections: tuple[Section, ...], row: i
             sheet.put(row, 1, answer.label, style="label")
             for index, ticker in enumerate(section.tickers):
                 letter = get_column_letter(2 + index)
-                formula = answer.formula.format(t=ticker, col=letter, **{k: v for k, v in positions.items()})
-                sheet.put(row, 2 + index, formula, answer.number_format)
+                fresh = {}
+                if "{stale" in answer.formula:
+                    fresh = {"stale": stale((ticker,)), "stale_text": stale_text(data_to(ticker))}
+                formula = answer.formula.format(t=ticker, col=letter, **positions, **fresh)
                 key = f"{ticker.lower()}_{answer.key}" if ticker else answer.key
+                if answer.data:  # the date the answer's data reach, beside it, and the STALE rule on it
+                    if len(section.tickers) > 1:
+                        raise ValueError(f"{answer.key}: a section of several columns dates its answers in a row")
+                    names = tuple(name.format(t=ticker) for name in answer.data)
+                    reach = oldest_data_to(names)
+                    sheet.put(row, 3, f'=IF({reach}=0,"",{reach})', DATE_FORMAT, style="note")
+                    book.answers[f"{key}_data_to"] = (SHEET, f"C{row}")
+                    formula = _fresh_or_stale(formula, f"C{row}", names)
+                sheet.put(row, 2 + index, formula, answer.number_format)
                 book.answers[key] = (SHEET, f"{letter}{row}")
             row += 1
         row += 1
@@ -330,7 +462,17 @@ def _chart_rows(sheet: Sheet) -> list[Chart]:
     """
     first = CHART_FIRST_COLUMN
     letters = [get_column_letter(first + i) for i in range(9)]
-    headers = ["Date", "IWC", "IWC bear line", "IWM/SPY", "IWM RSI(14)", "", "Date", "10y−2y", "Zero"]
+    headers = [
+        "Date",
+        "IWC",
+        "IWC bear line",
+        "IWM/SPY",
+        "IWM RSI(14)",
+        "IWC line (intraday)",
+        "Date",
+        "10y−2y",
+        "Zero",
+    ]
     sheet.put(1, first - 1, "Chart data: the 252 observations to the as-of date", style="note")
     sheet.put_row(1, headers, first, style="header")
 
@@ -343,6 +485,7 @@ def _chart_rows(sheet: Sheet) -> list[Chart]:
         2: (gaps_as_na(f"BEAR_LINE_SERIES(IWC,0.2,{CHART_DAYS})"), PRICE),
         3: (gaps_as_na(f"RATIO_SERIES(IWM,SPY,{CHART_DAYS})"), "0.0000"),
         4: (gaps_as_na(f"RSI_SERIES(IWM,14,{CHART_DAYS})"), "0.0"),
+        5: (gaps_as_na(f"BEAR_LINE_SERIES(IWC,0.2,{CHART_DAYS},IWC_HIGH)"), PRICE),
         6: (gaps_as_na(f"LAST_ROWS(RATE_DATES,{CHART_DAYS})"), DATE_FORMAT),
         7: (gaps_as_na(f"LAST_ROWS(T10Y2Y,{CHART_DAYS})"), "0.00"),
         8: ("=0", "0.00"),
@@ -360,7 +503,11 @@ def _chart_rows(sheet: Sheet) -> list[Chart]:
             "IWC and its bear-market line",
             "H3",
             column(0),
-            (ChartSeries("IWC", column(1)), ChartSeries("Bear line (−20% from the high so far)", column(2))),
+            (
+                ChartSeries("IWC", column(1)),
+                ChartSeries("Bear line (−20% from the highest close so far)", column(2)),
+                ChartSeries("Bear line (−20% from the highest intraday high so far)", column(5)),
+            ),
             "$",
             PRICE,
             y_scale="data",
@@ -384,7 +531,10 @@ def _analog_grid(book: Book, sheet: Sheet, row: int) -> int:
     engine)."""
     sheet.put(row, 1, "IWM: after six-day moves like this one, did the rally have legs?", style="heading")
     sheet.put(row + 1, 1, "Earlier episodes (or why there are none)", style="label")
-    sheet.put(row + 1, 2, f"=IF({ANALOG_ROWS}<4,{ANALOGS},{ANALOG_ROWS}-3)", COUNT)
+    _, sigma = book.answers["iwm_sigma"]
+    calm = f"ABS(${sigma[0]}${sigma[1:]})<{UNREMARKABLE_SIGMA}"  # an ordinary day has no analogs worth showing
+    count = f"IF({ANALOG_ROWS}<4,{ANALOGS},{ANALOG_ROWS}-3)"
+    sheet.put(row + 1, 2, f'=IF({calm},"unremarkable move (|σ| < {UNREMARKABLE_SIGMA}): no analogs",{count})', COUNT)
     last_shown = f'=IF({ANALOG_ROWS}-3>{ANALOGS_SHOWN},"the last {ANALOGS_SHOWN} are shown","")'
     sheet.put(row + 1, 3, last_shown, style="note")
     book.answers["analog_count"] = (SHEET, f"B{row + 1}")
@@ -398,10 +548,19 @@ def _analog_grid(book: Book, sheet: Sheet, row: int) -> int:
             index = f"{ANALOG_ROWS}-{ANALOGS_SHOWN + 2 - k}"
             guard = f"{ANALOG_ROWS}<4"
         for column in range(1, 7):
+            if k == ANALOGS_SHOWN + 2 and column == 2:
+                continue  # the share of moves that were up: 100% by construction, so not shown
             number_format = DATE_FORMAT if column == 1 and k <= ANALOGS_SHOWN else PCT1
-            sheet.put(target, column, f'=IF({guard},"",INDEX({ANALOGS},{index},{column}))', number_format)
+            sheet.put(target, column, f'=IF(OR({calm},{guard}),"",INDEX({ANALOGS},{index},{column}))', number_format)
         book.answers[f"analog_{k}"] = (SHEET, f"A{target}")
-    return row + 2 + ANALOGS_SHOWN + 3
+    # N per column: the episodes with a value there (its numbers, less the median and share rows).
+    counted_row = row + 2 + ANALOGS_SHOWN + 3
+    sheet.put(counted_row, 1, "N (episodes with a return)", style="label")
+    for column in range(2, 7):
+        counted = f'=IF(OR({calm},{ANALOG_ROWS}<4),"",MAX(0,COUNT(INDEX({ANALOGS},0,{column}))-2))'
+        sheet.put(counted_row, column, counted, COUNT)
+    book.answers["analog_n"] = (SHEET, f"B{counted_row}")
+    return counted_row + 1
 
 
 def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:

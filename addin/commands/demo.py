@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -70,21 +71,29 @@ def _value(results: Mapping[str, Mapping[tuple[int, int], Any]], book: Book, key
     return date_to_serial(value) if isinstance(value, dt.date) else value
 
 
-def print_answers(book: Book, results: Mapping, write: Callable[[str], None] = print) -> None:
-    as_of = _value(results, book, "as_of")
-    write(f"\n=== Dashboard as of {formatted(as_of, 'yyyy-mm-dd')} ===")
+def print_answers(book: Book, results: Mapping, write: Callable[[str], None] = print, day: str = "") -> None:
+    """The dashboard's answers; `day` says which day it is ("the newsletter's day", "the latest day in the data")."""
+    as_of = formatted(_value(results, book, "as_of"), "yyyy-mm-dd")
+    title = f"Dashboard on {day}, {as_of}" if day else f"Dashboard as of {as_of}"
+    write(f"\n=== {title} ===")
     _print_sections(book, results, SECTIONS, write)
     write("\nIWM: after six-day moves like this one, did the rally have legs?")
     count = _value(results, book, "analog_count")
     more = isinstance(count, (int, float)) and count > ANALOGS_SHOWN
     shown_note = f" (the last {ANALOGS_SHOWN} are shown)" if more else ""
     write(f"  earlier episodes: {formatted(count, '0')}{shown_note}")
+    if isinstance(count, str):  # an ordinary day, or no episodes: the count says why, and there is no table
+        print_newsletter(book, results, write)
+        return
     header = analog_header(ANALOG_HORIZONS)
     write("  " + "".join(f"{h:>12}" for h in header))
     _, ref = book.answers["analog_1"]
     first_row = int(ref[1:])
-    for k in range(ANALOGS_SHOWN + 2):
+    for k in range(ANALOGS_SHOWN + 3):
         row = [results[SHEET].get((first_row + k, column)) for column in range(1, 7)]
+        if k == ANALOGS_SHOWN + 2:  # N per column
+            write("  " + f"{'N':>12}" + "".join(f"{formatted(v, '0'):>12}" for v in row[1:]))
+            continue
         if all(shown(v) in (None, "") for v in row):
             continue
         first = formatted(row[0], "yyyy-mm-dd") if k < ANALOGS_SHOWN else str(row[0])
@@ -99,10 +108,13 @@ def _print_sections(book: Book, results: Mapping, sections: tuple[Section, ...],
         write(f"\n{heading}")
         for answer in section.answers:
             cells = []
+            reach = ""
             for ticker in section.tickers:
                 key = f"{ticker.lower()}_{answer.key}" if ticker else answer.key
                 cells.append(formatted(_value(results, book, key), answer.number_format))
-            write(f"  {answer.label:<50} {' | '.join(cells)}")
+                if f"{key}_data_to" in book.answers:  # the date the answer's data reach, beside it
+                    reach = formatted(_value(results, book, f"{key}_data_to"), "yyyy-mm-dd")
+            write(f"  {answer.label:<50} {' | '.join(cells)}" + (f"   (data to {reach})" if reach else ""))
 
 
 def print_newsletter(book: Book, results: Mapping, write: Callable[[str], None] = print) -> None:
@@ -113,37 +125,56 @@ def print_newsletter(book: Book, results: Mapping, write: Callable[[str], None] 
     header = easing_header()
     write("  " + f"{header[0]:>12}" + "".join(f"{h:>12}" for h in header[1:]))
     first_row = int(book.answers["easing_1"][1][1:])
-    for k in range(EASING_SHOWN + 2):
+    for k in range(EASING_SHOWN + 3):
         row = [results[SHEET].get((first_row + k, column)) for column in range(1, len(header) + 1)]
+        if k == EASING_SHOWN + 2:  # N per column: the cuts with a return there
+            write("  " + f"{'N':>12}" + "".join(f"{formatted(v, '0'):>12}" for v in row[1:]))
+            continue
         if k >= EASING_SHOWN:
             row[0] = "Median" if k == EASING_SHOWN else "Share up"
         elif shown(row[0]) in (None, ""):
             continue
         first = formatted(row[0], "yyyy-mm-dd") if k < EASING_SHOWN else row[0]
         write("  " + f"{first:>12}" + "".join(f"{formatted(v, '0.0%'):>12}" for v in row[1:]))
+    blanks = shown(results[SHEET].get((first_row + EASING_SHOWN + 3, 1)))  # why a row can be blank
+    if blanks:
+        write(f"  {blanks}")
     print_claims(book, results, write)
 
 
 def print_claims(book: Book, results: Mapping, write: Callable[[str], None] = print) -> None:
-    """The Claims sheet: each sentence, its measured number and the verdict."""
+    """The Claims sheet: each sentence whole (wrapped), then its measured number, the verdict, the cases a share
+    or median rests on and the date its data reach."""
     write("\nThe newsletter's claims, measured")
     for claim in CLAIMS:
         measured = formatted(_value(results, book, f"claim_{claim.key}"), claim.number_format)
         verdict = formatted(_value(results, book, f"verdict_{claim.key}"), "@")
-        write(f"  {claim.sentence[:78]:<78} {measured:>10}  {verdict}")
+        reach = formatted(_value(results, book, f"data_to_{claim.key}"), "yyyy-mm-dd")
+        cases = ""
+        if f"cases_{claim.key}" in book.answers:
+            cases = f"   N = {formatted(_value(results, book, f'cases_{claim.key}'), '0')}"
+        for line in textwrap.wrap(claim.sentence, 96, initial_indent="  ", subsequent_indent="    "):
+            write(line)
+        write(f"      measured {measured}   verdict {verdict}{cases}   data to {reach}")
 
 
 def coverage_notes(data: Mapping[str, tuple[list[dt.date], list[float | None]]], as_of: dt.date) -> list[str]:
-    """One line per series whose data do not reach ``as_of``: it starts later, or it ends earlier."""
-    notes = []
+    """One line per series whose data do not reach ``as_of``: it starts later, or it ends earlier. A series that
+    another one continues from the next day on (DFEDTAR, the Fed's target to 2008-12-15, then DFEDTARU) is not news."""
+    spans = {}
     for series_id, (dates, values) in data.items():
         present = [day for day, value in zip(dates, values, strict=True) if value is not None]
-        if not present:
+        if present:
+            spans[series_id] = (present[0], present[-1])
+    successors = {first for first, _ in spans.values()}
+    notes = []
+    for series_id, (first, last) in spans.items():
+        if as_of < first:
+            notes.append(f"{series_id}: no data on or before {as_of} (its data start {first})")
+        elif as_of > last and last + dt.timedelta(days=1) in successors:
             continue
-        if as_of < present[0]:
-            notes.append(f"{series_id}: no data on or before {as_of} (its data start {present[0]})")
-        elif as_of > present[-1]:
-            notes.append(f"{series_id}: the as-of {as_of} is after its latest data ({present[-1]}); that is shown")
+        elif as_of > last:
+            notes.append(f"{series_id}: the as-of {as_of} is after its latest data ({last}); that is shown")
     return notes
 
 
@@ -168,6 +199,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"lazarus demo: {exc}", file=sys.stderr)
         return 1
     book_data = offline_data()
+    newest = max((dates[-1] for sid, (dates, _) in book_data.data.items() if dates and sid in PRICE_IDS), default=None)
+    if newest is not None and args.as_of > newest:  # a replay of a day the data never reached would be guesswork
+        print(
+            f"lazarus demo: --as-of {args.as_of} is after the newest price in the data ({newest}); give that day "
+            "or an earlier one (without --as-of the demo also shows the latest day)",
+            file=sys.stderr,
+        )
+        return 1
     book = build_book(
         book_data.data,
         args.as_of,
@@ -199,12 +238,12 @@ def run(args: argparse.Namespace) -> int:
         print("\nRun `lazarus demo` without --as-of (or with a later day) for answers on the data.")
         export_path = None
     else:
-        print_answers(book, results)
+        print_answers(book, results, day="the newsletter's day" if args.as_of == NEWSLETTER_DAY else "")
         # The latest day: the same data sheets (shared, not built again) and their ranges (not read again).
         latest = build_book(
             book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance, same_data_as=book
         )
-        print_answers(latest, engine.calculate(latest, reuse=computed))
+        print_answers(latest, engine.calculate(latest, reuse=computed), day="the latest day in the data")
     for line in (note, export_note):
         if line:
             print(f"\n{line}")

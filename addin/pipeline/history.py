@@ -17,13 +17,20 @@ from addin.pipeline.store import HistoryStore
 from udfs.errors import CellError
 from udfs.excel_facts import EXCEL_EPOCH
 from udfs.history import Stored, Vintages
-from workbook.catalogue import CATALOGUE
+from workbook.catalogue import CATALOGUE, Source
 
 _EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
 
 
 def _serials(days: Iterable[dt.date]) -> np.ndarray:
     return np.fromiter((day.toordinal() for day in days), float) - _EPOCH_ORDINAL
+
+
+def _published_days(series: str) -> int:
+    """The catalogue's publication delay of `series`; a series only a user's source list names is a Source
+    without one (its field's own default), so it is known on its date like a market close."""
+    source = next((s for s in CATALOGUE if s.id == series), None)
+    return (source or Source(series, (), "", "")).published_days
 
 
 class StoreHistory:
@@ -65,7 +72,7 @@ class StoreHistory:
                 np.fromiter((np.nan if v.value is None else v.value for v in vintages), float, len(vintages)),
             )
         # Where no vintage was known yet, the publication delay decides what was known that day.
-        stored = Stored(serials, values, source.published_days if source else 0, kept)
+        stored = Stored(serials, values, _published_days(series), kept)
         with self._lock:
             self._cache[series] = (stamp, stored)
         return stored

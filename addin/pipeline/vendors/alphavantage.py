@@ -19,8 +19,12 @@ SERIES_KEY = "Time Series (Daily)"
 COMPACT_DAYS = 140  # calendar days safely inside the 100 trading days of a compact answer
 
 
-def parse(symbol: str, text: str) -> list[Observation]:
-    """Parse a TIME_SERIES_DAILY body (newest first) into (date, close)."""
+# The bar's key for each field Lazarus asks for ("high": the day's intraday high, for bear-market lines).
+BAR_KEYS = {"close": "4. close", "high": "2. high"}
+
+
+def parse(symbol: str, text: str, field: str = "close") -> list[Observation]:
+    """Parse a TIME_SERIES_DAILY body (newest first) into (date, close) or (date, high)."""
     try:
         payload = json.loads(text)
     except ValueError:
@@ -42,12 +46,13 @@ def parse(symbol: str, text: str) -> list[Observation]:
                 "Alpha Vantage says the key's request quota is used up (25 a day on free keys).",
             )
         raise BadResponse("Alpha Vantage", symbol, f"the answer has no {SERIES_KEY!r} section.")
+    key = BAR_KEYS.get(field, BAR_KEYS["close"])
     rows = []
     for day, bar in payload[SERIES_KEY].items():
         try:
-            rows.append((iso_date("Alpha Vantage", symbol, day), parse_number(str(bar["4. close"]))))
+            rows.append((iso_date("Alpha Vantage", symbol, day), parse_number(str(bar[key]))))
         except (KeyError, TypeError, ValueError):
-            raise BadResponse("Alpha Vantage", symbol, f"the bar for {day} has no close price.") from None
+            raise BadResponse("Alpha Vantage", symbol, f"the bar for {day} has no {key!r} price.") from None
     rows.sort()  # a JSON object's key order is not a promise; duplicates cannot survive json.loads
     return validate("Alpha Vantage", symbol, rows)
 
@@ -83,4 +88,4 @@ class AlphaVantageReader(Reader):
         return "raw"  # TIME_SERIES_DAILY's "4. close" is the raw close; adjusted closes are a premium endpoint
 
     def parse_body(self, symbol: str, text: str, field: str) -> list[Observation]:
-        return parse(symbol, text)
+        return parse(symbol, text, field)

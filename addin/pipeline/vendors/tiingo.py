@@ -16,7 +16,7 @@ from addin.pipeline.vendors.errors import BadResponse, NotFound
 
 
 def parse(symbol: str, text: str, field: str = "close") -> list[Observation]:
-    """Parse Tiingo's JSON price list; ``field`` is "close" (raw) or "adjclose"."""
+    """Parse Tiingo's JSON price list; ``field`` is "close" (raw), "adjclose" or "high" (the raw intraday high)."""
     try:
         bars = json.loads(text)
     except ValueError:
@@ -26,7 +26,7 @@ def parse(symbol: str, text: str, field: str = "close") -> list[Observation]:
         raise NotFound("Tiingo", symbol, f"Tiingo says: {detail}")
     if not isinstance(bars, list):
         raise BadResponse("Tiingo", symbol, "the answer is not a list of prices.")
-    name = "adjClose" if field == "adjclose" else "close"
+    name = {"adjclose": "adjClose", "high": "high"}.get(field, "close")
     rows = []
     for bar in bars:
         try:

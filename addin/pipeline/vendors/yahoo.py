@@ -4,7 +4,7 @@ Unofficial, personal-use terms, and bursty (429 waves, "No data found" for every
 pages), so it is paced and every answer is checked. Bars carry epoch timestamps at the exchange's open;
 they are turned into exchange-local dates. Null bars are skipped. ``field="close"`` is the raw close (the
 default: adjusted closes drift with the download date), ``field="adjclose"`` the dividend- and
-split-adjusted one.
+split-adjusted one, ``field="high"`` the raw intraday high (for bear-market lines drawn from it).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _local_date(meta: dict[str, Any]) -> Any:
 
 
 def parse(symbol: str, text: str, field: str = "close") -> list[Observation]:
-    """Parse a chart JSON body into (date, close) or (date, adjclose) observations."""
+    """Parse a chart JSON body into (date, close), (date, adjclose) or (date, high) observations."""
     try:
         chart = json.loads(text)["chart"]
     except (ValueError, KeyError, TypeError):
@@ -56,7 +56,10 @@ def parse(symbol: str, text: str, field: str = "close") -> list[Observation]:
     stamps = result.get("timestamp") or []
     indicators = result.get("indicators") or {}
     try:
-        values = indicators["adjclose"][0]["adjclose"] if field == "adjclose" else indicators["quote"][0]["close"]
+        if field == "adjclose":
+            values = indicators["adjclose"][0]["adjclose"]
+        else:
+            values = indicators["quote"][0]["high" if field == "high" else "close"]
     except (KeyError, IndexError, TypeError):
         raise BadResponse("Yahoo", symbol, f"the chart has no {field} prices.") from None
     if len(values) != len(stamps):
