@@ -13,7 +13,7 @@ from workbook.names import AS_OF, event_returns
 SHEET = "Claims"
 HEADER = ["Newsletter sentence", "Its number", "Lazarus formula", "Measured", "Verdict rule", "Verdict"]
 FIRST_ROW = 5
-NO_HY_SPREAD_SHORT = "not bundled: lazarus refresh"  # the ICE spread is licensed data
+NO_HY_SPREAD_SHORT = "not in the bundled sample"  # the ICE spread is licensed data
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,7 @@ def add_claims_sheet(book: Book) -> Sheet:
     sheet.put(
         3, 1, "Add a row for the next newsletter: its sentence, number, a formula and a verdict rule.", style="note"
     )
+    sheet.in_copy[(3, 1)] = ""  # the colleague copy holds values: no row can be added there
     sheet.put_row(FIRST_ROW - 1, HEADER, style="header")
     for index, claim in enumerate(CLAIMS):
         row = FIRST_ROW + index
@@ -158,7 +159,8 @@ def add_claims_sheet(book: Book) -> Sheet:
         sheet.put(row, 6, claim.verdict.format(m=f"D{row}", n=f"B{row}"))
         book.answers[f"claim_{claim.key}"] = (SHEET, f"D{row}")
         book.answers[f"verdict_{claim.key}"] = (SHEET, f"F{row}")
-    sheet.widths.update({"A": 70, "B": 11, "C": 48, "D": 12, "E": 34, "F": 40})
+    sheet.widths.update({"A": 56, "B": 11, "C": 40, "D": 12, "E": 30, "F": 34})
     sheet.print_area = f"A1:F{FIRST_ROW + len(CLAIMS)}"
+    sheet.wrap_columns = "A:F"  # sentences and formulas wrap on the page
     book.sheets.append(sheet)
     return sheet
