@@ -24,7 +24,9 @@ from openpyxl.utils.cell import range_boundaries
 from udfs.errors import NA_PREFIX
 from udfs.excel_facts import EXCEL_EPOCH
 from workbook import engine
-from workbook.catalogue import CATALOGUE, SERIES_TERMS, SOURCE_HEADER, VENDOR_TERMS
+from workbook.added_sheet import SHEET as ADDED_SHEET
+from workbook.added_sheet import read_added
+from workbook.catalogue import CATALOGUE, SERIES_TERMS, SOURCE_HEADER, VENDOR_TERMS, Source
 from workbook.dashboard import AS_OF_CELL
 from workbook.dashboard import SHEET as DASHBOARD
 from workbook.data_sheets import DATA_TABLES, read_tables
@@ -97,10 +99,7 @@ def _cut_at(sheet: Sheet, as_of: dt.date) -> Sheet:
     cells = dict(sheet.cells)
     tables = list(sheet.tables)
     areas = []
-    for table in (t for t in DATA_TABLES if t.sheet == sheet.name):
-        ref = next((t for t in tables if t.name == table.table), None)
-        if ref is None:
-            continue
+    for ref in sheet.tables:  # each table's first column holds its dates
         first_col, _, last_col, last_row = range_boundaries(ref.ref)
         letters = (get_column_letter(first_col), get_column_letter(last_col))
         kept = 1
@@ -207,7 +206,7 @@ def snapshot_book(
     exported = snapshot.exported or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     as_of = as_of_day(book, results)
     copy = values_book(book, results)
-    data_sheets = {table.sheet for table in DATA_TABLES}
+    data_sheets = {table.sheet for table in DATA_TABLES} | {ADDED_SHEET}
     sheets = []
     for sheet in copy.sheets:
         if sheet.name in data_sheets:
@@ -260,12 +259,21 @@ def book_from_file(source: Path) -> Book:
             as_of = value.date()
         elif isinstance(value, dt.date):
             as_of = value
+    source_rows = _rows(grids.get("Sources"), SOURCE_HEADER)
+    added_data = read_added(grids.get(ADDED_SHEET))
+    added = [
+        Source(str(row[0]), (), ADDED_SHEET, str(row[2] or row[0]))
+        for row in source_rows
+        if row[1] == ADDED_SHEET and str(row[2] or row[0]) in added_data
+    ]
+    data.update({source.id: added_data[source.column] for source in added})
     return build_book(
         data,
         as_of,
-        sources=_rows(grids.get("Sources"), SOURCE_HEADER) or None,
+        sources=source_rows or None,
         log_rows=_rows(grids.get("Log"), LOG_HEADER),
         provenance=[f"Exported for colleagues on {dt.date.today().isoformat()}."],
+        added=added,
     )
 
 

@@ -13,6 +13,7 @@ COMMANDS: dict[str, str] = {
     "build": "write the Lazarus workbook from the local store (or --offline from the bundled sample)",
     "export": "write the copy for colleagues: values, charts, formats; no add-in needed",
     "refresh": "fetch new data from the vendors into the local store (keys optional)",
+    "series": "add your own series: `lazarus series add AAPL` (a ticker or FRED id), remove, list",
     "store": "create the store's tables: `lazarus store init` (a desk's PostgreSQL server, or the SQLite file)",
     "addin": "build the Excel add-in lazarus.xlam (any OS) or install it into Excel (Windows, macOS)",
 }

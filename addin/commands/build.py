@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from addin.pipeline.config import load_config
+from addin.pipeline.sources import read_user_sources
 from addin.pipeline.store import StoreError, open_store
 from addin.pipeline.workbook_data import offline_data, store_data
 from workbook import engine
@@ -43,16 +44,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"lazarus build: {exc}", file=sys.stderr)
         return 1
     try:
+        config = load_config()
+        added = [] if args.offline else read_user_sources(config.data_dir)
         book_data = (
-            offline_data() if args.offline else store_data(open_store(load_config(), args.store, read_only=True))
+            offline_data() if args.offline else store_data(open_store(config, args.store, read_only=True), added)
         )
-    except StoreError as exc:
+    except (StoreError, ValueError) as exc:  # ValueError: an unreadable my_series.csv, with its line
         print(f"lazarus build: {exc}", file=sys.stderr)
         return 1
     if not any(values for _, values in book_data.data.values()):
         print("lazarus build: the store holds no data yet; run `lazarus refresh` or use --offline", file=sys.stderr)
         return 1
-    book = build_book(book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance)
+    book = build_book(
+        book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance, added=added
+    )
     try:
         # Computed before writing: every formula cell carries its value, so the file reads right before Excel
         # recalculates.
@@ -62,5 +67,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if note:
         print(note)
-    print(f"Wrote {target} in {time.perf_counter() - began:.1f} s (open it in Excel with the Lazarus add-in).")
+    newest = max((dates[-1] for dates, _ in book_data.data.values() if dates), default=None)
+    origin = (
+        "the bundled sample" if args.offline else f"the store {args.store or config.store_url or config.store_path}"
+    )
+    day = args.as_of.isoformat() if args.as_of else "the latest price date (it follows the data)"
+    print(
+        f"Wrote {target} in {time.perf_counter() - began:.1f} s: as of {day}, from {origin}, newest data "
+        f"{newest.isoformat() if newest else 'none'}. Open it in Excel with the Lazarus add-in."
+    )
     return 0

@@ -7,6 +7,7 @@ newest refresh-log id) and reuses the series it read before unless a refresh has
 
 from __future__ import annotations
 
+import difflib
 import threading
 from collections.abc import Callable
 
@@ -38,6 +39,7 @@ class StoreHistory:
         return self._store
 
     def __call__(self, series: str) -> Stored:
+        series = self._known_id(series)
         stamp = self.store.last_refresh()
         with self._lock:
             cached = self._cache.get(series)
@@ -49,7 +51,7 @@ class StoreHistory:
         serials = np.fromiter((day.toordinal() for day, _ in rows), float, len(rows)) - _EPOCH_ORDINAL
         values = np.fromiter((np.nan if value is None else value for _, value in rows), float, len(rows))
         source = next((s for s in CATALOGUE if s.id == series), None)
-        stored = Stored(serials, values, getattr(source, "publication_lag_days", 0) or 0)
+        stored = Stored(serials, values, source.published_days if source is not None else 0)
         with self._lock:
             self._cache[series] = (stamp, stored)
         return stored
@@ -59,4 +61,18 @@ class StoreHistory:
         if series in catalogue:
             raise CellError(f'"{series}" has no rows in the store yet: press Refresh data (or run `lazarus refresh`)')
         known = sorted(set(catalogue) | set(self.store.series_ids()))
-        raise CellError(f'no series "{series}" in the store; known: {", ".join(known)}')
+        close = difflib.get_close_matches(series.upper(), known, n=1)
+        hint = f'did you mean "{close[0]}"? ' if close else ""
+        raise CellError(
+            f'no series "{series}" in the store; {hint}to add it, run `lazarus series add {series}` and refresh '
+            f"(known: {', '.join(known)})"
+        )
+
+    def _known_id(self, series: str) -> str:
+        """Series ids are matched without regard to case: HISTORY("iwm") is IWM."""
+        if series in self._cache or any(source.id == series for source in CATALOGUE):
+            return series
+        upper = series.strip().upper()
+        if any(source.id == upper for source in CATALOGUE):
+            return upper
+        return next((known for known in self.store.series_ids() if known.upper() == upper), series)

@@ -4,7 +4,7 @@ the local store or from the bundled sample. Data in; the workbook package turns 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from addin.pipeline import sample
@@ -41,16 +41,17 @@ def offline_data() -> WorkbookData:
     return WorkbookData(data, source_rows(CATALOGUE)[1:], log, provenance)
 
 
-def store_data(store: HistoryStore) -> WorkbookData:
-    """Every series the workbook shows, as `store` holds it (reads only), with the store's refresh log."""
+def store_data(store: HistoryStore, added: Sequence[Source] = ()) -> WorkbookData:
+    """Every series the workbook shows (the catalogue's and the user's `added` ones), as `store` holds it (reads
+    only), with the store's refresh log."""
     store.check()  # damaged pages would give wrong numbers or a crash half-way through the build
     data: dict[str, Series] = {}
-    for series_id in series_ids():
+    for series_id in [*series_ids(), *(source.id for source in added)]:
         rows = store.read_series(series_id)
         data[series_id] = ([day for day, _ in rows], [value for _, value in rows])
     log = [
-        [time.replace(tzinfo=None), source, vendor, added, last, status]
-        for time, source, vendor, added, last, status in store.read_log()
+        [time.replace(tzinfo=None), source, vendor, rows_added, last, status]
+        for time, source, vendor, rows_added, last, status in store.read_log()
     ]
     provenance = [
         f"Data: the store {store.location}, filled by `lazarus refresh` from the vendors on the Sources sheet.",
@@ -58,4 +59,4 @@ def store_data(store: HistoryStore) -> WorkbookData:
         "Yahoo Finance prices: personal use only. Tiingo, Stooq, Alpha Vantage: their free plans' terms.",
         f"Store read on {dt.date.today().isoformat()}.",
     ]
-    return WorkbookData(data, source_rows(CATALOGUE)[1:], log, provenance)
+    return WorkbookData(data, source_rows([*CATALOGUE, *added])[1:], log, provenance)
