@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import time
 from pathlib import Path
 
+from addin.commands.dates import FORMS, parse_day
 from addin.pipeline.config import load_config
 from addin.pipeline.sources import read_user_sources
 from addin.pipeline.store import StoreError, open_store
@@ -28,7 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--store", default=None, help="the store to read: a SQLite file or a postgresql:// URL (default: your config)"
     )
     parser.add_argument(
-        "--as-of", type=dt.date.fromisoformat, default=None, help="fix the as-of date (default: follow the latest data)"
+        "--as-of",
+        type=parse_day,
+        default=None,
+        help=f"fix the as-of date (default: follow the latest data); accepted forms: {FORMS}",
     )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from addin.commands.dates import FORMS, parse_day
 from addin.pipeline.workbook_data import offline_data
 from udfs.inputs import date_to_serial, serial_to_date
 from udfs.reports import ANALOG_HORIZONS, analog_header
@@ -152,9 +153,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="replace the workbooks if they exist (default: new names)")
     parser.add_argument(
         "--as-of",
-        type=dt.date.fromisoformat,
+        type=parse_day,
         default=NEWSLETTER_DAY,
-        help=f"the day to replay and export (default: the newsletter's day, {NEWSLETTER_DAY})",
+        help=f"the day to replay and export (default: the newsletter's day, {NEWSLETTER_DAY}); forms: {FORMS}",
     )
 
 

@@ -35,7 +35,7 @@ def offline_data() -> WorkbookData:
         f"Prices ({_ids(s for s in bundled if s.sheet == 'Prices')}): Yahoo Finance output, raw closes; "
         "Yahoo's terms: personal use only.",
         f"Rates and macro ({_ids(s for s in bundled if s.sheet != 'Prices')}): FRED, St. Louis Fed; public domain.",
-        f"Not in the sample: {_ids(missing)} (run `lazarus refresh`).",
+        f"Not in the sample: {_ids(missing)} (a refresh fetches them).",
     ]
     log = [[None, "(all)", "bundled sample", None, None, "built offline from the bundled sample; no refresh yet"]]
     return WorkbookData(data, source_rows(CATALOGUE)[1:], log, provenance)
