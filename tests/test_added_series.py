@@ -113,3 +113,26 @@ def test_adding_twice_or_a_newsletter_series_is_refused(served, capsys):
     assert "QQQ is already added" in err and "IWM is already one of the newsletter's series" in err
     assert main(["series", "list"]) == 0
     assert "QQQ" in capsys.readouterr().out
+
+
+def test_the_readmes_source_list_is_what_series_add_writes(tmp_path):
+    from addin.pipeline.sources import load_sources, user_source
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("id,sheet,column,field,vendors", 1)[1].split("```", 1)[0]
+    (tmp_path / "list.csv").write_text("id,sheet,column,field,vendors" + example, encoding="utf-8")
+    assert load_sources(tmp_path / "list.csv") == [user_source("aapl"), user_source("CPIAUCSL")]
+
+
+def test_the_date_forms_the_help_lists_are_accepted():
+    import argparse
+
+    from addin.commands.dates import FORMS, parse_day
+
+    for form in FORMS.split(", "):
+        assert parse_day(form.split(" (")[0]) == dt.date(2024, 7, 16), form
+    assert parse_day("Jul 16, 2024") == parse_day("16/07/2024") == dt.date(2024, 7, 16)
+    assert parse_day("03/04/2024") == dt.date(2024, 3, 4)  # month first
+    for bad in ("yesterday", "2024-02-30", "13/13/2024"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse_day(bad)
