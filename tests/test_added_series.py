@@ -136,3 +136,33 @@ def test_the_date_forms_the_help_lists_are_accepted():
     for bad in ("yesterday", "2024-02-30", "13/13/2024"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_day(bad)
+
+
+def test_the_ribbons_refresh_fetches_an_added_series_and_rewrites_its_sheet(newsletter_server, tmp_path):
+    """A workbook built after `series add` lists the series on its Sources sheet; its Refresh data fetches it."""
+    import pandas as pd
+
+    from addin.excel.book_refresh import SOURCES_TABLE, refresh_book
+    from addin.pipeline.sources import user_source
+    from addin.pipeline.vendors import HttpClient
+    from tests.test_book_refresh import TableWriter
+    from tests.test_refresh import TODAY, config_for, fast_settings
+    from workbook.added_sheet import SHEET, TABLE
+    from workbook.catalogue import CATALOGUE, source_rows
+
+    newsletter_server.serve("yahoo:AAPL", AAPL_BODY.read_bytes(), content_type="application/json")
+    writer = TableWriter()
+    rows = source_rows([*CATALOGUE, user_source("AAPL")])
+    writer.tables[SOURCES_TABLE] = pd.DataFrame(rows[1:], columns=rows[0])
+    result = refresh_book(
+        writer,
+        sheet=SHEET,
+        store=Store(tmp_path / "lazarus.sqlite"),
+        config=config_for(newsletter_server, tmp_path),
+        client=HttpClient(fast_settings()),
+        today=TODAY,
+    )
+    assert str(result).startswith("Refreshed 1 of 1 sources")
+    table = writer.tables[TABLE]
+    assert list(table.columns) == ["Date", "AAPL"]
+    assert dict(zip(table["Date"], table["AAPL"], strict=True)) == pytest.approx(_aapl_closes())

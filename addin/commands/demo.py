@@ -168,6 +168,12 @@ def run(args: argparse.Namespace) -> int:
     except CannotWrite as exc:
         print(f"lazarus demo: {exc}", file=sys.stderr)
         return 1
+    # Said at once: building and computing two days takes several seconds, and a silent terminal reads as a hang.
+    print(
+        f"Lazarus demo: the newsletter's questions on the bundled real data (no key, no network), as of {args.as_of}"
+        " and then as of the latest day in the data. Computing…",
+        flush=True,
+    )
     book_data = offline_data()
     book = build_book(book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance)
     prices = [dates[0] for sid, (dates, _) in book_data.data.items() if dates and sid in PRICE_IDS]
@@ -194,6 +200,7 @@ def run(args: argparse.Namespace) -> int:
         export_path = None
     else:
         print_answers(book, results)
+        sys.stdout.flush()
         # The latest day: the same data sheets (shared, not built again) and their ranges (not read again).
         latest = build_book(
             book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance, same_data_as=book
