@@ -91,6 +91,14 @@ def test_an_added_series_is_in_the_store_history_and_the_workbook_after_one_refr
     ]
     assert sources[-2:] == ["AAPL", "SP500"]  # the ribbon's Refresh reads the Sources sheet: it fetches them too
 
+    # The colleague copy of that workbook keeps them, with their terms.
+    assert main(["export", "book.xlsx"]) == 0
+    copy = load_workbook(served / "book (for colleagues).xlsx", read_only=True)
+    copied = {row[0].date(): row[1] for row in list(copy["Added series"].iter_rows(values_only=True))[1:] if row[1]}
+    assert copied == pytest.approx(aapl)
+    about = {row[0]: row for row in copy["About this copy"].iter_rows(values_only=True) if row and row[0]}
+    assert about["AAPL"][2].startswith("yahoo") and about["yahoo"][1].startswith("Yahoo Finance: personal use only")
+
 
 def test_removing_a_series_stops_fetching_it_and_keeps_its_history(served, capsys):
     assert main(["series", "add", "AAPL"]) == 0
