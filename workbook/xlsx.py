@@ -341,7 +341,7 @@ def apply_page_setup(worksheet, sheet: Sheet, book: Book, wrap: Any = None) -> N
         for (row, column), cell in sheet.cells.items():
             if column in columns and isinstance(cell.value, str) and not cell.is_formula:
                 width = sheet.widths.get(get_column_letter(column), 8.43)
-                lines[row] = max(lines.get(row, 1), math.ceil(len(cell.value) * 1.05 / max(width - 1, 1)))
+                lines[row] = max(lines.get(row, 1), math.ceil(len(cell.value) * 0.95 / max(width, 1)))
         for row, count in lines.items():
             if count > 1:
                 worksheet.set_row(row - 1, 15 * count, wrap)  # top-aligned, as the wrapped text is
