@@ -348,7 +348,7 @@ def vba_syntax_errors(text: str, apps: Iterable[str] = ("Microsoft Excel", "othe
         text += "\n"
     starts = [m.start() for m in re.finditer(r"^(?:Public |Private )?(?:Sub|Function) ", text, re.M)]
     header = text[: starts[0]] if starts else text
-    bodies = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)] or [""]
+    bodies = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)][: len(starts)], strict=True)] or [""]
     errors = []
     for body in bodies:
         module = header + body

@@ -4,6 +4,10 @@ Bodies are either recorded vendor responses from ``tests/fixtures`` served verba
 generated from real data (``tests/data``) that honour the request's date range (``cosd``/``coed`` for FRED,
 ``period1``/``period2`` for Yahoo), so an incremental refresh really moves fewer bytes.
 
+Redirects (``server.redirect(route, Redirect(…))``) answer every request to a route with a 3xx pointing elsewhere (to
+the route itself for a loop, to a second server on 127.0.0.2 for "another host"), with a body as large as asked,
+streamed, never held in memory, or a gzip bomb; ``server.written`` counts what really left the server.
+
 Faults are queued per route (``"yahoo:IWM"``, ``"fred:T10Y2Y"``, ``"treasury:2024"``…) and consumed one per
 request: a status with a body and headers (429 + Retry-After, 500, an HTML page with 200), a stall longer than
 the client's timeout, or a body cut off half-way. Every request is recorded with the bytes sent.
@@ -18,6 +22,7 @@ import functools
 import json
 import threading
 import time
+import zlib
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -56,6 +61,30 @@ class Fault:
     content_type: str = "text/plain"
     stall: float = 0.0  # seconds to wait before answering (longer than the client's read timeout = a stall)
     truncate: bool = False  # announce the full Content-Length, send half, close the connection
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Every request to a route answered with ``status`` and ``Location: location``. ``{query}`` in the location is
+    replaced by the request's query string (what a vendor that moved would send back). The body is ``body_bytes``
+    zero bytes, streamed in chunks and announced in Content-Length, or with ``gzip`` a gzip stream
+    that inflates to ``body_bytes`` (built once, about 1 KB per MB)."""
+
+    location: str
+    status: int = 302
+    body_bytes: int = 0
+    gzip: bool = False
+
+
+@functools.cache
+def gzip_zeros(size: int) -> bytes:
+    """``size`` zero bytes, gzip-compressed: a decompression bomb of about size/1000 bytes."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    chunk = bytes(1 << 20)
+    parts = [packer.compress(chunk) for _ in range(size // len(chunk))]
+    parts.append(packer.compress(bytes(size % len(chunk))))
+    parts.append(packer.flush())
+    return b"".join(parts)
 
 
 @dataclass(frozen=True)
@@ -197,7 +226,8 @@ def yahoo_chart_body(symbol: str, bars: list[Bar], period1: int, period2: int) -
 class VendorServer:
     """Start with ``with VendorServer() as server:``; ``server.url`` is the base URL for every vendor."""
 
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(self, latency: float = 0.0, host: str = "127.0.0.1") -> None:
+        self.host = host  # another loopback address (127.0.0.2) is "another host" to a client
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self.reset(latency)
@@ -217,11 +247,17 @@ class VendorServer:
             self.keys: dict[str, str] = {}  # vendor -> the only key it accepts
             self.faults: dict[str, deque[Fault]] = defaultdict(deque)
             self.hits: list[Hit] = []
+            self.redirects: dict[str, Redirect] = {}
+            self.written = 0  # body bytes that really left the server (a client may hang up first)
 
     # setup helpers
     def fault(self, route: str, *faults: Fault) -> None:
         with self._lock:
             self.faults[route].extend(faults)
+
+    def redirect(self, route: str, redirect: Redirect) -> None:
+        with self._lock:
+            self.redirects[route] = redirect
 
     def serve(self, route: str, body: bytes, status: int = 200, content_type: str = "text/plain") -> None:
         self.static[route] = (status, body, content_type)
@@ -252,7 +288,7 @@ class VendorServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = ThreadingHTTPServer((self.host, 0), Handler)
         self._httpd.daemon_threads = True
         threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         return self
@@ -265,7 +301,7 @@ class VendorServer:
     @property
     def url(self) -> str:
         assert self._httpd is not None
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"http://{self.host}:{self._httpd.server_address[1]}"
 
     # request handling
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
@@ -273,6 +309,9 @@ class VendorServer:
         parts = urlsplit(request.path)
         query = {key: values[0] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
         route, answer = self._answer(parts.path, query, {k: v for k, v in request.headers.items()})
+        if route in self.redirects:
+            self._redirect(request, route, parts.path, query, arrived, self.redirects[route], parts.query)
+            return
         with self._lock:
             fault = self.faults[route].popleft() if self.faults.get(route) else None
         status, body, content_type = answer
@@ -302,6 +341,47 @@ class VendorServer:
             request.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a stall past its timeout)
+
+    def _redirect(
+        self,
+        request: BaseHTTPRequestHandler,
+        route: str,
+        path: str,
+        query: dict[str, str],
+        arrived: float,
+        redirect: Redirect,
+        raw_query: str,
+    ) -> None:
+        body = gzip_zeros(redirect.body_bytes) if redirect.gzip else b""
+        length = len(body) if redirect.gzip else redirect.body_bytes
+        with self._lock:
+            self.hits.append(Hit(route, path, query, redirect.status, length, arrived, dict(request.headers)))
+        try:
+            request.send_response(redirect.status)
+            request.send_header("Location", redirect.location.replace("{query}", raw_query))
+            request.send_header("Content-Type", "text/html")
+            request.send_header("Content-Length", str(length))
+            if redirect.gzip:
+                request.send_header("Content-Encoding", "gzip")
+            request.end_headers()
+            if redirect.gzip:
+                request.wfile.write(body)
+                self._count(len(body))
+                return
+            chunk = bytes(1 << 20)
+            left = length
+            while left > 0:
+                piece = chunk[: min(left, len(chunk))]
+                request.wfile.write(piece)
+                self._count(len(piece))
+                left -= len(piece)
+            request.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            request.close_connection = True  # the client hung up without reading the body: what it should do
+
+    def _count(self, size: int) -> None:
+        with self._lock:
+            self.written += size
 
     def _answer(self, path: str, q: dict[str, str], headers: dict[str, str]) -> tuple[str, tuple[int, bytes, str]]:
         """(route, (status, body, content type)) of the normal, fault-free answer."""

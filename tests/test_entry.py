@@ -162,7 +162,11 @@ def test_export_writes_next_to_the_saved_file(fake_module, tmp_path):
     saved.write_bytes(b"")
     calls = []
     copy = tmp_path / "Lazarus (for colleagues).xlsx"
-    fake_module("workbook.export", export_for_colleagues=lambda source, target=None: calls.append(source) or copy)
+    fake_module(
+        "workbook.export",
+        export_for_colleagues=lambda source, target=None: calls.append(source) or target,
+        colleague_copy_path=lambda source: copy,
+    )
     message = entry.export_for_colleagues(_book(fullname=str(saved)))
     assert calls == [saved]
     assert str(copy) in message

@@ -120,63 +120,86 @@ def test_name_check_catches_a_cell_like_name_and_a_tables_name(small_files, tmp_
     assert not checks.reads_as_cell_reference("XFE1") and not checks.reads_as_cell_reference("T10Y2Y")
 
 
-# --- the ribbon's callbacks --------------------------------------------------------------------------------
+# --- the ribbon's callbacks, against the file itself --------------------------------------------------------
+
+SHIPPED_MODULES = {
+    *("ThisWorkbook", "Dictionary", "RibbonMyAddin", "Sheet2", "xlwings"),  # the template's
+    *("LazarusRibbon", "xlwings_udfs", "LazarusSelfTest", "LazarusFunctionHelp"),  # ours
+}
 
 
-def _installed_modules() -> dict[str, str]:
-    """The modules `lazarus addin install` imports, by VBA name (the installer's own list)."""
-    texts = [path.read_text(encoding="utf-8") for path in xlam.IMPORTED_VBA_MODULES]
-    return {checks.module_name(text): text for text in texts}
+def _with_vba_project(source: Path, target: Path, edit) -> Path:
+    """A copy of the add-in whose VBA project is `edit(project)`, written by the same writer as the build."""
+    from addin.excel.vba import project as vba
+
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == xlam.VBA_PART:
+                data = vba.write(edit(vba.read(data)))
+            dst.writestr(info, data)
+    return target
 
 
-def test_olevba_lists_the_shipped_vba_modules(built_xlam):
+def test_olevba_lists_every_module_the_add_in_ships(built_xlam):
     shipped = checks.shipped_vba_modules(built_xlam)
-    assert {"RibbonMyAddin", "xlwings", "ThisWorkbook"} <= set(shipped)
-    assert checks.ribbon_callbacks(shipped) == {"RibbonMyAddin.RunMain"}
+    assert set(shipped) == SHIPPED_MODULES
+    assert checks.ribbon_callbacks(shipped) == {"RibbonMyAddin.RunMain", "LazarusRibbon.OnAction"}
 
 
-def test_every_on_action_is_a_ribbon_sub_in_the_shipped_project_or_an_installed_module(built_xlam):
-    modules = {**checks.shipped_vba_modules(built_xlam), **_installed_modules()}
+def test_every_on_action_is_a_ribbon_sub_in_the_shipped_project(built_xlam):
     with zipfile.ZipFile(built_xlam) as archive:
         customui = archive.read(xlam.CUSTOMUI_PART)
-    assert checks.unresolved_actions(customui, modules) == []
+    assert checks.unresolved_actions(customui, checks.shipped_vba_modules(built_xlam)) == []
 
 
-def test_on_action_check_catches_a_module_left_out_of_the_install_and_a_wrong_signature(built_xlam):
-    shipped = checks.shipped_vba_modules(built_xlam)
+def test_on_action_check_catches_a_module_left_out_a_wrong_signature_and_a_typo(built_xlam, tmp_path):
+    import dataclasses
+
+    from addin.excel.vba.project import Module
+
+    def without_ribbon(project):
+        return dataclasses.replace(project, modules=tuple(m for m in project.modules if m.name != "LazarusRibbon"))
+
+    def wrong_signature(project):
+        ribbon = project.module("LazarusRibbon")
+        source = ribbon.source.replace("OnAction(control As IRibbonControl)", "OnAction(control As Object)")
+        return project.with_modules(Module(ribbon.name, source))
+
     customui = xlam.ribbon_xml()
-    assert len(checks.unresolved_actions(customui, shipped)) == 5  # LazarusRibbon not imported
-    installed = _installed_modules()
-    wrong = {
-        k: v.replace("OnSettings(control As IRibbonControl)", "OnSettings(control As Object)")
-        for k, v in installed.items()
-    }
-    assert checks.unresolved_actions(customui, {**shipped, **wrong}) == ["LazarusRibbon.OnSettings"]
-    typo = customui.replace(b"LazarusRibbon.OnOpenLog", b"LazarusRibbon.OnOpenLogs")
-    assert checks.unresolved_actions(typo, {**shipped, **installed}) == ["LazarusRibbon.OnOpenLogs"]
+    buttons = customui.count(b'onAction="')
+    missing = checks.shipped_vba_modules(_with_vba_project(built_xlam, tmp_path / "a.xlam", without_ribbon))
+    assert checks.unresolved_actions(customui, missing) == ["LazarusRibbon.OnAction"] * buttons
+    wrong = checks.shipped_vba_modules(_with_vba_project(built_xlam, tmp_path / "b.xlam", wrong_signature))
+    assert checks.unresolved_actions(customui, wrong) == ["LazarusRibbon.OnAction"] * buttons
+    typo = customui.replace(b'onAction="LazarusRibbon.OnAction"', b'onAction="LazarusRibbon.OnActoin"', 1)
+    assert checks.unresolved_actions(typo, checks.shipped_vba_modules(built_xlam)) == ["LazarusRibbon.OnActoin"]
 
 
 # --- VBA syntax --------------------------------------------------------------------------------------------
+# The modules the build writes, as olevba reads them from the file. xlwings' template modules are not parsed here:
+# tests/test_vba_project.py shows them byte for byte as Excel saved them in xlwings' template, and their `#If Mac`
+# forms and class headers are beyond the preprocessing this check does.
 
 
-def test_lazarus_ribbon_bas_parses_with_microsofts_vba_grammar():
-    for path in xlam.IMPORTED_VBA_MODULES:
-        assert checks.vba_syntax_errors(path.read_text(encoding="utf-8")) == [], path.name
+def test_the_ribbon_module_in_the_add_in_parses_with_microsofts_vba_grammar(built_xlam):
+    shipped = checks.shipped_vba_modules(built_xlam)
+    assert checks.vba_syntax_errors(shipped["LazarusRibbon"]) == []
 
 
 @pytest.mark.slow
-def test_one_udf_wrapper_as_the_installer_writes_it_parses():
-    # ~2.5 s, most of it the grammars' first use; the quick run parses LazarusRibbon.bas and the planted modules.
-    module = checks.installed_udf_module(xlam.UDF_MODULES)
-    assert module.startswith('Attribute VB_Name = "xlwings_udfs"\n') and '#Const App = "Microsoft Excel"' in module
-    first_two = re.match(r"(.*?^End Function\n)", module, re.S | re.M).group(1)
+def test_one_udf_wrapper_in_the_add_in_parses(built_xlam):
+    # ~2.5 s, most of it the grammars' first use; the quick run parses the ribbon module and the planted modules.
+    module = checks.shipped_vba_modules(built_xlam)["xlwings_udfs"]
+    assert module.startswith('Attribute VB_Name = "xlwings_udfs"\r\n') and '#Const App = "Microsoft Excel"' in module
+    first_two = re.match(r"(.*?^End Function\r?\n)", module, re.S | re.M).group(1)
     assert checks.vba_syntax_errors(first_two) == []
 
 
 @pytest.mark.slow
-def test_every_udf_wrapper_as_the_installer_writes_it_parses():
-    # ~5 s: the grammar is parsed procedure by procedure for both values of #Const App.
-    module = checks.installed_udf_module(xlam.UDF_MODULES)
+def test_every_udf_wrapper_in_the_add_in_parses(built_xlam):
+    # ~11 s: the grammar is parsed procedure by procedure for both values of #Const App.
+    module = checks.shipped_vba_modules(built_xlam)["xlwings_udfs"]
     assert module.count("End Function") == len(FUNCTIONS)
     assert checks.vba_syntax_errors(module) == []
 
@@ -199,7 +222,7 @@ def test_vba_syntax_check_catches_planted_errors():
 
 def test_no_cell_function_is_an_excel_built_in_and_no_argument_a_vba_name():
     functions = {}
-    for name in xlam.UDF_MODULES.split(";"):  # every module the installer imports
+    for name in xlam.UDF_MODULES.split(";"):  # every module the add-in's wrappers call
         module = importlib.import_module(name)
         declared = [n for n in dir(module) if n.isupper() and callable(getattr(module, n))]
         functions.update({n: list(inspect.signature(getattr(module, n)).parameters) for n in declared})

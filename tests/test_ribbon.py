@@ -14,9 +14,7 @@ BAS = ROOT / "addin" / "excel" / "ribbon" / "LazarusRibbon.bas"
 NS = "http://schemas.microsoft.com/office/2009/07/customui"
 Q = f"{{{NS}}}"
 
-# The one callback that is not ours: xlwings' ribbon add-in template ships it in its VBA project (module
-# RibbonMyAddin), which test_xlam checks is in the built file.
-TEMPLATE_CALLBACKS = {"RibbonMyAddin.RunMain"}
+DISPATCHER = "LazarusRibbon.OnAction"
 
 
 def _root() -> ET.Element:
@@ -67,15 +65,45 @@ def test_every_button_has_a_screentip_a_supertip_and_an_office_icon(button):
 
 
 @pytest.mark.parametrize("button", _buttons(), ids=lambda b: b.get("id"))
-def test_every_on_action_names_a_callback_that_exists(button):
-    assert button.get("onAction") in _bas_callbacks() | TEMPLATE_CALLBACKS
+def test_every_button_calls_the_one_dispatcher_which_has_an_action_for_its_id(button):
+    from addin.excel import ribbon_actions
+
+    assert button.get("onAction") == DISPATCHER
+    assert DISPATCHER in _bas_callbacks()
+    assert callable(ribbon_actions.ACTIONS[button.get("id")])
 
 
-def test_refresh_data_uses_the_templates_run_main_so_it_works_without_imported_vba():
+def test_every_dispatcher_action_has_a_button_and_the_bas_file_only_the_dispatcher():
+    from addin.excel import ribbon_actions
+
+    assert set(ribbon_actions.ACTIONS) == {b.get("id") for b in _buttons()}
+    assert _bas_callbacks() == {DISPATCHER}
+
+
+def test_refresh_data_runs_what_the_templates_run_main_runs():
+    # RibbonMyAddin.RunMain (`import lazarus; lazarus.main()`) stays in the template's project; both refresh everything.
+    from addin.excel import ribbon_actions
+
     refresh = next(b for b in _buttons() if b.get("label") == "Refresh data")
-    assert refresh.get("onAction") == "RibbonMyAddin.RunMain"
+    assert ribbon_actions.ACTIONS[refresh.get("id")] is ribbon_actions.refresh_all
+    assert ribbon_actions.dispatch(refresh.get("id"), dry_run=True) == "lazarusRefreshAll -> refresh_all"
 
 
-def test_every_callback_in_the_bas_file_has_a_button():
-    used = {b.get("onAction") for b in _buttons()}
-    assert _bas_callbacks() <= used
+def test_dispatch_runs_the_buttons_entry_point_on_the_calling_book():
+    from addin.excel import ribbon_actions
+    from tests.test_entry import FakeBook, FakeSheet
+
+    book = FakeBook([FakeSheet("Prices"), FakeSheet("Log")])
+    assert ribbon_actions.dispatch("lazarusOpenLog", book) == ""
+    assert book.sheets["Log"].activated and book.app.alerts == []
+
+
+def test_dispatch_of_an_unknown_button_says_what_to_do_in_a_message_box():
+    from addin.excel import ribbon_actions
+    from tests.test_entry import FakeBook, FakeSheet
+
+    book = FakeBook([FakeSheet("Prices")])
+    message = ribbon_actions.dispatch("lazarusNewButton", book)
+    assert "'lazarusNewButton' has no action" in message and "lazarus addin install" in message
+    assert [title for _, title in book.app.alerts] == ["Lazarus: Ribbon failed"]
+    assert ribbon_actions.dispatch("lazarusNewButton", dry_run=True) == "lazarusNewButton -> (no action)"

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from addin.pipeline.store import Store, StoreBusy
+from addin.pipeline.store import Store, StoreBusy, StoreError
 
 D = dt.date
 
@@ -95,7 +95,7 @@ def test_a_failure_inside_the_transaction_rolls_back_the_whole_series(tmp_path):
     )
     con.commit()
     con.close()
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(StoreError):  # the driver's IntegrityError, as the store's own error
         store.write_series("SPY", "broken", [(D(2024, 7, 1), 999.0), (D(2024, 7, 2), 998.0)])
     assert store.read_series("SPY") == [(D(2024, 7, 1), 545.34)]
     assert store.revisions("SPY") == []

@@ -127,15 +127,47 @@ def test_prefixes_named_by_mc_ignorable_stay_declared(members, part):
             assert f"xmlns:{prefix}=" in text, (part, prefix)
 
 
-def test_vba_project_is_the_templates_untouched_with_its_run_main_callback(members):
+def test_vba_project_is_the_templates_with_the_ribbon_dispatcher_and_the_udf_wrappers_added(members):
+    from addin.excel.vba import project as vba
+
     with zipfile.ZipFile(TEMPLATE) as template:
-        assert members["xl/vbaProject.bin"] == template.read("xl/vbaProject.bin")
-    # The PROJECT stream is plain text; the module's source holds the callback the ribbon names.
-    assert b"Module=RibbonMyAddin" in members["xl/vbaProject.bin"]
-    assert b"RunMain" in members["xl/vbaProject.bin"]
+        before = vba.read(template.read("xl/vbaProject.bin"))
+    after = vba.read(members["xl/vbaProject.bin"])
+    assert after.modules[: len(before.modules)] == before.modules  # RibbonMyAddin.RunMain among them
+    added = [m.name for m in after.modules[len(before.modules) :]]
+    assert added == ["LazarusRibbon", "xlwings_udfs", "LazarusSelfTest", "LazarusFunctionHelp"]
+    assert (after.information, after.references, after.project_id) == (
+        before.information,
+        before.references,
+        before.project_id,
+    )
     # Its VBA reads the sheet PROJECT_NAME & ".conf"; PROJECT_NAME is "myaddin" in xlwings 0.37.8.
     custom = (Path(xlwings.__file__).parent / "xlwings_custom_addin.bas").read_text()
     assert 'Public Const PROJECT_NAME As String = "myaddin"' in custom
+    assert 'Public Const PROJECT_NAME As String = "myaddin"' in after.module("xlwings").source
+
+
+def test_a_udf_module_that_does_not_import_fails_the_build_with_its_error():
+    with pytest.raises(xlam.BuildError, match=r"No module named 'udfs\.no_such_module'"):
+        xlam.udf_source("addin.excel.cell_functions;udfs.no_such_module")
+
+
+def test_the_installer_imports_nothing_into_the_vba_project():
+    # The build writes every module; `addin install` only copies and registers the file (Excel's AddIns list).
+    import ast
+
+    tree = ast.parse(Path(xlam.__file__).read_text(encoding="utf-8"))
+    used = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    used |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    used |= {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+    assert {"AddIns", "Installed"} <= used  # the registration is there, so the walk sees the install code
+    assert not used & {"VBProject", "VBComponents", "import_udfs", "Import"}
+
+
+def test_the_windows_add_in_folder_is_the_users_add_ins_folder():
+    folder = xlam.windows_addins_folder(r"C:\Users\ana\AppData\Roaming")
+    assert folder.parts[-2:] == ("Microsoft", "AddIns")
+    assert str(folder).startswith(r"C:\Users\ana\AppData\Roaming")
 
 
 XLAM_TYPE = b"application/vnd.ms-excel.addin.macroEnabled.main+xml"
@@ -154,7 +186,11 @@ def _open(path: Path) -> openpyxl.Workbook:
                 data = data.replace(XLAM_TYPE, XLSM_TYPE)
             dst.writestr(info, data)
     buffer.seek(0)
-    return openpyxl.load_workbook(buffer, keep_vba=True)
+    book = openpyxl.load_workbook(buffer, keep_vba=True)
+    # openpyxl keeps the VBA parts in a zip over a buffer it later closes; closed now, the zip's finaliser has nothing
+    # left to write (else it fails, "I/O operation on closed file", in whichever test the collector runs in).
+    book.vba_archive.close()
+    return book
 
 
 def test_openpyxl_opens_the_add_in_and_reads_our_settings(built):

@@ -23,7 +23,9 @@ from typing import Annotated, Any, get_args, get_origin, get_type_hints
 import numpy as np
 
 from udfs.errors import NA_PREFIX, CellError, plain
+from udfs.excel_facts import CELL_TEXT_LIMIT
 from udfs.inputs import Rule, omitted
+from udfs.secrets import clip, scrub
 
 REQUIRED = inspect.Parameter.empty
 
@@ -157,7 +159,8 @@ def cell(group: str, spills: bool = False, context: tuple[str, ...] = ()) -> Cal
 
 def _guard(func: Callable[..., Any], arguments: tuple[Argument, ...]) -> Callable[..., Any]:
     """Call `func` with every argument read by its rule (an omitted one replaced by its default first), return its
-    result in plain Python numbers, and turn every failure into `#N/A NAME: message`: nothing raises into a cell."""
+    result in plain Python numbers, and turn every failure into `#N/A NAME: message`: nothing raises into a cell.
+    Every text a cell gets is scrubbed of secrets (a store's message may quote its password) and fits in one cell."""
     name = func.__name__
     count = len(arguments)
 
@@ -170,13 +173,20 @@ def _guard(func: Callable[..., Any], arguments: tuple[Argument, ...]) -> Callabl
             values += [_read(argument, None) for argument in arguments[len(args) :]]
             # Overflow and division by zero show up as a non-finite result, which `plain` reports in words.
             with np.errstate(all="ignore"):
-                return plain(func(*values, **context))
+                result = plain(func(*values, **context))
+            return _cell_text(result) if isinstance(result, str) else result
         except CellError as exc:
-            return f"{NA_PREFIX}{name}: {exc}"
+            return _cell_text(f"{NA_PREFIX}{name}: {exc}")
         except Exception as exc:  # the last line of defence: a cell must show text, not a traceback
-            return f"{NA_PREFIX}{name}: unexpected {type(exc).__name__}: {exc}"[:255]
+            return clip(f"{NA_PREFIX}{name}: unexpected {type(exc).__name__}: {exc}", 255)
 
     return guarded
+
+
+def _cell_text(text: str) -> str:
+    """`text` with its secrets masked, cut to what one cell holds (a longer text would not reach the cell at all)."""
+    text = scrub(text)
+    return text if len(text) <= CELL_TEXT_LIMIT else f"{text[: CELL_TEXT_LIMIT - 1]}…"
 
 
 def _read(argument: Argument, value: Any) -> Any:

@@ -29,6 +29,7 @@ class Stored:
     publication_lag_days: int = 0
 
 
+MAX_ID_LENGTH = 255  # series ids are short names; a longer text is a reference to the wrong cell
 Provider = Callable[[str], Stored]  # series id -> its rows; raises CellError naming what is wrong
 
 
@@ -69,7 +70,9 @@ def _series_id(value: Any, name: str) -> str:
     while isinstance(value, (list, tuple)) and len(value) == 1:
         value = value[0]
     if not isinstance(value, str) or not value.strip():
-        raise CellError(f'{name} must be a series id such as "IWM", got {value!r}')
+        raise CellError(f'{name} must be a series id such as "IWM", got {value!r:.80}')
+    if len(value.strip()) > MAX_ID_LENGTH:
+        raise CellError(f'{name} must be a series id such as "IWM", not {len(value.strip()):,} characters of text')
     return value.strip()
 
 

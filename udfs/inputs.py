@@ -8,7 +8,7 @@ NumPy array, with headers, blanks (None or ""), text, error texts and dates mixe
   missing, so both ranges must have the same size;
 - prices must be > 0, dates strictly increasing; an error names the cell's 1-based position in the range.
 
-This is also the only place that knows what Excel itself hands over (udfs.excel reads a reference's used part in one
+This is also the only place that knows what Excel itself hands over (the add-in reads a reference's used part in one
 COM call and passes the cells on untouched): trailing blanks (a column shorter than the sheet's used range, or a
 computed whole-column array) are trimmed with C-level counts before any cell is looked at; an error cell arrives as an
 int (a COM error code) that would pass for a number, so it becomes a blank; a date cell arrives as a timezone-aware

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
+from udfs.excel_facts import SHEET_ROWS
 from workbook.catalogue import CATALOGUE, Source
 from workbook.model import Book, Sheet, Table
 from workbook.names import table_names
@@ -79,8 +80,13 @@ def table_rows(table: DataTable, data: Mapping[str, Series]) -> list[list[dt.dat
     return [[day, *by_date[day]] for day in sorted(by_date)]
 
 
+class SheetFull(ValueError):
+    """A data table has more dates than a sheet has rows: the workbook is not built, rather than silently cut."""
+
+
 def add_data_sheets(book: Book, data: Mapping[str, Series]) -> None:
-    """Write every data table onto its sheet and define its ALL_/as-of names."""
+    """Write every data table onto its sheet and define its ALL_/as-of names. Raises `SheetFull` when a table's
+    dates do not fit below its header (Excel would drop the rest and the names would point past the sheet)."""
     sheets: dict[str, Sheet] = {}
     for table in DATA_TABLES:
         sheet = sheets.get(table.sheet)
@@ -88,6 +94,13 @@ def add_data_sheets(book: Book, data: Mapping[str, Series]) -> None:
             sheet = sheets[table.sheet] = Sheet(table.sheet, freeze="A2")
             book.sheets.append(sheet)
         rows = table_rows(table, data)
+        if len(rows) + 1 > SHEET_ROWS:
+            raise SheetFull(
+                f"the {table.table} on the {table.sheet} sheet would need {len(rows):,} rows of dates "
+                f"({rows[0][0]} to {rows[-1][0]}), more than the {SHEET_ROWS - 1:,} a sheet holds below its header; "
+                f"{len(rows) + 1 - SHEET_ROWS:,} would be cut, so no workbook was written. Look for rows with "
+                "implausible dates in the store."
+            )
         first = table.first_column
         sheet.put_row(1, table.header, first, style="header")
         for offset, row in enumerate(rows, start=2):

@@ -75,9 +75,13 @@ def atomic_target(path: Path) -> Iterator[Path]:
             mode = 0o666 & ~umask
         os.chmod(temp, mode)
         os.replace(temp, path)
-    except OSError as exc:
+    except Exception as exc:
         temp.unlink(missing_ok=True)
-        raise CannotWrite(f"cannot write {path}: {_reason(exc)}. The old file, if any, is unchanged.") from None
+        # A writer may wrap the disk's error in its own (xlsxwriter's FileCreateError around a full disk's OSError).
+        cause = next((e for e in (exc, exc.__cause__, exc.__context__, *exc.args) if isinstance(e, OSError)), None)
+        if cause is None:
+            raise
+        raise CannotWrite(f"cannot write {path}: {_reason(cause)}. The old file, if any, is unchanged.") from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

@@ -52,7 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     module = importlib.import_module(f"addin.commands.{argv[0]}")
     parser = argparse.ArgumentParser(prog=f"lazarus {argv[0]}", description=COMMANDS[argv[0]])
     module.add_arguments(parser)
-    return int(module.run(parser.parse_args(argv[1:])) or 0)
+    from addin.pipeline.config import ConfigError
+
+    try:
+        return int(module.run(parser.parse_args(argv[1:])) or 0)
+    except ConfigError as exc:  # a mistyped config file: one line naming the file and the setting, no traceback
+        print(f"lazarus {argv[0]}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from addin.pipeline.sources import read_user_sources
 from addin.pipeline.store import StoreError, open_store
 from addin.pipeline.workbook_data import offline_data, store_data
 from workbook import engine
+from workbook.data_sheets import SheetFull
 from workbook.files import CannotWrite, check_writable, pick_target
 from workbook.layout import build_book
 from workbook.xlsx import write_book
@@ -58,9 +59,13 @@ def run(args: argparse.Namespace) -> int:
     if not any(values for _, values in book_data.data.values()):
         print("lazarus build: the store holds no data yet; run `lazarus refresh` or use --offline", file=sys.stderr)
         return 1
-    book = build_book(
-        book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance, added=added
-    )
+    try:
+        book = build_book(
+            book_data.data, args.as_of, book_data.source_rows, book_data.log_rows, book_data.provenance, added=added
+        )
+    except SheetFull as exc:
+        print(f"lazarus build: {exc}", file=sys.stderr)
+        return 1
     try:
         # Computed before writing: every formula cell carries its value, so the file reads right before Excel
         # recalculates.

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from addin.pipeline.config import base_url_variable, load_config
+from addin.pipeline.config import ConfigError, base_url_variable, check_deadline, load_config
 from addin.pipeline.refresh import DEFAULT_OVERLAP_DAYS, SourceStatus, refresh, summary_rows
 from addin.pipeline.secrets import clip
 from addin.pipeline.sources import check_unique, load_sources, read_user_sources
@@ -33,11 +33,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     parser.add_argument(
         "--deadline",
-        type=float,
+        type=_deadline,
         default=None,
         help="seconds the whole refresh may take (default 60, or [refresh] deadline in config.toml)",
     )
     parser.epilog = epilog()
+
+
+def _deadline(text: str) -> float:
+    """--deadline's value: seconds more than 0, at most a day (not inf, nan or 1e10)."""
+    try:
+        return check_deadline(text, "--deadline")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--deadline ")) from None
 
 
 def epilog() -> str:
@@ -85,9 +93,6 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
         return 2
     if args.overlap_days < 0:
         print(f"lazarus refresh: --overlap-days must be 0 or more, not {args.overlap_days}", file=sys.stderr)
-        return 2
-    if args.deadline is not None and args.deadline <= 0:
-        print(f"lazarus refresh: --deadline must be more than 0 seconds, not {args.deadline:g}", file=sys.stderr)
         return 2
     if args.only:
         known = {source.id.upper(): source.id for source in sources}

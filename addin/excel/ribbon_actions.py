@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from addin.excel.live_book import LiveBook
+from addin.pipeline.config import ConfigError
 from udfs.functions import FUNCTIONS
 
 TITLE = "Lazarus"
@@ -40,7 +41,7 @@ def _caller(book: Any) -> Any:
 
 def _readable(exc: BaseException) -> str:
     """One paragraph a user can act on, whatever was raised."""
-    if isinstance(exc, EntryError):
+    if isinstance(exc, EntryError | ConfigError):
         return str(exc)
     if isinstance(exc, ImportError | AttributeError):
         return (
@@ -112,10 +113,14 @@ def main(book: Any = None) -> str:
 
 def _export(book: Any) -> str:
     import workbook.export as export
+    from workbook.files import pick_target
 
     source = _saved_path(book)
-    written = export.export_for_colleagues(source)
-    return f"Exported the last saved version for colleagues:\n{written}"
+    # An earlier copy (perhaps already sent, or edited) is kept: the new one goes beside it, as on the command line.
+    target, note = pick_target(export.colleague_copy_path(source), force=False)
+    written = export.export_for_colleagues(source, target)
+    message = f"Exported the last saved version for colleagues:\n{written}"
+    return f"{message}\n\nAn earlier copy was kept: {export.colleague_copy_path(source)}" if note else message
 
 
 def export_for_colleagues(book: Any = None) -> str:
@@ -143,14 +148,17 @@ def _settings(book: Any) -> str:
     from addin.pipeline import config
 
     path = Path(config.user_config_file())
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(config.config_template(), encoding="utf-8")
+    config.write_config_template(path)  # readable by this user only: it will hold keys
+    try:
+        warning = config.exposed_keys_warning(path, bool(config.load_config(config_file=path).keys))
+    except config.ConfigError as exc:  # the file is opened all the same: that is where the typo gets fixed
+        warning = str(exc)
     _open_with_system(path)
-    return (
+    message = (
         f"Your Lazarus settings are in\n{path}\n\nAPI keys and the data folder go there. "
         "They stay on this computer and are never written into a workbook."
     )
+    return f"{message}\n\nWarning: {warning}" if warning else message
 
 
 def settings(book: Any = None) -> str:
@@ -173,3 +181,40 @@ def _help(book: Any) -> str:
 def show_help(book: Any = None) -> str:
     """Ribbon "Help": the function list and where the README is."""
     return _run("Help", book, _help)
+
+
+# --- the ribbon's one callback ----------------------------------------------------------------------------------
+
+# Button id (customUI.xml) -> the entry point it runs. LazarusRibbon.OnAction, the only VBA the ribbon calls, passes
+# the id of the button pressed to `dispatch`.
+ACTIONS: dict[str, Callable[..., str]] = {
+    "lazarusRefreshAll": refresh_all,
+    "lazarusRefreshSheet": refresh_sheet,
+    "lazarusExport": export_for_colleagues,
+    "lazarusOpenLog": open_log,
+    "lazarusSettings": settings,
+    "lazarusHelp": show_help,
+}
+
+
+def dispatch(control_id: str, book: Any = None, dry_run: bool = False, report_to: str | None = None) -> str:
+    """Run the entry point of the ribbon button `control_id`. With `dry_run`, only say which one it would run, and
+    write that into the cell `report_to` of the calling book's active sheet if given: the add-in's SelfTest macro
+    checks every button this way without refreshing or exporting anything."""
+    action = ACTIONS.get(control_id)
+    if dry_run:
+        said = f"{control_id} -> {action.__name__}" if action else f"{control_id} -> (no action)"
+        if report_to:
+            _caller(book).sheets.active.range(report_to).value = said
+        return said
+    if action is None:
+        known = ", ".join(sorted(ACTIONS))
+
+        def unknown(_: Any) -> str:
+            raise EntryError(
+                f"The ribbon button {control_id!r} has no action in this Lazarus version (it knows {known}). "
+                "Run `lazarus addin install` again so that the add-in and the Python package match."
+            )
+
+        return _run("Ribbon", book, unknown)
+    return action(book)

@@ -6,14 +6,18 @@ format is plain XML: the ribbon (ours replaces the template's), the package rela
 and the hidden config sheet, which is renamed to `myaddin.conf` to activate it (the template's VBA reads the
 sheet `PROJECT_NAME & ".conf"`, and its PROJECT_NAME is "myaddin") and filled with our settings.
 
-VBA cannot be written safely outside Excel, so the ribbon callbacks (`ribbon/LazarusRibbon.bas`) and the UDF
-wrappers go in at install time on Windows, through Excel's VBA project object model, as xlwings'
-`ImportPythonUDFsToAddin` does.
+The VBA project (xl/vbaProject.bin) is written here too, so installing imports nothing and needs no Trust Center
+change: the template's modules as its own vbaProject.bin holds them, the ribbon's dispatcher (`ribbon/*.bas`), the
+`xlwings_udfs` module of cell-function wrappers, generated from xlwings' declarations of every module in
+`UDF_MODULES` (addin/excel/vba/wrappers.py), the `SelfTest` macro (addin/excel/vba/selftest.py) and the functions'
+Insert Function help, registered by the add-in's own Auto_Open (addin/excel/vba/function_help.py).
+addin/excel/vba/ writes it as source only, which Excel compiles on open.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import subprocess
 import sys
@@ -23,14 +27,16 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
+from addin.excel.vba import function_help, selftest, wrappers
+from addin.excel.vba import project as vba
+
 HERE = Path(__file__).resolve().parent
 RIBBON_XML = HERE / "ribbon" / "customUI.xml"
 CALLBACKS_BAS = HERE / "ribbon" / "LazarusRibbon.bas"
 XLAM_NAME = "lazarus.xlam"
-# The VBA modules `lazarus addin install` imports into the add-in (Windows), in this order. The ribbon's callbacks
-# live in these or in the template's own VBA project; tests/test_office_files.py checks every onAction against
-# exactly this list and the modules olevba finds in the built file.
-IMPORTED_VBA_MODULES: tuple[Path, ...] = (CALLBACKS_BAS,)
+# The VBA modules the build adds to the template's project as they are written (the ribbon's dispatcher); the others
+# it adds are generated (`generated_modules`). tests/test_office_files.py checks every onAction against the file.
+SHIPPED_BAS_FILES: tuple[Path, ...] = (CALLBACKS_BAS,)
 # The cell functions, every one registered from its declaration (HISTORY with the store bound).
 UDF_MODULES = "addin.excel.cell_functions"
 
@@ -42,6 +48,7 @@ CUSTOMUI_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extens
 TEMPLATE_CONF_SHEET = "_myaddin.conf"
 CONF_SHEET = "myaddin.conf"
 CONF_SHEET_PART = "xl/worksheets/sheet1.xml"
+VBA_PART = "xl/vbaProject.bin"
 SHARED_STRINGS_PART = "xl/sharedStrings.xml"
 
 RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -159,15 +166,58 @@ def ribbon_xml() -> bytes:
     return data
 
 
+def bas_module(text: str) -> vba.Module:
+    """A standard module from the text of a .bas file (what VBA's importer would store: CRLF, attributes kept)."""
+    match = re.match(r'Attribute VB_Name = "(\w+)"\r?\n', text)
+    if match is None:
+        raise BuildError("a .bas file must start with its Attribute VB_Name line")
+    return vba.Module(match.group(1), text.replace("\r\n", "\n").replace("\n", "\r\n"))
+
+
+def button_ids() -> list[str]:
+    """The ids of the ribbon's controls that have an onAction, in ribbon order."""
+    return [el.get("id") for el in ET.fromstring(ribbon_xml()).iter() if el.get("onAction")]
+
+
+def generated_modules(module_names: str = UDF_MODULES) -> list[str]:
+    """The modules generated from declarations (.bas text): `xlwings_udfs`, as xlwings' import_udfs would write it
+    for the ";"-separated `module_names`, the `SelfTest` macro for those functions and the ribbon's buttons, and the
+    `Auto_Open` that registers the functions' help as import_udfs did."""
+    try:
+        declared = wrappers.declarations(module_names.split(";"))
+    except wrappers.DeclarationError as exc:
+        raise BuildError(str(exc)) from exc
+    return [
+        wrappers.udf_module(declared),
+        selftest.selftest_module(declared, button_ids()),
+        function_help.function_help_module(declared),
+    ]
+
+
+def udf_source(module_names: str = UDF_MODULES) -> str:
+    """The `xlwings_udfs` module for the ";"-separated `module_names`."""
+    return generated_modules(module_names)[0]
+
+
+def vba_project(template_bin: bytes, generated: list[str]) -> bytes:
+    """The template's VBA project with the shipped and the generated modules added, written source-only."""
+    try:
+        project = vba.read(template_bin)
+        added = [bas_module(path.read_text(encoding="utf-8")) for path in SHIPPED_BAS_FILES]
+        return vba.write(project.with_modules(*added, *map(bas_module, generated)))
+    except vba.ProjectError as exc:
+        raise BuildError(f"the add-in's VBA project: {exc}") from exc
+
+
 # --- build -----------------------------------------------------------------------------------------------
 
 
-def assemble(template: Path, out: Path, rows: list[tuple]) -> Path:
-    """Copy `template` to `out` member by member, applying the edits above."""
+def assemble(template: Path, out: Path, rows: list[tuple], generated: list[str]) -> Path:
+    """Copy `template` to `out` member by member, applying the edits above; `generated` are the generated modules."""
     with zipfile.ZipFile(template) as src:
         members = {info.filename: src.read(info) for info in src.infolist()}
         infos = src.infolist()
-    for part in (TEMPLATE_CUSTOMUI, "_rels/.rels", "xl/workbook.xml", CONF_SHEET_PART, SHARED_STRINGS_PART):
+    for part in (TEMPLATE_CUSTOMUI, "_rels/.rels", "xl/workbook.xml", CONF_SHEET_PART, SHARED_STRINGS_PART, VBA_PART):
         if part not in members:
             raise BuildError(f"the xlwings template has no {part}")
     sheet_xml, sst_xml = config_sheet_parts(members[CONF_SHEET_PART].decode("utf-8"), rows)
@@ -176,6 +226,7 @@ def assemble(template: Path, out: Path, rows: list[tuple]) -> Path:
         "xl/workbook.xml": edit_workbook(members["xl/workbook.xml"].decode("utf-8")).encode("utf-8"),
         CONF_SHEET_PART: sheet_xml.encode("utf-8"),
         SHARED_STRINGS_PART: sst_xml.encode("utf-8"),
+        VBA_PART: vba_project(members[VBA_PART], generated),
     }
     if "docProps/core.xml" in members:
         edited["docProps/core.xml"] = edit_core_properties(members["docProps/core.xml"].decode("utf-8")).encode("utf-8")
@@ -196,17 +247,11 @@ def build(out: Path, interpreter_win: str = "", interpreter_mac: str = "", pytho
     a plain build (CI, a file to hand around) leaves them out."""
     with tempfile.TemporaryDirectory(prefix="lazarus-xlam-") as tmp:
         template = template_xlam(Path(tmp))
-        return assemble(template, out, config_settings(interpreter_win, interpreter_mac, pythonpath))
+        rows = config_settings(interpreter_win, interpreter_mac, pythonpath)
+        return assemble(template, out, rows, generated_modules())
 
 
 # --- install ---------------------------------------------------------------------------------------------
-
-TRUST_HELP = """\
-Excel refused access to the add-in's VBA project, so the ribbon callbacks and the cell functions could not
-be added. Allow it once, then run `lazarus addin install` again:
-  Excel > File > Options > Trust Center > Trust Center Settings... > Macro Settings >
-  tick "Trust access to the VBA project object model" > OK.
-You can untick it again after the install. Until then only the "Refresh data" button works."""
 
 LINUX_HELP = """\
 lazarus addin install needs Microsoft Excel (Windows or macOS); there is no Excel on this machine.
@@ -214,48 +259,44 @@ What works here: `lazarus addin build --out lazarus.xlam` writes the add-in file
 macOS machine that has Python with lazarus-xl installed, and run `lazarus addin install` there."""
 
 
-def _crlf_copy(path: Path, folder: Path) -> Path:
-    """VBA's importer expects Windows line endings; the repository keeps the file with LF."""
-    target = folder / path.name
-    target.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
-    return target
+def windows_addins_folder(appdata: str) -> Path:
+    """The user's add-ins folder on Windows (%APPDATA%\\Microsoft\\AddIns): where Excel's own Add-ins dialog looks
+    first. An add-in installed from there runs its macros without a prompt under Excel's default Trust Center
+    settings (only "Require Application Add-ins to be signed" would stop it)."""
+    return Path(appdata) / "Microsoft" / "AddIns"
 
 
 def _install_windows() -> int:  # pragma: no cover - needs Windows and Excel
-    import pywintypes
     import xlwings as xw
-    from xlwings import udfs
-    from xlwings.cli import get_addin_dir
 
     from addin.excel.pythonpath import FOLDER
 
-    target = Path(get_addin_dir()) / XLAM_NAME
     for app in xw.apps:
         with contextlib.suppress(KeyError):
             app.books[XLAM_NAME].close()
+    target = windows_addins_folder(os.environ["APPDATA"]) / XLAM_NAME
     build(target, interpreter_win=sys.executable, pythonpath=str(FOLDER))
-    print(f"Copied the add-in to Excel's startup folder: {target}")
+    print(f"Wrote the add-in, with all its VBA, to {target}")
     started = not xw.apps
-    app = xw.App(visible=False) if started else xw.apps.active
+    app = xw.App(visible=False, add_book=False) if started else xw.apps.active
     try:
-        book = app.books.open(target)
+        # An earlier Lazarus copied the add-in into XLSTART; two copies would load two ribbons.
+        old = Path(app.startup_path) / XLAM_NAME
+        if old.is_file():
+            old.unlink()
+            print(f"Removed the copy an earlier install left in {old.parent}")
+        # Excel's AddIns collection needs an open workbook to add to; the object model used here is Excel's own,
+        # not the VBA project's, so no Trust Center setting is involved.
+        scratch = app.books.add()
         try:
-            components = book.api.VBProject.VBComponents
-            _ = components.Count
-        except pywintypes.com_error:
-            print(TRUST_HELP)
-            return 3
-        with tempfile.TemporaryDirectory(prefix="lazarus-vba-") as tmp:
-            for module in IMPORTED_VBA_MODULES:
-                components.Import(str(_crlf_copy(module, Path(tmp))))
-        print("Imported the ribbon callbacks (module LazarusRibbon).")
-        udfs.import_udfs(UDF_MODULES, book.api)
-        print(f"Imported the cell functions from {UDF_MODULES} (module xlwings_udfs).")
-        book.save()
+            app.api.AddIns.Add(str(target), False).Installed = True
+        finally:
+            scratch.close()
     finally:
         if started:
             app.quit()
-    print("Done. Restart Excel: the Lazarus tab is on the ribbon, the cell functions are in every workbook.")
+    print("Registered it in Excel's Add-ins list. Restart Excel: the Lazarus tab is on the ribbon and the cell")
+    print("functions work in every workbook. To check it once, run the macro SelfTest (README.md, 'Install in Excel').")
     return 0
 
 
@@ -264,21 +305,22 @@ def _install_macos() -> int:  # pragma: no cover - needs macOS and Excel
 
     from addin.excel.pythonpath import FOLDER
 
+    # Excel for Mac loads every add-in in its startup folder, inside its sandbox, with no registration.
     target = Path(get_addin_dir()) / XLAM_NAME
     build(target, interpreter_mac=sys.executable, pythonpath=str(FOLDER))
     runpython_install(None)
-    print(f"Copied the add-in to Excel's startup folder: {target}")
+    print(f"Wrote the add-in, with all its VBA, to Excel's startup folder: {target}")
     print("Enabled RunPython (xlwings' AppleScript in ~/Library/Application Scripts/com.microsoft.Excel).")
     print(
-        "Quit Excel (Cmd-Q) and start it again: the Lazarus tab appears and Refresh data works.\n"
-        "macOS Excel cannot run classic xlwings cell functions, and its VBA project cannot be written from\n"
-        f"outside Excel: for the other buttons, import {CALLBACKS_BAS} once by hand (README.md, 'Install in Excel')."
+        "Quit Excel (Cmd-Q) and start it again: the Lazarus tab appears and its buttons work.\n"
+        "macOS Excel cannot run classic xlwings cell functions; they work in Excel for Windows."
     )
     return 0
 
 
 def install() -> int:
-    """Install lazarus.xlam for the current user; returns the process exit code."""
+    """Install lazarus.xlam for the current user; returns the process exit code. Nothing is imported into the
+    add-in's VBA project: the build wrote every module."""
     if sys.platform.startswith("win"):
         return _install_windows()
     if sys.platform == "darwin":

@@ -19,11 +19,18 @@ file, a TOML file in the user's config folder::
 
 Keys are never read from a workbook, and :func:`addin.pipeline.secrets.redact` is the only way a key is shown.
 Base-URL overrides (``LAZARUS_<VENDOR>_BASE_URL`` or ``[base_urls]``) are read here and nowhere else.
+
+The file holds keys, so Lazarus creates it readable by its owner only (:func:`write_config_template`) and warns when a
+file holding keys is readable by others. A file a user mistyped is a :class:`ConfigError`: one line naming the file,
+the setting and what is wrong with it.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import os
+import stat
 import sys
 import tomllib
 from collections.abc import Mapping
@@ -33,7 +40,39 @@ from pathlib import Path
 from addin.pipeline.secrets import register_secret
 from addin.pipeline.vendors import READERS, key_settings
 
-__all__ = ["Config", "base_url_variable", "config_template", "load_config", "user_config_file", "user_data_dir"]
+__all__ = [
+    "Config",
+    "ConfigError",
+    "base_url_variable",
+    "config_template",
+    "exposed_keys_warning",
+    "load_config",
+    "user_config_file",
+    "user_data_dir",
+    "write_config_template",
+]
+
+log = logging.getLogger("lazarus.config")
+
+MAX_DEADLINE = 24 * 3600.0  # seconds; a refresh given more than a day has been given a typo
+
+
+class ConfigError(ValueError):
+    """The config file (or a setting given on the command line) cannot be used; the message names the file, the
+    setting and what is wrong, in one line."""
+
+
+def check_deadline(value: object, where: str) -> float:
+    """`value` as a refresh deadline in seconds: a number more than 0 and at most a day (not inf, not nan)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ConfigError(f"{where} must be a number of seconds, not {value!r}")
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(f"{where} must be a number of seconds, not {value!r}") from None
+    if not math.isfinite(seconds) or not 0 < seconds <= MAX_DEADLINE:
+        raise ConfigError(f"{where} must be more than 0 and at most {MAX_DEADLINE:g} seconds, not {value!r}")
+    return seconds
 
 
 def base_url_variable(vendor: str) -> str:
@@ -60,6 +99,61 @@ def config_template() -> str:
             "",
         ]
     )
+
+
+def write_config_template(path: Path) -> bool:
+    """Create the config file at `path` from the template, readable and writable by its owner only (it will hold
+    keys); an existing file is left as it is. True when the file was created."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(config_template())
+    return True
+
+
+def exposed_keys_warning(path: Path, holds_keys: bool) -> str:
+    """A warning when `path` holds keys and other local users may read it (POSIX permissions), else ""."""
+    if not holds_keys or sys.platform == "win32":
+        return ""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return ""
+    if not mode & (stat.S_IRGRP | stat.S_IROTH):
+        return ""
+    return (
+        f"{path} holds API keys and other users of this computer can read it "
+        f"(permissions {stat.filemode(mode)}): run `chmod 600 '{path}'`."
+    )
+
+
+def _table(data: Mapping[str, object], name: str, path: Path) -> Mapping[str, object]:
+    value = data.get(name) or {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{path}: [{name}] must be a table of settings, not {type(value).__name__} {value!r}")
+    return value
+
+
+def _text(table: Mapping[str, object], section: str, name: str, path: Path) -> str | None:
+    value = table.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{path}: [{section}] {name} must be text in quotes, not {value!r}")
+    return value
+
+
+def _read_file(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML ({exc}); fix that line or delete the file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} cannot be read ({exc})") from None
 
 
 def _home_folder(windows_var: str, mac_sub: str, xdg_var: str, xdg_default: str) -> Path:
@@ -115,11 +209,12 @@ def load_config(env: Mapping[str, str] | None = None, config_file: Path | None =
     """Read the config file (if any) and let the environment override it."""
     env = os.environ if env is None else env
     path = config_file or user_config_file(env)
-    data: dict = {}
-    if path.is_file():
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    keys = {str(k): str(v) for k, v in (data.get("keys") or {}).items() if v}
+    data: dict = _read_file(path) if path.is_file() else {}
+    file_keys = _table(data, "keys", path)
+    keys = {str(k): value for k in file_keys if (value := _text(file_keys, "keys", str(k), path))}
+    warning = exposed_keys_warning(path, bool(keys))
+    if warning:
+        log.warning("%s", warning)
     for key in key_settings():
         for variable in key.variables:
             if env.get(variable):
@@ -127,19 +222,20 @@ def load_config(env: Mapping[str, str] | None = None, config_file: Path | None =
                 break
     for value in keys.values():
         register_secret(value)  # from now on any message that quotes the key shows **** instead
-    base_urls = {str(k): str(v) for k, v in (data.get("base_urls") or {}).items() if v}
+    file_urls = _table(data, "base_urls", path)
+    base_urls = {str(k): value for k in file_urls if (value := _text(file_urls, "base_urls", str(k), path))}
     for vendor in READERS:
         override = env.get(base_url_variable(vendor))
         if override:
             base_urls[vendor] = override
-    data_dir_setting = (data.get("paths") or {}).get("data_dir")
+    data_dir_setting = _text(_table(data, "paths", path), "paths", "data_dir", path)
     data_dir = (
         Path(env["LAZARUS_DATA_DIR"])
         if env.get("LAZARUS_DATA_DIR")
         else (Path(data_dir_setting).expanduser() if data_dir_setting else user_data_dir(env))
     )
-    deadline = float((data.get("refresh") or {}).get("deadline", 60.0))
-    store_url = env.get("LAZARUS_STORE") or (data.get("store") or {}).get("url") or None
+    deadline = check_deadline(_table(data, "refresh", path).get("deadline", 60.0), f"{path}: [refresh] deadline")
+    store_url = env.get("LAZARUS_STORE") or _text(_table(data, "store", path), "store", "url", path)
     return Config(
         data_dir=data_dir, keys=keys, base_urls=base_urls, config_file=path, deadline=deadline, store_url=store_url
     )

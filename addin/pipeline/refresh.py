@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from addin.pipeline.config import Config, load_config
+from addin.pipeline.plausible import PLAUSIBLE_START, date_bounds, implausible, within_dates
 from addin.pipeline.secrets import scrub
 from addin.pipeline.sources import check_unique
 from addin.pipeline.store import HistoryStore, StoreError, open_store
@@ -29,8 +30,12 @@ DEFAULT_OVERLAP_DAYS = 31  # re-fetch a month: picks up revisions of daily, week
 # On a shared store, a series another refresh wrote this recently is not fetched again (--full always fetches).
 FRESH_SECONDS = 60.0
 
-# A vendor other than the one whose data is stored must agree with it on the overlap within this (relative) margin.
+# A vendor other than the one whose data is stored must agree with it on the overlap within this (relative) margin;
+# the same vendor may revise beyond it, and the status says so.
 OVERLAP_TOLERANCE = 0.005
+# The same vendor's answer is another series, not a revision, when most of (at least 3) overlapping values differ by
+# more than this: a Sources row that points a stored id at another symbol (IWM's id fetching SPY's closes).
+ANOTHER_SERIES = 0.05
 
 
 def _vendor_name(vendor: str) -> str:
@@ -57,18 +62,53 @@ def disagreement(
     if not observations:
         return ""
     stored = {day: (value, vendor) for day, value, vendor, _ in store.rows_since(series, observations[0][0])}
+    same, differ = 0, 0
     for day, value in observations:
         old_value, old_vendor = stored.get(day, (None, reader.id))
-        if old_value is None or value is None or old_vendor == reader.id:
+        if old_value is None or value is None:
             continue
         difference = abs(float(value) - old_value)  # type: ignore[arg-type]
+        if old_vendor == reader.id:
+            same += 1
+            differ += difference > ANOTHER_SERIES * abs(old_value)
+            continue
         if difference > 1e-9 and difference > OVERLAP_TOLERANCE * abs(old_value):
             return (
                 f"{reader.display_name} and {_vendor_name(old_vendor)} disagree on {series} from {day.isoformat()} "
                 f"({value:g} against the stored {old_value:g}, {difference / max(abs(old_value), 1e-9):.1%}); "
                 "nothing was written, the stored data is kept."
             )
+    if same >= 3 and differ * 2 >= same:
+        return (
+            f"{reader.display_name}, {symbol}: {differ} of the {same} stored values of {series} it overlaps differ by "
+            f"more than {ANOTHER_SERIES:.0%}: this is not the stored series (was its symbol changed?); nothing was "
+            "written, the stored data is kept."
+        )
     return ""
+
+
+def revised_beyond_tolerance(
+    store: HistoryStore, series: str, observations: Sequence[tuple[dt.date, float | None]]
+) -> str:
+    """The stored values `observations` revise by more than the tolerance, in words for the status ("" for none):
+    a revision is reported, never passed off as new rows."""
+    if not observations:
+        return ""
+    stored = {row.date: row.value for row in store.rows_since(series, observations[0][0])}
+    revised = [
+        (day, stored[day], value)
+        for day, value in observations
+        if value is not None
+        and stored.get(day) is not None
+        and abs(value - stored[day]) > max(1e-9, OVERLAP_TOLERANCE * abs(stored[day]))  # type: ignore[operator]
+    ]
+    if not revised:
+        return ""
+    day, old, new = revised[0]
+    return (
+        f"{len(revised)} stored value(s) revised by more than {OVERLAP_TOLERANCE:.1%} "
+        f"(first {day.isoformat()}: {old:g} -> {new:g})"
+    )
 
 
 @dataclass(frozen=True)
@@ -264,6 +304,8 @@ class _Refresh:
             with self.store.claim(source.id, fresh_seconds=0 if self.full else FRESH_SECONDS) as fresh:
                 if fresh:
                     return self._status(job, ok=True, note="refreshed by another user a moment ago")
+                # Rows a vendor once dated 9999-12-31 or 0001-01-01 go: every later refresh would ask from them.
+                healed = self.store.remove_outside(source.id, *date_bounds(self.today))
                 last = None if self.full else self.store.last_date(source.id)
                 start = last - dt.timedelta(days=self.overlap_days) if last else None
                 try:
@@ -275,11 +317,18 @@ class _Refresh:
                     return self._unexpected(job, reader, link.symbol, exc)
                 if self.cancelled.is_set():
                     raise _Cancelled
+                observations, dropped = within_dates(observations, self.today)
+                problem = self._implausible(source, observations) or (dropped if not observations else "")
+                if problem:
+                    kept = "nothing was written, the stored data is kept."
+                    job.attempts.append(f"{reader.display_name}, {link.symbol}: {problem}; {kept}")
+                    return None
                 kind = reader.kind(source.field)
                 problem = disagreement(self.store, source.id, reader, link.symbol, kind, observations)
                 if problem:
                     job.attempts.append(problem)
                     return None
+                revised = revised_beyond_tolerance(self.store, source.id, observations)
                 try:
                     result = self.store.write_series(source.id, link.vendor, observations, kind=kind)
                 except ValueError as exc:  # rows the store refuses (dates out of order…) are a reader bug too
@@ -287,7 +336,20 @@ class _Refresh:
         except StoreError as exc:
             job.attempts.append(f"the store failed: {exc}")
             return self._status(job, ok=False)
-        return self._status(job, ok=True, vendor=link.vendor, added=result.rows_added, revised=result.rows_revised)
+        removed = f"{healed} stored row(s) dated outside {PLAUSIBLE_START.isoformat()}..today removed" if healed else ""
+        note = "; ".join(part for part in (removed, dropped, revised) if part)
+        return self._status(
+            job, ok=True, vendor=link.vendor, added=result.rows_added, revised=result.rows_revised, note=note
+        )
+
+    def _implausible(self, source: Source, observations: list[tuple[dt.date, float | None]]) -> str:
+        """Why `observations` cannot be `source`'s (see addin.pipeline.plausible), held against the stored rows just
+        before them."""
+        if not observations:
+            return ""
+        first = observations[0][0]
+        earlier = [(row.date, row.value) for row in self.store.rows_since(source.id, first - dt.timedelta(days=62))]
+        return implausible(source, observations, [row for row in earlier if row[0] < first])
 
     @staticmethod
     def _unexpected(job: _Job, reader: Reader, symbol: str, exc: Exception) -> None:

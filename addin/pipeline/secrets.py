@@ -1,54 +1,6 @@
-"""The secret registry: API keys that must never be shown, and the helpers that hide them.
+"""The secret registry, as the pipeline imports it. It lives in `udfs.secrets`, the bottom layer, so that the cell
+guard masks secrets too; this module is the same registry, not a copy."""
 
-:func:`register_secret` remembers a key (config does it for every key it loads, the HTTP client for every key
-it sends); :func:`scrub` masks every remembered key, and any ``api_key=…``-style parameter or ``Token …`` header,
-in a text before it reaches a log, a cell or a traceback; :func:`redact` is the only way a key is shown.
-"""
-
-from __future__ import annotations
-
-import re
-import threading
+from udfs.secrets import clip, redact, register_secret, scrub
 
 __all__ = ["clip", "redact", "register_secret", "scrub"]
-
-_secrets: set[str] = set()
-_secrets_lock = threading.Lock()
-
-# Query parameters that carry a key at some vendor; their values are masked even if nobody registered the key.
-_KEY_PARAMS = re.compile(r"(?i)\b(api_?key|apikey|token|key)=([^&\s\"']+)")
-_AUTH_HEADER = re.compile(r"(?i)(Token|Bearer)\s+[A-Za-z0-9._\-]{8,}")
-
-
-def register_secret(value: str | None) -> None:
-    """Remember a secret so that :func:`scrub` masks it wherever it appears (short strings are ignored)."""
-    if value and len(value) >= 6:
-        with _secrets_lock:
-            _secrets.add(value)
-
-
-def redact(key: str | None) -> str:
-    """Show a key the way a user may see it: never in full, only enough to tell two keys apart."""
-    if not key:
-        return "(not set)"
-    if len(key) < 12:
-        return "****"
-    return f"****{key[-4:]} ({len(key)} characters)"
-
-
-def scrub(text: str) -> str:
-    """Mask every registered secret, every `api_key=…`-style parameter and any `Token …` header in
-    ``text``."""
-    with _secrets_lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
-        # Case-insensitive: a vendor that echoes the key upper-cased must not show it either.
-        text = re.sub(re.escape(secret), "****", text, flags=re.IGNORECASE)
-    text = _KEY_PARAMS.sub(lambda m: f"{m.group(1)}=****", text)
-    return _AUTH_HEADER.sub(lambda m: f"{m.group(1)} ****", text)
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` scrubbed, then cut to ``limit`` characters: masking first, so a key cut in half (which
-    :func:`scrub` could no longer recognise) never survives the cut."""
-    return scrub(text)[:limit]

@@ -60,9 +60,27 @@ def _from_mapping(row: dict, where: str) -> Source:
         column=str(row.get("column") or id_).strip(),
         field=str(row.get("field") or "close").strip(),
     )
-    # A catalogue series listed at its usual place keeps its place in the layout (table, name, format).
-    known = next((s for s in CATALOGUE if s.id == id_ and (s.sheet, s.column) == (source.sheet, source.column)), None)
-    return replace(known, chain=chain, field=source.field) if known else source
+    known = next((s for s in CATALOGUE if s.id == id_), None)
+    if known is None:
+        return source
+    # A catalogue id is the catalogue's series: a source list (say a workbook someone sent) may choose among its vendors
+    # and their order, never point the id at another symbol, which would rewrite the stored series for everyone.
+    links = {(link.vendor, link.symbol.lower()): link for link in known.chain}
+    foreign = next((link for link in chain if (link.vendor, link.symbol.lower()) not in links), None)
+    if foreign is not None:
+        raise ValueError(
+            f"{where}: {id_} is a catalogue series ({known.vendors_text()}); a source list may choose among those "
+            f"vendors but not redefine it, so {foreign.vendor}:{foreign.symbol} is refused. To fetch "
+            f"{foreign.symbol}, give it an id of its own."
+        )
+    chain = tuple(links[(link.vendor, link.symbol.lower())] for link in chain)
+    # Listed at its usual place it keeps its place in the layout (table, name, format); elsewhere it keeps what the
+    # series is (its frequency, label and publication lag), which the refresh's checks rely on.
+    if (known.sheet, known.column) == (source.sheet, source.column):
+        return replace(known, chain=chain, field=source.field)
+    return replace(
+        source, chain=chain, frequency=known.frequency, label=known.label, published_days=known.published_days
+    )
 
 
 def load_sources(path: str | Path) -> list[Source]:
@@ -70,6 +88,11 @@ def load_sources(path: str | Path) -> list[Source]:
     path = Path(path)
     if path.suffix.lower() == ".json":
         rows = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(rows, list):
+            raise ValueError(f"{path.name} must hold a list of sources ([{{…}}, …]), not a {type(rows).__name__}")
+        for i, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise ValueError(f'{path.name} item {i + 1} must be an object such as {{"id": …}}, not {row!r}')
         return [_from_mapping(row, f"{path.name} item {i + 1}") for i, row in enumerate(rows)]
     with path.open(newline="", encoding="utf-8-sig") as handle:
         return [

@@ -1,1 +1,2 @@
-"""The ribbon definition (customUI.xml) and its VBA callbacks (LazarusRibbon.bas), shipped as data."""
+"""The ribbon definition (customUI.xml) and its one VBA callback, the dispatcher (LazarusRibbon.bas), shipped as data
+that `lazarus addin build` writes into lazarus.xlam."""

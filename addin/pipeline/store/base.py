@@ -172,6 +172,11 @@ class HistoryStore(Protocol):
         """Record one refresh, one `LogRow` (or the same plain tuple) per source, in one transaction."""
         ...
 
+    def remove_outside(self, series: str, first: dt.date, last: dt.date) -> int:
+        """Delete the stored observations of `series` dated before `first` or after `last` (a vendor's row dated
+        9999-12-31 or 0001-01-01); how many there were."""
+        ...
+
 
 # --- the rules both backends write by -----------------------------------------------------------------------------
 

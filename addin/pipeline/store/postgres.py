@@ -9,17 +9,19 @@ series. What a server adds:
   for the first and then skips the series, which the first has just written;
 - read-only roles: every read works with SELECT alone; a write says the role cannot write.
 The connection URL may leave out what libpq finds itself (PGHOST, PGUSER, PGPASSWORD, ``~/.pgpass``); a password in
-the URL is registered as a secret, so no message, log or workbook ever shows it.
+the URL (``user:password@`` or a ``?password=`` parameter, as libpq accepts both) or in PGPASSWORD is registered as a
+secret, so no message, log or workbook ever shows it, and every driver error becomes a `StoreError` in words.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -82,13 +84,32 @@ CREATE TABLE refreshed (series TEXT PRIMARY KEY, at TIMESTAMPTZ NOT NULL);
 _LOCK_SPACE = 7_460_001  # first key of pg_advisory_lock(int, int): Lazarus' own, clear of other applications'
 
 
+def _passwords(url: str) -> list[str]:
+    """Every password `url` carries, as written in it: the userinfo's and any ``password=`` parameter's."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    found = [userinfo.partition(":")[2]] if at and ":" in userinfo else []
+    found += [value for name, value in parse_qsl(parts.query, keep_blank_values=True) if name.lower() == "password"]
+    found += [item.partition("=")[2] for item in parts.query.split("&") if item.lower().startswith("password=")]
+    return [password for password in found if password]
+
+
 def describe_url(url: str) -> str:
-    """The URL as it may be shown: the password, if any, replaced by ****."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":****@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    """The URL as it may be shown: a password, in the userinfo or a ``password=`` parameter, replaced by ****."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(a PostgreSQL URL that cannot be read)"
+    userinfo, at, host = parts.netloc.rpartition("@")
+    netloc = f"{userinfo.partition(':')[0]}:****@{host}" if at and ":" in userinfo else parts.netloc
+    query = "&".join(
+        f"{item.partition('=')[0]}=****" if item.lower().startswith("password=") else item
+        for item in parts.query.split("&")
+    )
+    return scrub(urlunsplit(parts._replace(netloc=netloc, query=query)))
 
 
 class PostgresStore:
@@ -96,11 +117,10 @@ class PostgresStore:
 
     def __init__(self, url: str, *, connect_timeout: float = 10.0, check_schema: bool = True) -> None:
         self.url = url
+        for password in (*_passwords(url), os.environ.get("PGPASSWORD")):
+            register_secret(password)  # before anything can quote it: a bad URL's error echoes it
         self.location = describe_url(url)
         self.connect_timeout = connect_timeout
-        password = urlsplit(url).password
-        if password:
-            register_secret(password)
         self._local = threading.local()
         if check_schema:
             self._check_schema()
@@ -112,7 +132,7 @@ class PostgresStore:
         if con is None or con.closed:
             try:
                 con = psycopg.connect(self.url, autocommit=True, connect_timeout=int(self.connect_timeout))
-            except psycopg.OperationalError as exc:
+            except (psycopg.Error, ValueError) as exc:  # unreachable, refused, or a URL libpq cannot read
                 raise StoreError(f"cannot reach the store {self.location}: {_first_line(exc)}") from None
             self._local.con = con
         return con
@@ -132,6 +152,8 @@ class PostgresStore:
         except psycopg.OperationalError as exc:
             self._local.con = None  # the server went away: the next call reconnects
             raise StoreError(f"the store {self.location} failed while {action}: {_first_line(exc)}") from None
+        except psycopg.Error as exc:  # say a NUL in a series id (DataError): that call fails, the store goes on
+            raise StoreError(f"the store {self.location} refused {action}: {_first_line(exc)}") from None
 
     def close(self) -> None:
         con = getattr(self._local, "con", None)
@@ -174,6 +196,8 @@ class PostgresStore:
                 cur.execute("INSERT INTO lazarus_schema VALUES (%s)", (SCHEMA_VERSION,))
         except pg_errors.InsufficientPrivilege as exc:
             raise StoreReadOnly(f"cannot create tables in {self.location}: {_first_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot create the tables in {self.location}: {_first_line(exc)}") from None
         return f"created the Lazarus tables (schema version {SCHEMA_VERSION}) in {self.location}"
 
     # --- reads: SELECT only -------------------------------------------------------------------------------
@@ -277,9 +301,18 @@ class PostgresStore:
             with contextlib.suppress(psycopg.Error), con.cursor() as cur:
                 cur.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (_LOCK_SPACE, series))
 
+    def remove_outside(self, series: str, first: dt.date, last: dt.date) -> int:
+        """Delete the observations of `series` dated before `first` or after `last`; how many there were."""
+        with self._cursor(f"removing implausible dates of {series}") as cur:
+            cur.execute(
+                "DELETE FROM observations WHERE series = %s AND (date < %s OR date > %s)", (series, first, last)
+            )
+            return cur.rowcount
+
     def append_log(self, rows: Iterable[tuple[dt.datetime, str, str, int, dt.date | None, str]]) -> None:
+        # PostgreSQL text cannot hold NUL: one odd source id must not cost the whole refresh its log.
         values = [
-            (t.isoformat(timespec="seconds"), src, vendor, added, day, status)
+            (t.isoformat(timespec="seconds"), _text(src), vendor, added, day, _text(status))
             for t, src, vendor, added, day, status in rows
         ]
         con = self._connection()
@@ -334,6 +367,10 @@ class PostgresStore:
                 "INSERT INTO refreshed VALUES (%s, now()) ON CONFLICT (series) DO UPDATE SET at = now()", (series,)
             )
         return WriteResult(len(rows), change.added, len(change.revisions), self.last_date(series))
+
+
+def _text(value: str) -> str:
+    return value.replace("\x00", "\ufffd")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -150,7 +150,7 @@ class Store:
         deadline = time.monotonic() + self.busy_timeout
         while True:
             try:
-                with self._connect() as con:
+                with self._connect(translate=False) as con:
                     con.execute("PRAGMA journal_mode=WAL")
                     _migrate(con)
                     con.executescript(SCHEMA)
@@ -189,13 +189,23 @@ class Store:
         return con
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = self._open()
+    def _connect(self, translate: bool = True) -> Iterator[sqlite3.Connection]:
+        """A connection for one call. Every sqlite3 error raised while it is open becomes a `StoreError` naming the
+        file (`StoreBusy` for a lock held too long), so callers never meet a driver error; ``translate=False`` is for
+        the set-up, which waits out a lock itself."""
         try:
-            con.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
-            yield con
-        finally:
-            con.close()
+            con = self._open()
+            try:
+                con.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+                yield con
+            finally:
+                con.close()
+        except sqlite3.Error as exc:
+            if not translate:
+                raise
+            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+                raise StoreBusy(f"the store {self.path} is busy (another refresh is writing): {exc}") from None
+            raise StoreError(_explain(self.path, exc)) from None
 
     def check_writable(self) -> None:
         """Raise StoreReadOnly for a store opened read-only; a file this user cannot write fails on its first write,
@@ -265,6 +275,15 @@ class Store:
                 ],
             )
             con.execute("COMMIT")
+
+    def remove_outside(self, series: str, first: dt.date, last: dt.date) -> int:
+        """Delete the observations of ``series`` dated before ``first`` or after ``last``; how many there were."""
+        with self._connect() as con:
+            cursor = con.execute(
+                "DELETE FROM observations WHERE series=? AND (date<? OR date>?)",
+                (series, first.isoformat(), last.isoformat()),
+            )
+            return cursor.rowcount
 
     def read_log(self, limit: int = 1000) -> list[LogRow]:
         """The newest `limit` log rows, oldest first (the workbook's Log sheet)."""

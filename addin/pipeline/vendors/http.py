@@ -2,7 +2,12 @@
 redaction.
 
 Readers never touch `requests` directly; they call :meth:`HttpClient.get` and get back the status, headers
-and the whole body as bytes. Retryable failures (429, 5xx, timeouts, dropped or truncated downloads) are
+and the whole body as bytes. Redirects are followed here, one hop at a time (requests' own following reads every
+3xx body in full and sends the query, key included, to whatever host the Location names): every hop passes the
+scheme rule of the first URL, is paced and counted against a small limit, and a request that carries a key never
+leaves the origin (scheme, host and port) the key was configured for.
+
+Retryable failures (429, 5xx, timeouts, dropped or truncated downloads) are
 retried here and surface as typed :mod:`addin.pipeline.vendors.errors`; any other status is returned for the reader
 to interpret, because vendors put meaning in their 400/404 bodies.
 """
@@ -18,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 from urllib3 import exceptions as urllib3_errors
@@ -32,6 +37,16 @@ USER_AGENT = "Lazarus/0.1 (Excel add-in) python-requests"
 
 # Loopback may be plain HTTP: that is how the tests and the benchmark serve recorded bodies.
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+# The statuses whose Location is followed (RFC 9110 15.4); 300 and 304 are answers, not moves.
+_REDIRECTS = {301, 302, 303, 307, 308}
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in: what "the same host" means for a key."""
+    parts = urlsplit(url)
+    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), port
 
 
 @dataclass(frozen=True)
@@ -48,6 +63,7 @@ class HttpSettings:
     # vendor's pacing); tests set it to pace a host on purpose.
     pacing: Mapping[str, float] = field(default_factory=dict)
     pacing_scale: float = 1.0  # multiplies every pacing interval (0 disables pacing in tests)
+    max_redirects: int = 5  # hops followed per request; a vendor needs one or two (http->https, a moved path)
 
 
 @dataclass(frozen=True)
@@ -100,6 +116,15 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+class _OneHopSession(requests.Session):
+    """A session that never sees a redirect. With ``allow_redirects=False`` requests still prepares the next hop
+    (``Session.send`` calls ``resolve_redirects``, which reads the whole 3xx body, decompressing it, before anything
+    can look at it); the client follows redirects itself, so the session is told there is nowhere to go."""
+
+    def get_redirect_target(self, resp: requests.Response) -> None:
+        return None
+
+
 class HttpClient:
     """Shared, thread-safe GET client. One instance per refresh; it counts the bytes it received."""
 
@@ -133,7 +158,7 @@ class HttpClient:
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
+            session = _OneHopSession()
             session.headers["User-Agent"] = USER_AGENT
             self._local.session = session
         return session
@@ -172,7 +197,7 @@ class HttpClient:
             self._pacer.wait(key, interval)
             wait = self.settings.backoff * (2**attempt)
             try:
-                response = self._fetch(vendor, series, full_url, headers)
+                response = self._follow(vendor, series, full_url, headers, key, interval, carries_key=any(secrets))
             except requests.Timeout:
                 problem = f"did not answer within {self._timeouts()[1]:g} s"
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
@@ -229,10 +254,61 @@ class HttpClient:
             f"refusing to fetch {scrub(url)!r}: only HTTPS is allowed (plain HTTP only on localhost).",
         )
 
+    def _follow(
+        self,
+        vendor: str,
+        series: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        key: str,
+        interval: float,
+        *,
+        carries_key: bool,
+    ) -> Response:
+        """GET ``url`` and follow its redirects hop by hop. The first hop was checked and paced by the caller; every
+        later one is checked against the same scheme rule, paced (by its own host when it leaves the first one) and
+        counted. A request carrying a key is never redirected to another origin: the key would go with it."""
+        first = _origin(url)
+        for hop in range(self.settings.max_redirects + 1):
+            if hop:
+                self._check_scheme(vendor, series, url)
+                self._check_going(vendor, series, key, 0)
+                hop_key = key if _origin(url)[1] == first[1] else _origin(url)[1]
+                self._pacer.wait(hop_key, interval)
+            response = self._fetch(vendor, series, url, headers)
+            location = response.headers.get("Location")
+            if response.status not in _REDIRECTS or not location:
+                return response
+            target = urljoin(url, location.strip())
+            log.info("%s %s -> %s, redirected to %s", vendor, scrub(url), response.status, scrub(target))
+            if carries_key and _origin(target) != first:
+                raise HttpStatusError(
+                    vendor,
+                    series,
+                    f"redirected to another address ({scrub(_shown_origin(target))}); not followed, because the "
+                    "request carries your API key, which goes only to the vendor's own address.",
+                    advice="If the vendor has moved, set its base URL in the Lazarus config file.",
+                )
+            url = target
+        raise BadResponse(
+            vendor,
+            series,
+            f"redirected more than {self.settings.max_redirects} times (last to {scrub(url)!r}); not followed further.",
+            advice="",
+        )
+
     def _fetch(self, vendor: str, series: str, url: str, headers: Mapping[str, str] | None) -> Response:
-        """One request, read in full under the size cap. Raises requests' exceptions for network failures."""
+        """One request without following redirects; its body read under the size cap, whatever its status (a
+        redirect's body is not read at all). Raises requests' exceptions for network failures."""
         timeout = self._timeouts()
-        with self._session().get(url, headers=dict(headers or {}), timeout=timeout, stream=True) as raw:
+        with self._session().get(
+            url, headers=dict(headers or {}), timeout=timeout, stream=True, allow_redirects=False
+        ) as raw:
+            with self._count_lock:
+                self.requests_made += 1
+            if raw.status_code in _REDIRECTS and raw.headers.get("Location"):
+                # Closing the response unread drops the connection: a redirect's body, however large, is never read.
+                return Response(raw.status_code, dict(raw.headers), b"", scrub(url))
             declared = raw.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
                 raise BadResponse(vendor, series, f"the response is {int(declared):,} bytes, over the size cap.")
@@ -247,8 +323,12 @@ class HttpClient:
                 chunks.append(chunk)
             with self._count_lock:
                 self.bytes_received += size
-                self.requests_made += 1
             return Response(raw.status_code, dict(raw.headers), b"".join(chunks), scrub(url))
+
+
+def _shown_origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
