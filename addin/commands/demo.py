@@ -31,7 +31,7 @@ from workbook.dashboard import (
     Section,
     easing_header,
 )
-from workbook.export import colleague_copy_path, export_book, shown
+from workbook.export import Snapshot, colleague_copy_path, export_book, shown
 from workbook.files import CannotWrite, check_writable, pick_target
 from workbook.layout import build_book
 from workbook.model import Book
@@ -185,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
             computed = engine.BookEngine(book)
             results = computed.compute()
             write_book(book, workbook_path, results)
-            export_book(book, export_path, results)
+            export_book(book, export_path, results, Snapshot(workbook=workbook_path.name))
     except CannotWrite as exc:
         print(f"lazarus demo: {exc}", file=sys.stderr)
         return 1
