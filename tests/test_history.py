@@ -67,7 +67,9 @@ def test_as_of_keeps_only_what_was_published_by_then():
 
 def test_unknown_and_empty_series_say_what_to_do(history):
     unknown = history("IMW")
-    assert unknown.startswith('#N/A HISTORY: no series "IMW" in the store; known: ')
+    assert unknown.startswith(
+        '#N/A HISTORY: no series "IMW" in the store; did you mean "IWM"? to add it, run `lazarus series add IMW`'
+    )
     assert "IWM" in unknown and "^GSPC" in unknown
     assert (
         history("^GSPC")

@@ -52,7 +52,7 @@ def _text(pdf: Path, *pages: str) -> str:
 
 
 def test_libreoffice_shows_the_dashboards_numbers(pdf):
-    page = _text(pdf, "-f", "1", "-l", "1")
+    page = _text(pdf, "-f", "1", "-l", "3")  # the Dashboard's three printed pages
     for expected in (
         "2024-07-16",
         "11.03%",
@@ -93,3 +93,25 @@ def test_page_one_renders_to_png(pdf, tmp_path):
     subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-png", "-r", "60", str(pdf), str(tmp_path / "page")], check=True)
     picture = next(tmp_path.glob("page*.png"))
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size > 20_000
+
+
+def _pages(pdf: Path) -> list[str]:
+    text = _text(pdf)
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+
+
+def test_the_copy_prints_on_few_pages_the_dashboard_on_three(pdf):
+    pages = _pages(pdf)
+    assert len(pages) < 20
+    # Each page's footer names its sheet; the Dashboard is the first three, each with its title rows.
+    sheets = [page.strip().splitlines()[-1].split()[0] for page in pages]
+    assert sheets[:4] == ["Dashboard", "Dashboard", "Dashboard", "About"]
+    assert all("the newsletter's questions, answered in cells" in page for page in pages[:3])
+    assert "Six-day return" in pages[0] and "Share positive" in pages[1] and "First cut" in pages[2]
+
+
+def test_the_first_page_says_what_the_copy_is_and_when(pdf):
+    first = _pages(pdf)[0]
+    assert "Copy for colleagues of lazarus.xlsx, as of 2024-07-16, exported " in first
+    for prompt in ("type a date", "Add a row", "SPEC.md", "lazarus refresh"):
+        assert prompt not in _text(pdf)

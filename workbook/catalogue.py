@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["CATALOGUE", "SOURCE_HEADER", "Source", "VendorSymbol", "source_rows"]
+__all__ = ["CATALOGUE", "SERIES_TERMS", "SOURCE_HEADER", "VENDOR_TERMS", "Source", "VendorSymbol", "source_rows"]
 
 # The Sources sheet's header; the CSV shape of a source list is the same, so the sheet reads back as one.
 SOURCE_HEADER = ["id", "sheet", "column", "field", "vendors"]
@@ -189,3 +189,22 @@ CATALOGUE: tuple[Source, ...] = (
 def source_rows(sources: Iterable[Source]) -> list[list[str]]:
     """Sources as rows with a header, the shape the workbook's Sources sheet and the CSV file share."""
     return [list(SOURCE_HEADER)] + [[s.id, s.sheet, s.column, s.field, s.vendors_text()] for s in sources]
+
+
+# What a reader may do with each vendor's data, by vendor id (every reader in addin.pipeline.vendors has a line; a
+# test holds it). The colleague copy's About sheet shows these beside each series: data handed on carries its terms.
+VENDOR_TERMS: dict[str, str] = {
+    "yahoo": "Yahoo Finance: personal use only; do not redistribute",
+    "tiingo": "Tiingo: the free plan is for personal use; redistribution needs Tiingo's licence",
+    "stooq": "Stooq: personal use; see stooq.com's terms",
+    "alphavantage": "Alpha Vantage: its terms of service; no redistribution of the raw data",
+    "fred": "FRED (St. Louis Fed): mostly public domain; series owned by others (ICE BofA, S&P) carry their terms",
+    "fred_api": "FRED (St. Louis Fed): mostly public domain; series owned by others (ICE BofA, S&P) carry their terms",
+    "treasury": "U.S. Treasury: public domain",
+}
+# Series whose owner's terms are stricter than their vendor's (FRED redistributes them under the owner's licence).
+SERIES_TERMS: dict[str, str] = {
+    "BAMLH0A0HYM2": "ICE Data Indices: licensed; not for redistribution",
+    "^GSPC": "S&P Dow Jones Indices: licensed; not for redistribution",
+    "^RUT": "FTSE Russell: licensed; not for redistribution",
+}

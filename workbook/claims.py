@@ -19,7 +19,7 @@ HEADER = ["Newsletter sentence", "Its number", "Lazarus formula", "Measured", "V
 # Fewer cases than this make a share or a median an anecdote, not a tendency: the verdict says "too few (N)".
 MIN_CASES = 5
 FIRST_ROW = 5
-NO_HY_SPREAD_SHORT = "not bundled: lazarus refresh"  # the ICE spread is licensed data
+NO_HY_SPREAD_SHORT = "not in the bundled sample"  # the ICE spread is licensed data
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,7 @@ def add_claims_sheet(book: Book) -> Sheet:
     sheet.put(
         3, 1, "Add a row for the next newsletter: its sentence, number, a formula and a verdict rule.", style="note"
     )
+    sheet.in_copy[(3, 1)] = ""  # the colleague copy holds values: no row can be added there
     sheet.put_row(FIRST_ROW - 1, HEADER, style="header")
     for index, claim in enumerate(CLAIMS):
         row = FIRST_ROW + index
@@ -226,7 +227,8 @@ def add_claims_sheet(book: Book) -> Sheet:
         book.answers[f"data_to_{claim.key}"] = (SHEET, f"G{row}")
         if claim.cases:
             book.answers[f"cases_{claim.key}"] = (SHEET, f"H{row}")
-    sheet.widths.update({"A": 70, "B": 11, "C": 48, "D": 12, "E": 34, "F": 40, "G": 12, "H": 6})
+    sheet.widths.update({"A": 50, "B": 11, "C": 36, "D": 12, "E": 28, "F": 30, "G": 12, "H": 6})
     sheet.print_area = f"A1:H{FIRST_ROW + len(CLAIMS)}"
+    sheet.wrap_columns = "A:F"  # sentences and formulas wrap on the page
     book.sheets.append(sheet)
     return sheet

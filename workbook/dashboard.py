@@ -43,8 +43,10 @@ ANALOGS_SHOWN = 10
 UNREMARKABLE_SIGMA = 2
 CHART_DAYS = 252
 CHART_FIRST_COLUMN = 27  # AA
+CHART_COLUMN = 8  # H: the charts stand beside the answers, two per printed page
+CHART_ROWS = 18  # rows a chart (8.5 cm) and the gap below it take
 # The ICE BofA spread is licensed data: not in the bundled sample, fetched by `lazarus refresh`.
-NO_HY_SPREAD = "not in the bundled sample (licensed ICE data): run lazarus refresh"
+NO_HY_SPREAD = "not in the bundled sample (licensed ICE data)"
 # The Sahm rule on UNRATE as published on the latest stored vintage day by the as-of day (workbook.vintage_sheet,
 # workbook.names),
 # shown where it differs from the revised figure above it; a vintage older than the latest month published by the
@@ -358,6 +360,7 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
         style="heading",
     )
     sheet.put(row + 1, 1, "Easing cycles since (type a date)", style="label")
+    sheet.in_copy[(row + 1, 1)] = "Easing cycles since"
     sheet.put(row + 1, 2, EASING_SINCE, DATE_FORMAT, style="input")
     since = f"'{SHEET}'!$B${row + 1}"
     sheet.put(row + 2, 1, "Cycles found (or why there are none)", style="label")
@@ -453,7 +456,7 @@ def _answer_rows(book: Book, sheet: Sheet, sections: tuple[Section, ...], row: i
     return row
 
 
-def _chart_rows(sheet: Sheet) -> list[Chart]:
+def _chart_rows(sheet: Sheet, anchors: tuple[str, str, str, str]) -> list[Chart]:
     """Chart data for the CHART_DAYS observations up to the as-of date, then the charts that plot it.
 
     Each data column is ONE legacy array formula over its CHART_DAYS cells (SPEC.md "Series"): the series function
@@ -501,7 +504,7 @@ def _chart_rows(sheet: Sheet) -> list[Chart]:
     return [
         Chart(
             "IWC and its bear-market line",
-            "H3",
+            anchors[0],
             column(0),
             (
                 ChartSeries("IWC", column(1)),
@@ -512,16 +515,20 @@ def _chart_rows(sheet: Sheet) -> list[Chart]:
             PRICE,
             y_scale="data",
         ),
-        Chart("IWM / SPY", "Q3", column(0), (ChartSeries("IWM/SPY", column(3)),), "ratio", "0.000", y_scale="data"),
+        Chart(
+            "IWM / SPY", anchors[1], column(0), (ChartSeries("IWM/SPY", column(3)),), "ratio", "0.000", y_scale="data"
+        ),
         Chart(
             "10-year minus 2-year Treasury",
-            "H22",
+            anchors[2],
             column(6),
             (ChartSeries("10y−2y", column(7)), ChartSeries("zero", column(8))),
             "percentage points",
             "0.00",
         ),
-        Chart("IWM RSI (14 days)", "Q22", column(0), (ChartSeries("RSI", column(4)),), "RSI", "0", y_scale=(0, 100)),
+        Chart(
+            "IWM RSI (14 days)", anchors[3], column(0), (ChartSeries("RSI", column(4)),), "RSI", "0", y_scale=(0, 100)
+        ),
     ]
 
 
@@ -583,12 +590,23 @@ def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:
     book.answers["as_of"] = (SHEET, "B3")
     sheet.widths.update({"A": 44, "B": 13, "C": 13, "D": 13, "E": 13, "F": 13})
     row = _answer_rows(book, sheet, SECTIONS, 5)
+    analogs_row = row
     row = _analog_grid(book, sheet, row)
     row = _answer_rows(book, sheet, NEWSLETTER_SECTIONS, row + 1)
+    easing_row = row
     row, easing_since = _easing_grid(book, sheet, row)
     as_of_cell = f"'{SHEET}'!${get_column_letter(AS_OF_CELL[1])}${AS_OF_CELL[0]}"
     book.names.update(dashboard_names(as_of_cell, easing_since))
     sheet.put(row + 1, 1, "Methods and data sources: see the Methods sheet.", style="note")
-    sheet.print_area = f"A1:Y{row + 1}"
-    sheet.charts.extend(_chart_rows(sheet))
+    # Printed on three A4 landscape pages at about 70%: the answers with two charts beside them, the analogs and the
+    # rest of the newsletter with the other two, then the easing cycles; the title rows on each. The chart data stays
+    # in the live workbook only.
+    sheet.page_breaks = [analogs_row, easing_row]
+    sheet.print_titles = "1:2"
+    sheet.print_area = f"A1:{get_column_letter(CHART_COLUMN + 8)}{row + 1}"
+    sheet.helper_columns = f"{get_column_letter(CHART_FIRST_COLUMN - 1)}:{get_column_letter(CHART_FIRST_COLUMN + 8)}"
+    sheet.in_copy[(3, 1)] = "As of"
+    anchor = get_column_letter(CHART_COLUMN)
+    chart_rows = (3, 3 + CHART_ROWS, analogs_row, analogs_row + CHART_ROWS)
+    sheet.charts.extend(_chart_rows(sheet, tuple(f"{anchor}{r}" for r in chart_rows)))
     return sheet

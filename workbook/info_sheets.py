@@ -41,7 +41,9 @@ def add_info_sheets(
     book.sheets.append(_table_sheet("Log", LOG_HEADER, log_rows, "LogTable"))
     methods = Sheet("Methods")
     methods.put(1, 1, "Methods", style="title")
-    methods.put(2, 1, "Every function is defined exactly in SPEC.md; this is the short form.", style="note")
+    methods.put(
+        2, 1, "What each cell function computes, in short; the conventions below hold for all of them.", style="note"
+    )
     methods.put_row(4, ["Function", "What it computes"], style="header")
     row = 5
     for function in FUNCTIONS:
@@ -62,7 +64,7 @@ def add_info_sheets(
             for table in DATA_TABLES
             if table.published_days
         ],
-        "Easing cycles: a cut of 0.25 point or more after a hike, with no cut in the 183 days before (SPEC.md).",
+        "Easing cycles: a cut of 0.25 point or more after a hike, with no cut in the 183 days before.",
     ]
     for text in conventions:
         row += 1
@@ -75,5 +77,6 @@ def add_info_sheets(
     for text in provenance:
         row += 1
         methods.put(row, 1, text)
-    methods.widths.update({"A": 28, "B": 120})
+    methods.widths.update({"A": 28, "B": 110})
+    methods.wrap_columns = "B"  # long formulas and provenance lines wrap on the page instead of running off it
     book.sheets.append(methods)

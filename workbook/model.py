@@ -70,7 +70,18 @@ class Sheet:
     charts: list[Chart] = field(default_factory=list)
     widths: dict[str, float] = field(default_factory=dict)
     freeze: str | None = None
-    print_area: str | None = None  # printed landscape on one page
+    print_area: str | None = None  # what prints (default: every cell); landscape, one page wide
+    # Printing (workbook.xlsx.apply_page_setup): rows repeated at the top of every printed page, e.g. "1:3" (default:
+    # the rows above `freeze`), and the rows that start a new printed page (between a sheet's sections).
+    print_titles: str | None = None
+    page_breaks: list[int] = field(default_factory=list)
+    wrap_columns: str | None = None  # e.g. "A:F": long text wraps within the column, on screen and on paper
+    # Columns that only feed the sheet's charts, e.g. "Z:AI": shown in the live workbook, hidden in the colleague copy
+    # (the charts still plot them).
+    helper_columns: str | None = None
+    # Cells that only make sense in the live workbook (a prompt to type, a pointer to a command): position -> what the
+    # colleague copy shows there instead ("" leaves the cell empty).
+    in_copy: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def put(self, row: int, column: int, value: Value, number_format: str | None = None, style: str | None = None):
         self.cells[(row, column)] = Cell(value, number_format, style)
@@ -96,6 +107,9 @@ class Book:
     names: dict[str, str] = field(default_factory=dict)  # defined name -> formula text without '='
     # Cells whose computed value the command line and tests read back, by key: key -> (sheet, "C5").
     answers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Printed at the top of every page, e.g. what the colleague copy is and when it was made ("" = the sheet's name).
+    page_header: str = ""
+    hide_helper_columns: bool = False  # the colleague copy hides each sheet's helper_columns
 
     def sheet(self, name: str) -> Sheet:
         for sheet in self.sheets:

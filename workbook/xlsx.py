@@ -18,7 +18,8 @@ from typing import Any
 
 import xlsxwriter
 from openpyxl import load_workbook
-from openpyxl.utils.cell import column_index_from_string, range_boundaries
+from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
+from xlsxwriter.utility import quote_sheetname, xl_range_abs
 
 from udfs.excel_facts import EXCEL_EPOCH, SHEET_ROWS
 from workbook.files import atomic_target
@@ -38,6 +39,7 @@ _STYLES: dict[str, dict[str, Any]] = {
     "label": {},
     "note": {"italic": True, "font_color": "#595959"},
     "input": {"bold": True, "font_color": "#C00000", "bg_color": "#FFF2CC", "pattern": 1},
+    "wrap": {"text_wrap": True, "valign": "top"},
 }
 TABLE_STYLE = "Table Style Light 9"
 A4 = 9
@@ -97,7 +99,9 @@ def _shown_values(sheet: Sheet, results: Mapping[tuple[int, int], Any]) -> dict[
     }
 
 
-def _write_sheet(worksheet, sheet: Sheet, results: Mapping[tuple[int, int], Any], formats: _Formats) -> None:
+def _write_sheet(
+    worksheet, sheet: Sheet, results: Mapping[tuple[int, int], Any], formats: _Formats, book: Book
+) -> None:
     filled: set[tuple[int, int]] = set()  # cells a legacy array formula fills below its top-left cell
     for (row, column), cell in sorted(sheet.cells.items()):
         r, c = row - 1, column - 1
@@ -140,11 +144,6 @@ def _write_sheet(worksheet, sheet: Sheet, results: Mapping[tuple[int, int], Any]
         worksheet.set_column(index, index, width)
     if sheet.freeze:
         worksheet.freeze_panes(sheet.freeze)
-    if sheet.print_area:
-        worksheet.print_area(sheet.print_area)
-        worksheet.set_landscape()
-        worksheet.set_paper(A4)
-        worksheet.fit_to_pages(1, 1)
     for table in sheet.tables:
         first_col, first_row, last_col, last_row = range_boundaries(table.ref)
         header_format = formats.get("header", None)
@@ -159,6 +158,7 @@ def _write_sheet(worksheet, sheet: Sheet, results: Mapping[tuple[int, int], Any]
             last_col - 1,
             {"name": table.name, "style": TABLE_STYLE, "columns": columns},
         )
+    apply_page_setup(worksheet, sheet, book, formats.get("wrap", None))
 
 
 def _range_values(book: Book, shown: Mapping[str, Mapping[tuple[int, int], Any]], reference: str) -> list[Any]:
@@ -260,6 +260,7 @@ def _chart(workbook: xlsxwriter.Workbook, book: Book, shown, spec: Chart):
     chart.set_y_axis(y_axis)
     chart.set_legend({"position": "bottom"})
     chart.show_blanks_as("gap")
+    chart.show_hidden_data()  # the colleague copy hides the columns its charts plot (Sheet.helper_columns)
     chart.set_size({"width": round(spec.width_cm * PIXELS_PER_CM), "height": round(spec.height_cm * PIXELS_PER_CM)})
     return chart
 
@@ -285,12 +286,73 @@ def _write_xlsx(book: Book, path: Path, results: Results) -> None:
     shown = {sheet.name: _shown_values(sheet, results.get(sheet.name, {})) for sheet in book.sheets}
     for sheet in book.sheets:
         worksheet = workbook.add_worksheet(sheet.name)
-        _write_sheet(worksheet, sheet, results.get(sheet.name, {}), formats)
+        _write_sheet(worksheet, sheet, results.get(sheet.name, {}), formats, book)
         for chart in sheet.charts:
             worksheet.insert_chart(chart.anchor, _chart(workbook, book, shown, chart))
     for name, formula in book.names.items():
         workbook.define_name(name, "=" + excel_formula(formula))
+    keep_cached_values(workbook)
     workbook.close()
+
+
+# --- Printing and calculation settings ----------------------------------------------------------------------------
+
+# Excel 365's calculation engine. A file that names an older one is recalculated in full when Excel opens it, and where
+# the add-in is missing (a Mac, a colleague) every cell function then turns into #NAME?.
+EXCEL_CALC_ID = 191029
+
+
+def keep_cached_values(workbook: xlsxwriter.Workbook) -> None:
+    """Open with the values the file carries: no full recalculation on load (XlsxWriter asks for one by default).
+    Where the cell functions are present they recalculate as their inputs change (the as-of cell, a refresh); where
+    they are missing the file still shows the values computed when it was written."""
+    workbook.set_calc_mode("auto", EXCEL_CALC_ID)
+    workbook.calc_on_load = False
+
+
+def apply_page_setup(worksheet, sheet: Sheet, book: Book, wrap: Any = None) -> None:
+    """The sheet's print settings from the model: A4 landscape, one page wide and as many tall as needed (never
+    shrunk to one page), the sheet's print titles (default: the frozen rows) on every page, its page breaks, its
+    helper columns hidden where the book asks, and a header and page numbers on every page."""
+    worksheet.set_paper(A4)
+    worksheet.set_landscape()
+    worksheet.fit_to_pages(1, 0)
+    worksheet.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.6)
+    if sheet.print_area:
+        # Several ranges ("A1:E41,G1:J41") print one after the other, each on pages of its own.
+        areas = [f"{quote_sheetname(sheet.name)}!{xl_range_abs(*_block(a))}" for a in sheet.print_area.split(",")]
+        worksheet.print_area_range = ",".join(areas)  # XlsxWriter's print_area() takes one range
+    titles = sheet.print_titles
+    if titles is None and sheet.freeze:
+        frozen_rows = int("".join(ch for ch in sheet.freeze if ch.isdigit()) or 1) - 1
+        titles = f"1:{frozen_rows}" if frozen_rows else None
+    if titles:
+        worksheet.repeat_rows(*(int(row) - 1 for row in titles.split(":")))
+    if sheet.page_breaks:
+        worksheet.set_h_pagebreaks([row - 1 for row in sorted(sheet.page_breaks)])
+    if sheet.wrap_columns:
+        first, _, last = sheet.wrap_columns.partition(":")
+        columns = range(column_index_from_string(first), column_index_from_string(last or first) + 1)
+        for index in columns:
+            worksheet.set_column(index - 1, index - 1, sheet.widths.get(get_column_letter(index)), wrap)
+        # Neither LibreOffice nor Excel reliably grows a row for wrapped text on opening a file: each row gets the
+        # height of its longest text, estimated from the column widths (in characters).
+        lines: dict[int, int] = {}
+        for (row, column), cell in sheet.cells.items():
+            if column in columns and isinstance(cell.value, str) and not cell.is_formula:
+                width = sheet.widths.get(get_column_letter(column), 8.43)
+                lines[row] = max(lines.get(row, 1), math.ceil(len(cell.value) * 0.95 / max(width, 1)))
+        for row, count in lines.items():
+            if count > 1:
+                worksheet.set_row(row - 1, 15 * count, wrap)  # top-aligned, as the wrapped text is
+    if book.hide_helper_columns and sheet.helper_columns:
+        first, _, last = sheet.helper_columns.partition(":")
+        for index in range(column_index_from_string(first), column_index_from_string(last or first) + 1):
+            worksheet.set_column(index - 1, index - 1, None, None, {"hidden": True})
+    # Header and footer codes start with "&": a literal one is written twice.
+    header = book.page_header.replace("&", "&&") if book.page_header else "&A"
+    worksheet.set_header(f"&L{header}")
+    worksheet.set_footer("&L&A&RPage &P of &N")
 
 
 # What read_grids reads at most. A Lazarus workbook expands to a few MB and well under a million cells; a file far

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
 
@@ -13,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "build": "write the Lazarus workbook from the local store (or --offline from the bundled sample)",
     "export": "write the copy for colleagues: values, charts, formats; no add-in needed",
     "refresh": "fetch new data from the vendors into the local store (keys optional)",
+    "series": "add your own series: `lazarus series add AAPL` (a ticker or FRED id), remove, list",
     "store": "create the store's tables: `lazarus store init` (a desk's PostgreSQL server, or the SQLite file)",
     "addin": "build the Excel add-in lazarus.xlam (any OS) or install it into Excel (Windows, macOS)",
 }
@@ -21,8 +23,17 @@ COMMANDS: dict[str, str] = {
 def _usage() -> str:
     lines = ["usage: lazarus COMMAND [options]", "", "commands:"]
     lines += [f"  {name:<10} {help_text}" for name, help_text in COMMANDS.items()]
-    lines += ["", "`lazarus COMMAND --help` shows a command's options."]
+    lines += ["", "`lazarus COMMAND --help` shows a command's options; `lazarus --version` the version."]
     return "\n".join(lines)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("lazarus-xl")
+    except PackageNotFoundError:  # run from a source folder that was never installed
+        return "(not installed)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,8 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage())
         return 0 if argv else 2
+    if argv[0] in ("-V", "--version"):
+        print(f"lazarus {_version()}")
+        return 0
     if argv[0] not in COMMANDS:
-        print(f"lazarus: unknown command {argv[0]!r}\n\n{_usage()}", file=sys.stderr)
+        close = difflib.get_close_matches(argv[0].lower(), COMMANDS, n=1)
+        hint = f"; did you mean `lazarus {close[0]}`?" if close else ""
+        print(f"lazarus: unknown command {argv[0]!r}{hint}\n\n{_usage()}", file=sys.stderr)
         return 2
     module = importlib.import_module(f"addin.commands.{argv[0]}")
     parser = argparse.ArgumentParser(prog=f"lazarus {argv[0]}", description=COMMANDS[argv[0]])

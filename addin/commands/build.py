@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import time
 from pathlib import Path
 
+from addin.commands.dates import FORMS, parse_day
 from addin.pipeline.config import load_config
+from addin.pipeline.sources import read_user_sources
 from addin.pipeline.store import StoreError, open_store
 from addin.pipeline.workbook_data import offline_data, store_data
 from workbook import engine
@@ -28,7 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--store", default=None, help="the store to read: a SQLite file or a postgresql:// URL (default: your config)"
     )
     parser.add_argument(
-        "--as-of", type=dt.date.fromisoformat, default=None, help="fix the as-of date (default: follow the latest data)"
+        "--as-of",
+        type=parse_day,
+        default=None,
+        help=f"fix the as-of date (default: follow the latest data); accepted forms: {FORMS}",
     )
 
 
@@ -44,10 +48,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"lazarus build: {exc}", file=sys.stderr)
         return 1
     try:
+        config = load_config()
+        added = [] if args.offline else read_user_sources(config.data_dir)
         book_data = (
-            offline_data() if args.offline else store_data(open_store(load_config(), args.store, read_only=True))
+            offline_data() if args.offline else store_data(open_store(config, args.store, read_only=True), added)
         )
-    except StoreError as exc:
+    except (StoreError, ValueError) as exc:  # ValueError: an unreadable my_series.csv, with its line
         print(f"lazarus build: {exc}", file=sys.stderr)
         return 1
     if not any(values for _, values in book_data.data.values()):
@@ -61,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
             book_data.log_rows,
             book_data.provenance,
             vintages=book_data.vintages,
+            added=added,
         )
     except SheetFull as exc:
         print(f"lazarus build: {exc}", file=sys.stderr)
@@ -74,5 +81,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if note:
         print(note)
-    print(f"Wrote {target} in {time.perf_counter() - began:.1f} s (open it in Excel with the Lazarus add-in).")
+    newest = max((dates[-1] for dates, _ in book_data.data.values() if dates), default=None)
+    origin = (
+        "the bundled sample" if args.offline else f"the store {args.store or config.store_url or config.store_path}"
+    )
+    day = args.as_of.isoformat() if args.as_of else "the latest price date (it follows the data)"
+    print(
+        f"Wrote {target} in {time.perf_counter() - began:.1f} s: as of {day}, from {origin}, newest data "
+        f"{newest.isoformat() if newest else 'none'}. Open it in Excel with the Lazarus add-in."
+    )
     return 0

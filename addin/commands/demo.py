@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from addin.commands.dates import FORMS, parse_day
 from addin.pipeline.workbook_data import offline_data
 from udfs.inputs import date_to_serial, serial_to_date
 from udfs.reports import ANALOG_HORIZONS, analog_header
@@ -31,7 +32,7 @@ from workbook.dashboard import (
     Section,
     easing_header,
 )
-from workbook.export import colleague_copy_path, export_book, shown
+from workbook.export import Snapshot, colleague_copy_path, export_book, shown
 from workbook.files import CannotWrite, check_writable, pick_target
 from workbook.layout import build_book
 from workbook.model import Book
@@ -183,9 +184,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="replace the workbooks if they exist (default: new names)")
     parser.add_argument(
         "--as-of",
-        type=dt.date.fromisoformat,
+        type=parse_day,
         default=NEWSLETTER_DAY,
-        help=f"the day to replay and export (default: the newsletter's day, {NEWSLETTER_DAY})",
+        help=f"the day to replay and export (default: the newsletter's day, {NEWSLETTER_DAY}); forms: {FORMS}",
     )
 
 
@@ -198,6 +199,12 @@ def run(args: argparse.Namespace) -> int:
     except CannotWrite as exc:
         print(f"lazarus demo: {exc}", file=sys.stderr)
         return 1
+    # Said at once: building and computing two days takes several seconds, and a silent terminal reads as a hang.
+    print(
+        f"Lazarus demo: the newsletter's questions on the bundled real data (no key, no network), as of {args.as_of}"
+        " and then as of the latest day in the data. Computing…",
+        flush=True,
+    )
     book_data = offline_data()
     newest = max((dates[-1] for sid, (dates, _) in book_data.data.items() if dates and sid in PRICE_IDS), default=None)
     if newest is not None and args.as_of > newest:  # a replay of a day the data never reached would be guesswork
@@ -224,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
             computed = engine.BookEngine(book)
             results = computed.compute()
             write_book(book, workbook_path, results)
-            export_book(book, export_path, results)
+            export_book(book, export_path, results, Snapshot(workbook=workbook_path.name))
     except CannotWrite as exc:
         print(f"lazarus demo: {exc}", file=sys.stderr)
         return 1
@@ -239,6 +246,7 @@ def run(args: argparse.Namespace) -> int:
         export_path = None
     else:
         print_answers(book, results, day="the newsletter's day" if args.as_of == NEWSLETTER_DAY else "")
+        sys.stdout.flush()
         # The latest day: the same data sheets (shared, not built again) and their ranges (not read again).
         latest = build_book(
             book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance, same_data_as=book

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from addin.pipeline.config import ConfigError, base_url_variable, check_deadline, load_config
 from addin.pipeline.refresh import DEFAULT_OVERLAP_DAYS, RefreshReport, SourceStatus, refresh, summary_rows
 from addin.pipeline.secrets import clip
-from addin.pipeline.sources import check_unique, load_sources
+from addin.pipeline.sources import check_unique, load_sources, read_user_sources
 from addin.pipeline.store import StoreError, open_store
 from addin.pipeline.vendors import READERS, HttpClient, HttpSettings, key_settings
 from workbook.catalogue import CATALOGUE
@@ -21,7 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--store", help="a SQLite file or a postgresql:// URL (default: LAZARUS_STORE, the config, or lazarus.sqlite)"
     )
-    parser.add_argument("--sources", type=Path, help="CSV or JSON list of sources (default: the newsletter's)")
+    parser.add_argument(
+        "--sources",
+        type=Path,
+        help="CSV or JSON list of sources instead of the newsletter's and your added series (README: Add your own)",
+    )
     parser.add_argument("--only", action="append", metavar="ID", help="refresh only this source id (repeatable)")
     parser.add_argument("--full", action="store_true", help="ignore stored dates and fetch whole histories")
     parser.add_argument("--overlap-days", type=int, default=DEFAULT_OVERLAP_DAYS, help="days re-fetched")
@@ -82,7 +87,7 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
     (damaged, unreachable, no schema, read-only), 2 for a bad source list or option."""
     config = load_config()
     try:
-        sources = load_sources(args.sources) if args.sources else list(CATALOGUE)
+        sources = load_sources(args.sources) if args.sources else [*CATALOGUE, *read_user_sources(config.data_dir)]
     except (OSError, ValueError, KeyError) as exc:
         print(f"lazarus refresh: cannot read the sources list: {exc}", file=sys.stderr)
         return 2
@@ -90,16 +95,20 @@ def run(args: argparse.Namespace, settings: HttpSettings | None = None) -> int:
         print(f"lazarus refresh: --overlap-days must be 0 or more, not {args.overlap_days}", file=sys.stderr)
         return 2
     if args.only:
-        known = [source.id for source in sources]
-        unknown = [name for name in args.only if name not in known]
+        known = {source.id.upper(): source.id for source in sources}
+        unknown = [name for name in args.only if name.upper() not in known]
         if unknown:
+            hints = [
+                f"{name} (did you mean {', '.join(close)}?)" if close else name
+                for name, close in ((name, difflib.get_close_matches(name.upper(), known, n=2)) for name in unknown)
+            ]
             print(
-                f"lazarus refresh: no source with the id {', '.join(unknown)} (ids are case-sensitive); "
-                f"the known ids are: {', '.join(known)}",
+                f"lazarus refresh: no source with the id {', '.join(hints)}; the known ids are: "
+                f"{', '.join(known.values())}. `lazarus series add ID` adds one.",
                 file=sys.stderr,
             )
             return 2
-        wanted = set(args.only)
+        wanted = {known[name.upper()] for name in args.only}
         sources = [source for source in sources if source.id in wanted]
     try:
         check_unique(sources)

@@ -18,6 +18,9 @@ from addin.pipeline.refresh import RefreshReport, refresh
 from addin.pipeline.sources import sources_from_rows
 from addin.pipeline.store import HistoryStore, open_store
 from addin.pipeline.workbook_data import store_data
+from workbook.added_sheet import SHEET as ADDED_SHEET
+from workbook.added_sheet import TABLE as ADDED_TABLE
+from workbook.added_sheet import added_rows
 from workbook.catalogue import CATALOGUE, Source
 from workbook.data_sheets import DATA_TABLES, table_rows
 from workbook.names import table_names
@@ -94,6 +97,11 @@ def refresh_book(
         writer.write_table(table.table, pd.DataFrame(rows, columns=table.header))
         writer.set_names(table_names(table, max(2, len(rows) + 1)))
         rewritten.append(table.table)
+    added = [source for source in sources if source.sheet == ADDED_SHEET]
+    if added:  # the user's own series (`lazarus series add`), on the sheet `lazarus build` gave them
+        rows = added_rows(added, store_data(store, added).data)
+        writer.write_table(ADDED_TABLE, pd.DataFrame(rows, columns=["Date", *(source.column for source in added)]))
+        rewritten.append(ADDED_TABLE)
     writer.append_rows(
         LOG_TABLE,
         [

@@ -8,6 +8,7 @@ newest refresh-log id) and reuses the series it read before unless a refresh has
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import threading
 from collections.abc import Callable, Iterable
 
@@ -50,6 +51,7 @@ class StoreHistory:
         return self._store
 
     def __call__(self, series: str) -> Stored:
+        series = self._known_id(series)
         stamp = self.store.last_refresh()
         with self._lock:
             cached = self._cache.get(series)
@@ -82,4 +84,18 @@ class StoreHistory:
         if series in catalogue:
             raise CellError(f'"{series}" has no rows in the store yet: press Refresh data (or run `lazarus refresh`)')
         known = sorted(set(catalogue) | set(self.store.series_ids()))
-        raise CellError(f'no series "{series}" in the store; known: {", ".join(known)}')
+        close = difflib.get_close_matches(series.upper(), known, n=1)
+        hint = f'did you mean "{close[0]}"? ' if close else ""
+        raise CellError(
+            f'no series "{series}" in the store; {hint}to add it, run `lazarus series add {series}` and refresh '
+            f"(known: {', '.join(known)})"
+        )
+
+    def _known_id(self, series: str) -> str:
+        """Series ids are matched without regard to case: HISTORY("iwm") is IWM."""
+        if series in self._cache or any(source.id == series for source in CATALOGUE):
+            return series
+        upper = series.strip().upper()
+        if any(source.id == upper for source in CATALOGUE):
+            return upper
+        return next((known for known in self.store.series_ids() if known.upper() == upper), series)

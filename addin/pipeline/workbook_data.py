@@ -4,7 +4,7 @@ the local store or from the bundled sample. Data in; the workbook package turns 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from addin.pipeline import sample
@@ -37,23 +37,24 @@ def offline_data() -> WorkbookData:
         f"Prices ({_ids(s for s in bundled if s.sheet == 'Prices')}): Yahoo Finance output, raw closes; "
         "Yahoo's terms: personal use only.",
         f"Rates and macro ({_ids(s for s in bundled if s.sheet != 'Prices')}): FRED, St. Louis Fed; public domain.",
-        f"Not in the sample: {_ids(missing)} (run `lazarus refresh`).",
+        f"Not in the sample: {_ids(missing)} (a refresh fetches them).",
     ]
     log = [[None, "(all)", "bundled sample", None, None, "built offline from the bundled sample; no refresh yet"]]
     vintages = {source.id: sample.vintages(source.id) for source in CATALOGUE if source.vintages}
     return WorkbookData(data, source_rows(CATALOGUE)[1:], log, provenance, {k: v for k, v in vintages.items() if v})
 
 
-def store_data(store: HistoryStore) -> WorkbookData:
-    """Every series the workbook shows, as `store` holds it (reads only), with the store's refresh log."""
+def store_data(store: HistoryStore, added: Sequence[Source] = ()) -> WorkbookData:
+    """Every series the workbook shows (the catalogue's and the user's `added` ones), as `store` holds it (reads
+    only), with the store's refresh log."""
     store.check()  # damaged pages would give wrong numbers or a crash half-way through the build
     data: dict[str, Series] = {}
-    for series_id in series_ids():
+    for series_id in [*series_ids(), *(source.id for source in added)]:
         rows = store.read_series(series_id)
         data[series_id] = ([day for day, _ in rows], [value for _, value in rows])
     log = [
-        [time.replace(tzinfo=None), source, vendor, added, last, status]
-        for time, source, vendor, added, last, status in store.read_log()
+        [time.replace(tzinfo=None), source, vendor, rows_added, last, status]
+        for time, source, vendor, rows_added, last, status in store.read_log()
     ]
     provenance = [
         f"Data: the store {store.location}, filled by `lazarus refresh` from the vendors on the Sources sheet.",
@@ -64,4 +65,6 @@ def store_data(store: HistoryStore) -> WorkbookData:
     vintages = {
         source.id: [tuple(v) for v in store.read_vintages(source.id)] for source in CATALOGUE if source.vintages
     }
-    return WorkbookData(data, source_rows(CATALOGUE)[1:], log, provenance, {k: v for k, v in vintages.items() if v})
+    return WorkbookData(
+        data, source_rows([*CATALOGUE, *added])[1:], log, provenance, {k: v for k, v in vintages.items() if v}
+    )
