@@ -25,6 +25,8 @@ from addin.pipeline.vendors import READERS, HttpClient, Reader, VendorError
 from addin.pipeline.vintage_refresh import VintageStatus, refresh_vintages
 from workbook.catalogue import CATALOGUE, Source
 
+CATALOGUE_IDS = frozenset(source.id for source in CATALOGUE)
+
 __all__ = ["DEFAULT_OVERLAP_DAYS", "RefreshReport", "SourceStatus", "refresh", "summary_rows"]
 
 DEFAULT_OVERLAP_DAYS = 31  # re-fetch a month: picks up revisions of daily, weekly and last month's values
@@ -79,7 +81,9 @@ def disagreement(
                 f"({value:g} against the stored {old_value:g}, {difference / max(abs(old_value), 1e-9):.1%}); "
                 "nothing was written, the stored data is kept."
             )
-    if same >= 3 and differ * 2 >= same:
+    # A catalogue id keeps the catalogue's symbols (sources.py), so only a user's own id can point at another
+    # series; a catalogue series may be revised wholesale (a seasonal revision) and that is reported, not refused.
+    if same >= 3 and differ * 2 >= same and series not in CATALOGUE_IDS:
         return (
             f"{reader.display_name}, {symbol}: {differ} of the {same} stored values of {series} it overlaps differ by "
             f"more than {ANOTHER_SERIES:.0%}: this is not the stored series (was its symbol changed?); nothing was "
