@@ -17,6 +17,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from testkit.openxml_audit_fast import fast_positions
+from testkit.vba_preprocess import preprocess
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
@@ -293,43 +294,6 @@ def _parse(text: str, lexer_class, parser_class) -> list[str]:
     parser.addErrorListener(Collect())
     parser.startRule()
     return errors
-
-
-_DIRECTIVE = re.compile(r"^[ \t]*#(Const|If|ElseIf|Else|End If)\b(.*)$", re.I)
-
-
-def preprocess(text: str, constants: Mapping[str, str]) -> str:
-    """`text` with VBA's conditional compilation applied: directive lines and inactive lines become blank lines
-    (line numbers stay). Understands the forms xlwings writes: `#Const X = "v"` and `#If X = "v" Then`."""
-    values = dict(constants)
-    stack: list[tuple[bool, bool]] = []  # (this branch is active, an earlier branch was taken)
-    lines = []
-    for line in text.split("\n"):
-        directive = _DIRECTIVE.match(line)
-        active = all(on for on, _ in stack)
-        if directive is None:
-            lines.append(line if active else "")
-            continue
-        keyword, rest = directive.group(1).lower(), directive.group(2)
-        if keyword == "const":
-            name, value = re.match(r'\s*(\w+)\s*=\s*"([^"]*)"', rest).groups()
-            values[name.lower()] = value
-        elif keyword in ("if", "elseif"):
-            name, value = re.match(r'\s*(\w+)\s*=\s*"([^"]*)"\s*Then', rest, re.I).groups()
-            truth = values.get(name.lower()) == value
-            if keyword == "if":
-                stack.append((truth, truth))
-            else:
-                taken = stack[-1][1]
-                stack[-1] = (truth and not taken, taken or truth)
-        elif keyword == "else":
-            stack[-1] = (not stack[-1][1], True)
-        else:
-            stack.pop()
-        lines.append("")
-    if stack:
-        raise ValueError("an #If without #End If")
-    return "\n".join(lines)
 
 
 def vba_syntax_errors(text: str, apps: Iterable[str] = ("Microsoft Excel", "other")) -> list[str]:

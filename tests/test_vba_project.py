@@ -367,7 +367,8 @@ def test_the_templates_dictionary_class_parses_for_windows_and_macos(built_bin):
 
 
 def test_conditional_compilation_is_evaluated_per_platform_and_a_planted_error_is_found():
-    from testkit.vba_syntax import evaluate, module_syntax_errors, preprocess
+    from testkit.vba_preprocess import evaluate, preprocess
+    from testkit.vba_syntax import module_syntax_errors
 
     dictionary = {"Mac": False, "UseScriptingDictionaryIfAvailable": True}
     assert evaluate("Mac Or Not UseScriptingDictionaryIfAvailable", dictionary) is False
