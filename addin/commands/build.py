@@ -15,7 +15,6 @@ from addin.pipeline.workbook_data import offline_data, store_data
 from workbook import engine
 from workbook.data_sheets import SheetFull
 from workbook.files import CannotWrite, check_writable, pick_target
-from workbook.layout import build_book
 from workbook.xlsx import write_book
 
 
@@ -60,15 +59,7 @@ def run(args: argparse.Namespace) -> int:
         print("lazarus build: the store holds no data yet; run `lazarus refresh` or use --offline", file=sys.stderr)
         return 1
     try:
-        book = build_book(
-            book_data.data,
-            args.as_of,
-            book_data.source_rows,
-            book_data.log_rows,
-            book_data.provenance,
-            vintages=book_data.vintages,
-            added=added,
-        )
+        book = book_data.book(args.as_of, added=added)
     except SheetFull as exc:
         print(f"lazarus build: {exc}", file=sys.stderr)
         return 1

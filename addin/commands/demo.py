@@ -34,7 +34,6 @@ from workbook.dashboard import (
 )
 from workbook.export import Snapshot, colleague_copy_path, export_book, shown
 from workbook.files import CannotWrite, check_writable, pick_target
-from workbook.layout import build_book
 from workbook.model import Book
 from workbook.xlsx import write_book
 
@@ -214,14 +213,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    book = build_book(
-        book_data.data,
-        args.as_of,
-        book_data.source_rows,
-        book_data.log_rows,
-        book_data.provenance,
-        vintages=book_data.vintages,
-    )
+    book = book_data.book(args.as_of)
     prices = [dates[0] for sid, (dates, _) in book_data.data.items() if dates and sid in PRICE_IDS]
     before_all_prices = bool(prices) and args.as_of < min(prices)
     try:
@@ -248,9 +240,7 @@ def run(args: argparse.Namespace) -> int:
         print_answers(book, results, day="the newsletter's day" if args.as_of == NEWSLETTER_DAY else "")
         sys.stdout.flush()
         # The latest day: the same data sheets (shared, not built again) and their ranges (not read again).
-        latest = build_book(
-            book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance, same_data_as=book
-        )
+        latest = book_data.book(None, same_data_as=book)
         print_answers(latest, engine.calculate(latest, reuse=computed), day="the latest day in the data")
     for line in (note, export_note):
         if line:

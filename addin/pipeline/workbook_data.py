@@ -11,6 +11,8 @@ from addin.pipeline import sample
 from addin.pipeline.store import HistoryStore
 from workbook.catalogue import CATALOGUE, Source, source_rows
 from workbook.data_sheets import Series, series_ids
+from workbook.layout import build_book
+from workbook.model import Book
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,19 @@ class WorkbookData:
     provenance: list[str]
     # series id -> (date, known_from, value): the vintages of revised series, for figures as known on the as-of day
     vintages: dict[str, list[tuple[dt.date, dt.date, float | None]]] = field(default_factory=dict)
+
+    def book(self, as_of: dt.date | None, added: Sequence[Source] = (), same_data_as: Book | None = None) -> Book:
+        """The Lazarus workbook of this data as of `as_of` (None: the latest price date); see layout.build_book."""
+        return build_book(
+            self.data,
+            as_of,
+            self.source_rows,
+            self.log_rows,
+            self.provenance,
+            same_data_as=same_data_as,
+            vintages=self.vintages,
+            added=added,
+        )
 
 
 def _ids(sources: Iterable[Source]) -> str:
