@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from udfs.errors import NA_PREFIX
-from workbook import engine
+from workbook import direct
 from workbook.catalogue import SOURCE_HEADER
 from workbook.dashboard import AS_OF_CELL
 from workbook.dashboard import SHEET as DASHBOARD
@@ -51,7 +51,7 @@ def values_book(book: Book, results: Mapping[str, Mapping[tuple[int, int], Any]]
 
 def export_book(book: Book, target: Path, results: Mapping[str, Mapping[tuple[int, int], Any]] | None = None) -> Path:
     """Write the colleague copy of `book` to `target` (computing it first unless `results` are given)."""
-    computed = results if results is not None else engine.calculate(book)
+    computed = results if results is not None else direct.calculate(book)
     return write_book(values_book(book, computed), target)
 
 

@@ -97,44 +97,92 @@ def _shown_values(sheet: Sheet, results: Mapping[tuple[int, int], Any]) -> dict[
     }
 
 
+def _date_serial(day: dt.date) -> float | None:
+    """A date cell as the number Excel stores, or None where XlsxWriter's own conversion is needed (a time of day,
+    or a day before 1900-03-01, where Excel's phantom 29 February 1900 shifts the count)."""
+    if day.__class__ is dt.date and day >= _FIRST_PLAIN_SERIAL_DAY:
+        return float(day.toordinal() - _EPOCH_ORDINAL)
+    return None
+
+
+_EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
+_FIRST_PLAIN_SERIAL_DAY = dt.date(1900, 3, 1)
+
+
 def _write_sheet(worksheet, sheet: Sheet, results: Mapping[tuple[int, int], Any], formats: _Formats) -> None:
-    filled: set[tuple[int, int]] = set()  # cells a legacy array formula fills below its top-left cell
-    for (row, column), cell in sorted(sheet.cells.items()):
-        r, c = row - 1, column - 1
-        cell_format = formats.get(cell.style, cell.number_format)
-        value = cell.value
-        if cell.is_formula and cell.array:
-            # One formula for the block, as Excel saves a Ctrl+Shift+Enter formula; the other cells of the block
-            # hold only their cached values (XlsxWriter first fills them with 0, overwritten below).
+    # The cells a legacy array formula fills below its top-left cell: written after the formula, which first fills
+    # its whole block with 0.
+    filled: set[tuple[int, int]] = set()
+    for (row, column), cell in sheet.cells.items():
+        if cell.array and cell.is_formula:
             first_row, first_col, last_row, last_col = _block(cell.array)
-            cached = cached_value(results.get((row, column)))
-            worksheet.write_array_formula(
-                first_row, first_col, last_row, last_col, excel_formula(str(value)), cell_format, cached
-            )
             filled.update(
                 (rr + 1, cc + 1) for rr in range(first_row, last_row + 1) for cc in range(first_col, last_col + 1)
             )
             filled.discard((row, column))
-        elif cell.is_formula:
-            cached = cached_value(results.get((row, column)))
-            worksheet.write_formula(r, c, excel_formula(str(value)), cell_format, cached)
-        elif (row, column) in filled:
-            cached = results.get((row, column))
-            if isinstance(cached, int | float) and not isinstance(cached, bool) and math.isfinite(cached):
-                worksheet.write_number(r, c, cached, cell_format)
-            else:
-                # An error (a chart gap) cannot be cached outside the block's first cell: a blank cell is a gap too.
-                worksheet.write_blank(r, c, None, cell_format or formats.get(None, "General"))
-        elif value is None:
-            worksheet.write_blank(r, c, None, cell_format)
-        elif isinstance(value, bool):
-            worksheet.write_boolean(r, c, value, cell_format)
-        elif isinstance(value, dt.datetime | dt.date):
-            worksheet.write_datetime(r, c, value, cell_format)
-        elif isinstance(value, int | float):
-            worksheet.write_number(r, c, value, cell_format)
+    # The per-cell loop is most of the time spent writing (150k data cells): the common cells (numbers, dates) take
+    # the first branches, with their bound methods and formats looked up once per kind of cell, not per cell.
+    write_number, fmt = worksheet.write_number, formats.get
+    cells = sheet.cells
+    for position in sorted(cells):
+        cell = cells[position]
+        value = cell.value
+        kind = value.__class__
+        if (kind is float or kind is int) and position not in filled:
+            write_number(position[0] - 1, position[1] - 1, value, fmt(cell.style, cell.number_format))
+            continue
+        if kind is dt.date and (serial := _date_serial(value)) is not None:
+            # A date is stored as its serial number with a date format: the same cell write_datetime writes.
+            write_number(position[0] - 1, position[1] - 1, serial, fmt(cell.style, cell.number_format))
+            continue
+        if position in filled:
+            continue
+        _write_other(worksheet, position, cell, results, formats)
+    for row, column in sorted(filled):
+        cached = results.get((row, column))
+        source = cells.get((row, column))
+        cell_format = formats.get(source.style, source.number_format) if source is not None else None
+        if isinstance(cached, int | float) and not isinstance(cached, bool) and math.isfinite(cached):
+            worksheet.write_number(row - 1, column - 1, cached, cell_format)
         else:
-            worksheet.write_string(r, c, str(value), cell_format)
+            # An error (a chart gap) cannot be cached outside the block's first cell: a blank cell is a gap too.
+            worksheet.write_blank(row - 1, column - 1, None, cell_format or formats.get(None, "General"))
+    _write_layout(worksheet, sheet, formats)
+
+
+def _write_other(
+    worksheet, position: tuple[int, int], cell: Any, results: Mapping[tuple[int, int], Any], formats: _Formats
+) -> None:
+    """One cell that is not a plain number or date: a formula, a blank, a logical value, a datetime or text."""
+    row, column = position
+    r, c = row - 1, column - 1
+    cell_format = formats.get(cell.style, cell.number_format)
+    value = cell.value
+    if cell.is_formula and cell.array:
+        # One formula for the block, as Excel saves a Ctrl+Shift+Enter formula; the other cells of the block hold
+        # only their cached values (see `_write_sheet`).
+        first_row, first_col, last_row, last_col = _block(cell.array)
+        cached = cached_value(results.get((row, column)))
+        worksheet.write_array_formula(
+            first_row, first_col, last_row, last_col, excel_formula(str(value)), cell_format, cached
+        )
+    elif cell.is_formula:
+        cached = cached_value(results.get((row, column)))
+        worksheet.write_formula(r, c, excel_formula(str(value)), cell_format, cached)
+    elif value is None:
+        worksheet.write_blank(r, c, None, cell_format)
+    elif isinstance(value, bool):
+        worksheet.write_boolean(r, c, value, cell_format)
+    elif isinstance(value, dt.datetime | dt.date):
+        worksheet.write_datetime(r, c, value, cell_format)
+    elif isinstance(value, int | float):
+        worksheet.write_number(r, c, value, cell_format)
+    else:
+        worksheet.write_string(r, c, str(value), cell_format)
+
+
+def _write_layout(worksheet, sheet: Sheet, formats: _Formats) -> None:
+    """Column widths, frozen panes, the print area and the Excel tables of a sheet."""
     for letter, width in sheet.widths.items():
         index = column_index_from_string(letter) - 1
         worksheet.set_column(index, index, width)
@@ -266,12 +314,12 @@ def _chart(workbook: xlsxwriter.Workbook, book: Book, shown, spec: Chart):
 
 def write_book(book: Book, path: Path, results: Results | None = None) -> Path:
     """Write `book` to `path` (.xlsx): sheets, tables, names, charts, document properties. Every formula cell
-    carries its value from `results` (computed with the headless engine when not given); Excel still recalculates
+    carries its value from `results` (computed headless, workbook.direct, when not given); Excel still recalculates
     when it opens the file outside Protected View."""
     if results is None:
-        from workbook import engine
+        from workbook import direct
 
-        results = engine.calculate(book) if any(c.is_formula for s in book.sheets for c in s.cells.values()) else {}
+        results = direct.calculate(book) if any(c.is_formula for s in book.sheets for c in s.cells.values()) else {}
     with atomic_target(path) as temp:  # a crash never leaves half a workbook where the old one was
         _write_xlsx(book, temp, results)
     return path

@@ -18,7 +18,7 @@ from typing import Any
 from addin.pipeline.workbook_data import offline_data
 from udfs.inputs import date_to_serial, serial_to_date
 from udfs.reports import ANALOG_HORIZONS, analog_header
-from workbook import engine
+from workbook import direct
 from workbook.catalogue import CATALOGUE
 from workbook.claims import CLAIMS
 from workbook.dashboard import (
@@ -175,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
         if before_all_prices:
             write_book(book, workbook_path, {})  # nothing to compute before the first price
         else:
-            computed = engine.BookEngine(book)
+            computed = direct.Evaluator(book)
             results = computed.compute()
             write_book(book, workbook_path, results)
             export_book(book, export_path, results)
@@ -197,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
         latest = build_book(
             book_data.data, None, book_data.source_rows, book_data.log_rows, book_data.provenance, same_data_as=book
         )
-        print_answers(latest, engine.calculate(latest, reuse=computed))
+        print_answers(latest, direct.calculate(latest, reuse=computed))
     for line in (note, export_note):
         if line:
             print(f"\n{line}")
