@@ -49,10 +49,17 @@ def values_book(book: Book, results: Mapping[str, Mapping[tuple[int, int], Any]]
     return Book(sheets=sheets, names={}, answers=dict(book.answers))
 
 
-def export_book(book: Book, target: Path, results: Mapping[str, Mapping[tuple[int, int], Any]] | None = None) -> Path:
-    """Write the colleague copy of `book` to `target` (computing it first unless `results` are given)."""
+def export_book(
+    book: Book,
+    target: Path,
+    results: Mapping[str, Mapping[tuple[int, int], Any]] | None = None,
+    live: Path | None = None,
+) -> Path:
+    """Write the colleague copy of `book` to `target` (computing it first unless `results` are given). `live`: the
+    live workbook just written from `book`, whose data sheets the copy takes as they are instead of writing them
+    again (see workbook.xlsx.write_book)."""
     computed = results if results is not None else direct.calculate(book)
-    return write_book(values_book(book, computed), target)
+    return write_book(values_book(book, computed), target, same_data_as=(live, book) if live else None)
 
 
 def _rows(grid: list[list[object]] | None, header: list[str]) -> list[list[object]]:

@@ -107,6 +107,8 @@ class Book:
 def with_values(sheet: Sheet, values: dict[tuple[int, int], Value]) -> Sheet:
     """A copy of `sheet` where each formula cell, and each cell an array formula fills, holds its computed value
     instead (same format and style), as a plain value."""
+    if not values and not any(cell.is_formula for cell in sheet.cells.values()):
+        return sheet  # nothing computed on it (a data sheet): the same sheet, so a writer can reuse what it wrote
     cells = {
         position: replace(cell, value=values.get(position), array=None)
         if cell.is_formula or (cell.value is None and position in values)

@@ -78,7 +78,12 @@ class _Formats:
             properties = dict(_STYLES[style]) if style else {}
             if number_format:
                 properties["num_format"] = number_format
-            self.cache[key] = self.workbook.add_format(properties) if properties else None
+            self.cache[key] = made = self.workbook.add_format(properties) if properties else None
+            if made is not None:
+                # Numbered now, in the order the writer meets it, not when XlsxWriter first writes a cell with it:
+                # so a sheet written with its header row only (see `write_book`) leaves the style numbers as the
+                # whole sheet would, and the rows taken from another file refer to the same styles.
+                made._get_xf_index()
         return self.cache[key]
 
 
@@ -109,7 +114,10 @@ _EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
 _FIRST_PLAIN_SERIAL_DAY = dt.date(1900, 3, 1)
 
 
-def _write_sheet(worksheet, sheet: Sheet, results: Mapping[tuple[int, int], Any], formats: _Formats) -> None:
+def _write_sheet(
+    worksheet, sheet: Sheet, results: Mapping[tuple[int, int], Any], formats: _Formats, header_only: bool = False
+) -> None:
+    """Every cell of `sheet` (only row 1 with `header_only`, see `write_book`), then its layout."""
     # The cells a legacy array formula fills below its top-left cell: written after the formula, which first fills
     # its whole block with 0.
     filled: set[tuple[int, int]] = set()
@@ -126,6 +134,9 @@ def _write_sheet(worksheet, sheet: Sheet, results: Mapping[tuple[int, int], Any]
     cells = sheet.cells
     for position in sorted(cells):
         cell = cells[position]
+        if header_only and position[0] != 1:
+            fmt(cell.style, cell.number_format)  # its style is numbered as if the cell were written
+            continue
         value = cell.value
         kind = value.__class__
         if (kind is float or kind is int) and position not in filled:
@@ -312,33 +323,108 @@ def _chart(workbook: xlsxwriter.Workbook, book: Book, shown, spec: Chart):
     return chart
 
 
-def write_book(book: Book, path: Path, results: Results | None = None) -> Path:
+def write_book(book: Book, path: Path, results: Results | None = None, same_data_as: Written | None = None) -> Path:
     """Write `book` to `path` (.xlsx): sheets, tables, names, charts, document properties. Every formula cell
     carries its value from `results` (computed headless, workbook.direct, when not given); Excel still recalculates
-    when it opens the file outside Protected View."""
+    when it opens the file outside Protected View.
+
+    `same_data_as`: a file this function wrote and the `Book` it wrote there. A sheet of `book` that is the very
+    same sheet in that book, at the same place and without formulas (a data sheet, 150k cells), is not written
+    again: its header row is written (so its text lands in this file's string table) and its other rows are
+    taken from that file as they are (see `_reuse_rows`)."""
     if results is None:
         from workbook import direct
 
         results = direct.calculate(book) if any(c.is_formula for s in book.sheets for c in s.cells.values()) else {}
     with atomic_target(path) as temp:  # a crash never leaves half a workbook where the old one was
-        _write_xlsx(book, temp, results)
+        reused = _reusable(book, same_data_as)
+        _write_xlsx(book, temp, results, set(reused))
+        if reused and not _reuse_rows(temp, same_data_as[0], reused):  # type: ignore[index]
+            _write_xlsx(book, temp, results)  # the parts did not line up: written in full, as without reuse
     return path
 
 
-def _write_xlsx(book: Book, path: Path, results: Results) -> None:
+Written = tuple[Path, Book]
+
+
+def _reusable(book: Book, written: Written | None) -> dict[int, str]:
+    """The sheets of `book` whose rows can be taken from the written file: position -> the sheet's part name."""
+    if written is None or not written[0].exists():
+        return {}
+    before = written[1].sheets
+    return {
+        index: f"xl/worksheets/sheet{index + 1}.xml"
+        for index, sheet in enumerate(book.sheets)
+        if index < len(before)
+        and before[index] is sheet
+        and len(sheet.cells) > 1000
+        and not any(cell.is_formula for cell in sheet.cells.values())
+    }
+
+
+_DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
+_FIRST_ROW = re.compile(rb'<row r="1"[^>]*>')
+
+
+def _reuse_rows(path: Path, source: Path, parts: Mapping[int, str]) -> bool:
+    """Put the rows below the header of each sheet part in `parts` from `source` into the file at `path`, whose
+    part holds only the header row. The two files are written from the same sheet, so the rows are the same bytes
+    except that text refers to each file's string table: only the header row holds text, which is why it is
+    written in each file and the rows below it are taken only when they hold no text. False (nothing changed) when
+    a part does not line up."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(path) as new:
+        members = [(info, new.read(info.filename)) for info in new.infolist()]
+        replaced = {}
+        for name in parts.values():
+            header, full = new.read(name), old.read(name)
+            head_row, full_row = _FIRST_ROW.search(header), _FIRST_ROW.search(full)
+            dimension = _DIMENSION.search(full)
+            if head_row is None or full_row is None or dimension is None or head_row[0] != full_row[0]:
+                return False
+            head_end = header.index(b"</row>", head_row.end()) + len(b"</row>")
+            full_end = full.index(b"</row>", full_row.end()) + len(b"</row>")
+            rows = full[full_end : full.index(b"</sheetData>", full_end)]
+            if b't="s"' in rows or header[head_end : head_end + len(b"</sheetData>")] != b"</sheetData>":
+                return False
+            own = _DIMENSION.search(header)
+            if own is None:
+                return False
+            replaced[name] = (
+                header[: own.start()] + dimension[0] + header[own.end() : head_end] + rows + header[head_end:]
+            )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in members:
+            out.writestr(info, replaced.get(info.filename, data))
+    return True
+
+
+def _write_xlsx(book: Book, path: Path, results: Results, header_only: set[int] | None = None) -> None:
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
     # No personal metadata: the file says who made it (Lazarus), not which user on which machine.
     workbook.set_properties({"title": "Lazarus", "author": "Lazarus"})
     formats = _Formats(workbook)
-    shown = {sheet.name: _shown_values(sheet, results.get(sheet.name, {})) for sheet in book.sheets}
-    for sheet in book.sheets:
+    shown = _Shown(book, results)
+    for index, sheet in enumerate(book.sheets):
         worksheet = workbook.add_worksheet(sheet.name)
-        _write_sheet(worksheet, sheet, results.get(sheet.name, {}), formats)
+        header = index in (header_only or ())
+        _write_sheet(worksheet, sheet, results.get(sheet.name, {}), formats, header)
         for chart in sheet.charts:
             worksheet.insert_chart(chart.anchor, _chart(workbook, book, shown, chart))
     for name, formula in book.names.items():
         workbook.define_name(name, "=" + excel_formula(formula))
     workbook.close()
+
+
+class _Shown(dict):
+    """Each sheet's shown values (`_shown_values`), worked out the first time a chart reads that sheet."""
+
+    def __init__(self, book: Book, results: Results):
+        super().__init__()
+        self.book, self.results = book, results
+
+    def __missing__(self, name: str) -> dict[tuple[int, int], Any]:
+        self[name] = _shown_values(self.book.sheet(name), self.results.get(name, {}))
+        return self[name]
 
 
 # What read_grids reads at most. A Lazarus workbook expands to a few MB and well under a million cells; a file far

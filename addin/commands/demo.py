@@ -178,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
             computed = direct.Evaluator(book)
             results = computed.compute()
             write_book(book, workbook_path, results)
-            export_book(book, export_path, results)
+            export_book(book, export_path, results, live=workbook_path)
     except CannotWrite as exc:
         print(f"lazarus demo: {exc}", file=sys.stderr)
         return 1
