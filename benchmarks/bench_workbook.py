@@ -97,7 +97,7 @@ def main() -> None:
     runs = parser.parse_args().runs
     folder = Path(tempfile.mkdtemp(prefix="lazarus-bench-"))
     python = sys.executable
-    cli = [python, "-m", "addin.commands"]
+    cli = [str(Path(python).with_name("lazarus"))]  # the installed command, as a user runs it
 
     print(f"Whole processes, median of {runs} (peak memory: the largest run's)")
     demo = process([*cli, "demo", "--out", str(folder / "demo"), "--force"], runs)

@@ -26,7 +26,8 @@ def test_the_book_defines_exactly_the_names_of_workbook_names(small_moment):
         expected |= names.table_names(table, last_row)
     grid = book.sheet(dashboard.SHEET).cells
     since = next(cell for cell, entry in grid.items() if entry.value == dashboard.EASING_SINCE)
-    expected |= names.dashboard_names("'Dashboard'!$B$3", f"'Dashboard'!$B${since[0]}")
+    rows = next(cell for cell, entry in grid.items() if entry.value == names.ANALOG_ROWS_FORMULA)
+    expected |= names.dashboard_names("'Dashboard'!$B$3", f"'Dashboard'!$B${since[0]}", f"'Dashboard'!$G${rows[0]}")
     assert book.names == expected
     assert grid[dashboard.AS_OF_CELL].value == books.MOMENT
     assert since[1] == 2 and book.names["PRICE_DATES"] == "INDEX(ALL_PRICE_DATES,1):INDEX(ALL_PRICE_DATES,PRICE_ROW)"

@@ -15,6 +15,7 @@ from workbook.data_sheets import DATE_FORMAT
 from workbook.model import Book, Chart, ChartSeries, Sheet
 from workbook.names import (
     ANALOG_ROWS,
+    ANALOG_ROWS_FORMULA,
     ANALOGS,
     AS_OF,
     EASING_TABLE,
@@ -33,6 +34,8 @@ PRICE = "0.00"
 PER_CENTURY = "0.0"
 
 ANALOGS_SHOWN = 10
+ANALOG_ROWS_COLUMN = 7  # G, beside the analog grid's heading
+HIDDEN = ";;;"  # a number format that shows nothing: a helper cell the grid reads
 CHART_DAYS = 252
 CHART_FIRST_COLUMN = 27  # AA
 # The ICE BofA spread is licensed data: not in the bundled sample, fetched by `lazarus refresh`.
@@ -356,11 +359,13 @@ def _chart_rows(sheet: Sheet) -> list[Chart]:
     ]
 
 
-def _analog_grid(book: Book, sheet: Sheet, row: int) -> int:
+def _analog_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
     """The last episodes of RALLY_ANALOGS (header, ANALOGS_SHOWN episodes, median, share up; ANALOG_ROWS rows in
     all), cell by cell with INDEX so it works without dynamic-array spills (Excel 2016, LibreOffice, the headless
-    engine)."""
+    engine). The next free row, and the absolute address of the cell ANALOG_ROWS names (its value not shown)."""
     sheet.put(row, 1, "IWM: after six-day moves like this one, did the rally have legs?", style="heading")
+    sheet.put(row, ANALOG_ROWS_COLUMN, ANALOG_ROWS_FORMULA, HIDDEN)
+    analog_rows = f"'{SHEET}'!${get_column_letter(ANALOG_ROWS_COLUMN)}${row}"
     sheet.put(row + 1, 1, "Earlier episodes (or why there are none)", style="label")
     sheet.put(row + 1, 2, f"=IF({ANALOG_ROWS}<4,{ANALOGS},{ANALOG_ROWS}-3)", COUNT)
     last_shown = f'=IF({ANALOG_ROWS}-3>{ANALOGS_SHOWN},"the last {ANALOGS_SHOWN} are shown","")'
@@ -379,7 +384,7 @@ def _analog_grid(book: Book, sheet: Sheet, row: int) -> int:
             number_format = DATE_FORMAT if column == 1 and k <= ANALOGS_SHOWN else PCT1
             sheet.put(target, column, f'=IF({guard},"",INDEX({ANALOGS},{index},{column}))', number_format)
         book.answers[f"analog_{k}"] = (SHEET, f"A{target}")
-    return row + 2 + ANALOGS_SHOWN + 3
+    return row + 2 + ANALOGS_SHOWN + 3, analog_rows
 
 
 def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:
@@ -402,11 +407,11 @@ def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:
     book.answers["as_of"] = (SHEET, "B3")
     sheet.widths.update({"A": 44, "B": 13, "C": 13, "D": 13, "E": 13, "F": 13})
     row = _answer_rows(book, sheet, SECTIONS, 5)
-    row = _analog_grid(book, sheet, row)
+    row, analog_rows = _analog_grid(book, sheet, row)
     row = _answer_rows(book, sheet, NEWSLETTER_SECTIONS, row + 1)
     row, easing_since = _easing_grid(book, sheet, row)
     as_of_cell = f"'{SHEET}'!${get_column_letter(AS_OF_CELL[1])}${AS_OF_CELL[0]}"
-    book.names.update(dashboard_names(as_of_cell, easing_since))
+    book.names.update(dashboard_names(as_of_cell, easing_since, analog_rows))
     sheet.put(row + 1, 1, "Methods and data sources: see the Methods sheet.", style="note")
     sheet.print_area = f"A1:Y{row + 1}"
     sheet.charts.extend(_chart_rows(sheet))

@@ -24,6 +24,7 @@ AS_OF = "AS_OF"
 # The analog grid indexes RALLY_ANALOGS' table: header, episodes, then two summary rows.
 ANALOGS = "RALLY_ANALOGS(IWM,PRICE_DATES,6)"
 ANALOG_ROWS = "ANALOG_ROWS"
+ANALOG_ROWS_FORMULA = f"=ROWS({ANALOGS})"  # the rows of RALLY_ANALOGS' table, computed once, in one cell
 
 # EASING_CYCLES of the Fed's target from the Dashboard's since cell: DFEDTAR to 2008, then the upper limit DFEDTARU.
 EASING_TABLE = "EASING_TABLE"
@@ -49,11 +50,13 @@ def event_returns(top: str, bottom: str, horizons: tuple[int, ...]) -> str:
     return f'EVENT_RETURNS({top},PRICE_DATES,{EASING_TABLE},"{text}"{denominator})'
 
 
-def dashboard_names(as_of: str, easing_since: str) -> dict[str, str]:
-    """The Dashboard's names, given the absolute addresses of its as-of cell and its easing since cell."""
+def dashboard_names(as_of: str, easing_since: str, analog_rows: str) -> dict[str, str]:
+    """The Dashboard's names, given the absolute addresses of its as-of cell, its easing since cell and the cell
+    holding ANALOG_ROWS_FORMULA. ANALOG_ROWS names that cell, not the formula: Excel evaluates a name at each
+    reference, and the analog grid refers to it 146 times, each a RALLY_ANALOGS call (benchmarks/bench_calls.py)."""
     names = {
         AS_OF: as_of,
-        ANALOG_ROWS: f"ROWS({ANALOGS})",
+        ANALOG_ROWS: analog_rows,
         EASING_TABLE: f"EASING_CYCLES(DFEDTAR,POLICY_DATES,DFEDTARU,{easing_since})",
     }
     for index, (_, top, bottom, horizons) in enumerate(EVENT_BLOCKS):
