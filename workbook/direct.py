@@ -487,7 +487,7 @@ class Evaluator:
         self.fallbacks.append((sheet, row, column, why))
         return self._by_engine(lambda engine: engine.cell(sheet, row, column))
 
-    def _by_engine(self, work: Callable[[Any], Any]) -> Any:
+    def _by_engine(self, work: Callable[[Any], Any], block: bool = False) -> Any:
         """`work(the book's BookEngine)` (made once), its repeated Lazarus calls remembered, every value in it as
         this module's values."""
         from workbook import engine, formulas_shim  # only when needed: importing the engine takes about a second
@@ -496,9 +496,12 @@ class Evaluator:
             self._engine = engine.BookEngine(self.book, extra=tuple(sorted(self.extra.items())))
         with formulas_shim.calls_remembered():
             result = work(self._engine)
-        if isinstance(result, np.ndarray):
-            return np.frompyfunc(lambda v: _from_plain(engine.plain(v)), 1, 1)(result).astype(object)
-        return _from_plain(engine.plain(result))
+        if block:
+            # A legacy array formula's block: each cell as this module's value, in a plain object array.
+            cells = np.empty(result.shape, dtype=object)
+            cells[...] = [[_from_plain(engine.plain(v)) for v in row] for row in np.asarray(result)]
+            return cells
+        return _from_plain(engine.plain(result))  # a cell's value (an array gives its first cell, as in the engine)
 
     def _block(self, sheet: str, row: int, column: int) -> np.ndarray:
         """The values of the array formula whose top-left cell is (row, column), computed once, as Excel fills its
@@ -513,7 +516,7 @@ class Evaluator:
             except Uncovered as why:
                 log.debug("%s!R%dC%d: array computed by the formulas engine (%s)", sheet, row, column, why)
                 self.fallbacks.append((sheet, row, column, str(why)))
-                result = self._by_engine(lambda engine: engine._array(sheet, row, column))
+                result = self._by_engine(lambda engine: engine._array(sheet, row, column), block=True)
             grid = np.asarray(result, dtype=object)
             grid = grid.reshape(1, 1) if grid.ndim == 0 else grid.reshape(len(grid), -1) if grid.ndim == 1 else grid
             left, top, right, bottom = range_boundaries(str(cell.array))
@@ -874,9 +877,8 @@ def _ifs(pick: Callable[[np.ndarray], Any]) -> Callable[[Evaluator, list[Any]], 
             raise Uncovered("MAXIFS/MINIFS with other than one criterion")
         target, tested = (evaluator.value(v) for v in values[:2])
         criterion = evaluator._operand(values[2])
-        for value in (target, tested, criterion):
-            if isinstance(value, Error):
-                return value
+        if any(isinstance(value, Error) for value in (target, tested, criterion)):
+            raise Uncovered("MAXIFS/MINIFS over an error value")  # the engine gives 0 there, Excel an error
         match = _CRITERION.match(criterion) if isinstance(criterion, str) else None
         if match is None or not isinstance(target, np.ndarray) or not isinstance(tested, np.ndarray):
             raise Uncovered("MAXIFS/MINIFS with other than a numeric criterion over ranges")
