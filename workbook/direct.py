@@ -33,6 +33,7 @@ from udfs.excel_facts import EXCEL_EPOCH
 from udfs.functions import SELF_CONTAINED
 from udfs.inputs import date_to_serial, serial_to_date
 from workbook.model import Book, Sheet
+from workbook.xlsx import ERROR_VALUES
 
 log = logging.getLogger(__name__)
 
@@ -701,7 +702,7 @@ def _from_plain(value: Any) -> Any:
     return value
 
 
-_ERROR_TEXTS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!"}
+_ERROR_TEXTS = frozenset(ERROR_VALUES)
 
 
 def _plain(value: Any) -> Any:
