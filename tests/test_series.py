@@ -143,11 +143,14 @@ def dashboard(small_moment):
 def test_each_chart_column_is_one_array_formula_over_its_252_cells(dashboard) -> None:
     book, _ = dashboard
     sheet = book.sheet("Dashboard")
-    anchors = [cell for (row, column), cell in sheet.cells.items() if column >= 27 and cell.is_formula]
+    from workbook.dashboard import COMPUTED_TABLES_COLUMN
+
+    chart_data = [(row, cell) for (row, column), cell in sheet.cells.items() if 27 <= column < COMPUTED_TABLES_COLUMN]
+    anchors = [cell for _, cell in chart_data if cell.is_formula]
     assert len(anchors) == 8
     assert all(cell.array is not None and cell.array.endswith("253") for cell in anchors)
     assert any("RSI_SERIES(IWM,14,252)" in str(cell.value) for cell in anchors)
-    assert not any(cell.is_formula for (row, column), cell in sheet.cells.items() if column >= 27 and row > 2)
+    assert not any(cell.is_formula for row, cell in chart_data if row > 2)
 
 
 def test_the_chart_columns_end_with_the_dashboards_own_answers(dashboard, small_inputs) -> None:

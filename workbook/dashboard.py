@@ -6,10 +6,13 @@ setting the as-of cell replays the whole sheet on a past day.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
+from udfs.cells import EASING_CYCLES
+from udfs.policy import EASING_HEADER, event_header
 from udfs.reports import ANALOG_HORIZONS, analog_header
 from workbook.data_sheets import DATE_FORMAT
 from workbook.model import Book, Chart, ChartSeries, Sheet
@@ -20,8 +23,10 @@ from workbook.names import (
     AS_OF,
     EASING_TABLE,
     EVENT_BLOCKS,
+    computed_tables,
     dashboard_names,
     events_name,
+    rows_name,
 )
 
 SHEET = "Dashboard"
@@ -38,6 +43,7 @@ ANALOG_ROWS_COLUMN = 7  # G, beside the analog grid's heading
 HIDDEN = ";;;"  # a number format that shows nothing: a helper cell the grid reads
 CHART_DAYS = 252
 CHART_FIRST_COLUMN = 27  # AA
+COMPUTED_TABLES_COLUMN = CHART_FIRST_COLUMN + 11  # AL: right of the chart data, off the printed page
 # The ICE BofA spread is licensed data: not in the bundled sample, fetched by `lazarus refresh`.
 NO_HY_SPREAD = "not in the bundled sample (licensed ICE data): run lazarus refresh"
 
@@ -231,10 +237,10 @@ def easing_header() -> list[str]:
     return ["First cut", *[f"{label} {HORIZON_WORDS[h]}" for label, _, _, hs in EVENT_BLOCKS for h in hs]]
 
 
-def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
+def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, dict[str, tuple[str, str]]]:
     """The first cut of each easing cycle since the since cell, and what followed each, cell by cell with INDEX
     (like the analog grid): rows of EASING_CYCLES, then EVENT_RETURNS on the dates shown, then median and share up.
-    The next free row and the since cell's absolute address (what EASING_TABLE starts from)."""
+    The next free row, and the computed tables' addresses (see `_computed_tables`)."""
     sheet.put(
         row,
         1,
@@ -243,9 +249,10 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
     )
     sheet.put(row + 1, 1, "Easing cycles since (type a date)", style="label")
     sheet.put(row + 1, 2, EASING_SINCE, DATE_FORMAT, style="input")
-    since = f"'{SHEET}'!$B${row + 1}"
+    tables = _computed_tables(book, sheet, f"'{SHEET}'!$B${row + 1}")
+    easing_rows = rows_name(EASING_TABLE)
     sheet.put(row + 2, 1, "Cycles found (or why there are none)", style="label")
-    sheet.put(row + 2, 2, f"=IF(ROWS({EASING_TABLE})<2,{EASING_TABLE},ROWS({EASING_TABLE})-1)", COUNT)
+    sheet.put(row + 2, 2, f"=IF({easing_rows}<2,INDEX({EASING_TABLE},1,1),{easing_rows}-1)", COUNT)
     book.answers["easing_count"] = (SHEET, f"B{row + 2}")
     sheet.put(
         row + 3,
@@ -259,7 +266,7 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
     last = first + EASING_SHOWN - 1
     for k in range(1, EASING_SHOWN + 1):
         target = first + k - 1
-        sheet.put(target, 1, f'=IF(ROWS({EASING_TABLE})<{k + 1},"",INDEX({EASING_TABLE},{k + 1},1))', DATE_FORMAT)
+        sheet.put(target, 1, f'=IF({easing_rows}<{k + 1},"",INDEX({EASING_TABLE},{k + 1},1))', DATE_FORMAT)
         book.answers[f"easing_{k}"] = (SHEET, f"A{target}")
     column = 2
     for index, (_, _, _, horizons) in enumerate(EVENT_BLOCKS):
@@ -269,16 +276,45 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
                 target = first + k - 1
                 formula = f'=IF($A{target}="","",INDEX({name},{k + 1},{offset + 3}))'
                 sheet.put(target, column + offset, formula, PCT1)
-            sheet.put(
-                last + 1, column + offset, f'=IF($A{first}="","",INDEX({name},ROWS({name})-1,{offset + 3}))', PCT1
-            )
-            sheet.put(last + 2, column + offset, f'=IF($A{first}="","",INDEX({name},ROWS({name}),{offset + 3}))', PCT1)
+            rows = rows_name(name)
+            sheet.put(last + 1, column + offset, f'=IF($A{first}="","",INDEX({name},{rows}-1,{offset + 3}))', PCT1)
+            sheet.put(last + 2, column + offset, f'=IF($A{first}="","",INDEX({name},{rows},{offset + 3}))', PCT1)
         column += len(horizons)
     sheet.put(last + 1, 1, "Median", style="label")
     sheet.put(last + 2, 1, "Share positive", style="label")
     for letter in "BCDEFGHIJK":
         sheet.widths[letter] = 13
-    return last + 4, since
+    return last + 4, tables
+
+
+def _computed_tables(book: Book, sheet: Sheet, since: str) -> dict[str, tuple[str, str]]:
+    """Each of names.computed_tables computed once into a block of cells right of the chart data (one legacy array
+    formula), with its number of rows in the cell above it: name -> the absolute addresses of the block and of that
+    cell. Each block is as tall as its table can be on these data: a cycle starts after `quiet_days` (183) without a
+    cut, so there are at most policy days / 183 + 1 cycles; EVENT_RETURNS adds a median and a share row."""
+    days = max((_last_row(sheet_) for sheet_ in book.sheets if sheet_.name == "Rates"), default=2) - 1
+    quiet = next(a.default for a in EASING_CYCLES.declaration.arguments if a.name == "quiet_days")
+    cycles = days // quiet + 1
+    shapes = {EASING_TABLE: (1 + cycles, len(EASING_HEADER))}
+    for index, (_, _, _, horizons) in enumerate(EVENT_BLOCKS):
+        shapes[events_name(index)] = (1 + cycles + 2, len(event_header(horizons)))
+    column = COMPUTED_TABLES_COLUMN
+    sheet.put(1, column - 1, "Tables the grids read: rows, then the table", style="note")
+    addresses = {}
+    for name, formula in computed_tables(since).items():
+        height, width = shapes[name]
+        sheet.put(1, column, f"=ROWS({formula})", COUNT)
+        sheet.put_block(2, column, height, width, f"={formula}")
+        first, last = get_column_letter(column), get_column_letter(column + width - 1)
+        addresses[name] = (f"'{SHEET}'!${first}$2:${last}${height + 1}", f"'{SHEET}'!${first}$1")
+        column += width + 1
+    return addresses
+
+
+def _last_row(sheet: Sheet) -> int:
+    """The last row of the policy-rate table on the Rates sheet (its data rows end there)."""
+    refs = [table.ref for table in sheet.tables if table.name == "PolicyTable"]
+    return int(re.sub(r"^.*[A-Z]", "", refs[0])) if refs else 2
 
 
 def _answer_rows(book: Book, sheet: Sheet, sections: tuple[Section, ...], row: int) -> int:
@@ -409,9 +445,9 @@ def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:
     row = _answer_rows(book, sheet, SECTIONS, 5)
     row, analog_rows = _analog_grid(book, sheet, row)
     row = _answer_rows(book, sheet, NEWSLETTER_SECTIONS, row + 1)
-    row, easing_since = _easing_grid(book, sheet, row)
+    row, tables = _easing_grid(book, sheet, row)
     as_of_cell = f"'{SHEET}'!${get_column_letter(AS_OF_CELL[1])}${AS_OF_CELL[0]}"
-    book.names.update(dashboard_names(as_of_cell, easing_since, analog_rows))
+    book.names.update(dashboard_names(as_of_cell, analog_rows, tables))
     sheet.put(row + 1, 1, "Methods and data sources: see the Methods sheet.", style="note")
     sheet.print_area = f"A1:Y{row + 1}"
     sheet.charts.extend(_chart_rows(sheet))

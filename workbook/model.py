@@ -84,6 +84,16 @@ class Sheet:
         for row in range(first_row + 1, first_row + rows):
             self.cells[(row, column)] = Cell(None, number_format)
 
+    def put_block(self, first_row: int, first_column: int, rows: int, columns: int, formula: str) -> None:
+        """One legacy array formula filling a block of `rows` × `columns` cells (a table computed once)."""
+        last = f"{get_column_letter(first_column + columns - 1)}{first_row + rows - 1}"
+        block = f"{get_column_letter(first_column)}{first_row}:{last}"
+        self.cells[(first_row, first_column)] = Cell(formula, array=block)
+        for row in range(first_row, first_row + rows):
+            for column in range(first_column, first_column + columns):
+                if (row, column) != (first_row, first_column):
+                    self.cells[(row, column)] = Cell(None)
+
     def put_row(self, row: int, values: list[Value], first_column: int = 1, style: str | None = None) -> None:
         for offset, value in enumerate(values):
             if value is not None:

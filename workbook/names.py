@@ -12,6 +12,7 @@ Dashboard names: `AS_OF` (the as-of cell), `ANALOG_ROWS`, `EASING_TABLE` and `EV
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from openpyxl.utils import get_column_letter
@@ -50,17 +51,34 @@ def event_returns(top: str, bottom: str, horizons: tuple[int, ...]) -> str:
     return f'EVENT_RETURNS({top},PRICE_DATES,{EASING_TABLE},"{text}"{denominator})'
 
 
-def dashboard_names(as_of: str, easing_since: str, analog_rows: str) -> dict[str, str]:
-    """The Dashboard's names, given the absolute addresses of its as-of cell, its easing since cell and the cell
-    holding ANALOG_ROWS_FORMULA. ANALOG_ROWS names that cell, not the formula: Excel evaluates a name at each
-    reference, and the analog grid refers to it 146 times, each a RALLY_ANALOGS call (benchmarks/bench_calls.py)."""
-    names = {
-        AS_OF: as_of,
-        ANALOG_ROWS: analog_rows,
-        EASING_TABLE: f"EASING_CYCLES(DFEDTAR,POLICY_DATES,DFEDTARU,{easing_since})",
-    }
+def easing_cycles(easing_since: str) -> str:
+    """The EASING_CYCLES call EASING_TABLE holds, from the absolute address of the Dashboard's since cell."""
+    return f"EASING_CYCLES(DFEDTAR,POLICY_DATES,DFEDTARU,{easing_since})"
+
+
+def rows_name(table: str) -> str:
+    """The name of the cell holding the number of rows of a computed table: EVENTS_1 -> EVENTS_1_ROWS."""
+    return f"{table}_ROWS"
+
+
+def computed_tables(easing_since: str) -> dict[str, str]:
+    """The tables the Dashboard's grids read, each computed once into a block of cells (a legacy array formula):
+    name -> the call, EASING_TABLE first (EVENTS_1… read it). A name that held the call itself would be one call per
+    reference, as Excel evaluates a name at each reference: the grids refer to these about 40 times each, and each
+    EVENTS_n to EASING_TABLE again (230 calls per recalculation, benchmarks/bench_calls.py)."""
+    tables = {EASING_TABLE: easing_cycles(easing_since)}
     for index, (_, top, bottom, horizons) in enumerate(EVENT_BLOCKS):
-        names[events_name(index)] = event_returns(top, bottom, horizons)
+        tables[events_name(index)] = event_returns(top, bottom, horizons)
+    return tables
+
+
+def dashboard_names(as_of: str, analog_rows: str, tables: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+    """The Dashboard's names, given the absolute addresses of its as-of cell, of the cell holding
+    ANALOG_ROWS_FORMULA, and for each of `computed_tables` those of its block and of the cell holding its ROWS.
+    ANALOG_ROWS names a cell, not the formula: the analog grid refers to it 146 times."""
+    names = {AS_OF: as_of, ANALOG_ROWS: analog_rows}
+    for table, (block, rows) in tables.items():
+        names[table], names[rows_name(table)] = block, rows
     return names
 
 

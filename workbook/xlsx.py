@@ -81,9 +81,9 @@ class _Formats:
                 properties["num_format"] = number_format
             self.cache[key] = made = self.workbook.add_format(properties) if properties else None
             if made is not None:
-                # Numbered now, in the order the writer meets it, not when XlsxWriter first writes a cell with it:
-                # so a sheet written with its header row only (see `write_book`) leaves the style numbers as the
-                # whole sheet would, and the rows taken from another file refer to the same styles.
+                # Numbered now, not when XlsxWriter first writes a cell with it: the data sheets' styles come first
+                # (see `_write_xlsx`), so their rows, made directly or taken from another file, refer to the same
+                # style numbers whichever cells XlsxWriter itself writes.
                 made._get_xf_index()
         return self.cache[key]
 
@@ -339,13 +339,14 @@ def write_book(book: Book, path: Path, results: Results | None = None, same_data
 
         results = direct.calculate(book) if any(c.is_formula for s in book.sheets for c in s.cells.values()) else {}
     with atomic_target(path) as temp:  # a crash never leaves half a workbook where the old one was
-        reused = _reusable(book, same_data_as)
-        made = {i for i, sheet in enumerate(book.sheets) if i not in reused and FAST_ROWS and _data_sheet(sheet)}
-        rows = _write_xlsx(book, temp, results, set(reused) | made, made)
+        data = {i for i, sheet in enumerate(book.sheets) if _data_sheet(sheet)}
+        reused = _reusable(book, same_data_as, data)
+        made = {i for i in data if i not in reused and FAST_ROWS}
+        rows = _write_xlsx(book, temp, results, set(reused) | made, made, data)
         for name in reused.values():
             rows[name] = _rows_from_file(same_data_as[0], name)  # type: ignore[index]
         if rows and not _splice_rows(temp, rows):
-            _write_xlsx(book, temp, results)  # the parts did not line up: written in full, cell by cell
+            _write_xlsx(book, temp, results, data_sheets=data)  # the parts did not line up: written cell by cell
     return path
 
 
@@ -368,16 +369,18 @@ def _data_sheet(sheet: Sheet) -> bool:
     return True
 
 
-def _reusable(book: Book, written: Written | None) -> dict[int, str]:
-    """The sheets of `book` whose rows can be taken from the written file: position -> the sheet's part name."""
+def _reusable(book: Book, written: Written | None, data: set[int]) -> dict[int, str]:
+    """The data sheets of `book` (positions `data`) whose rows can be taken from the written file: position -> the
+    sheet's part name."""
     if written is None or not written[0].exists():
         return {}
     before = written[1].sheets
-    return {
-        index: _PART.format(index + 1)
-        for index, sheet in enumerate(book.sheets)
-        if index < len(before) and before[index] is sheet and _data_sheet(sheet)
-    }
+    # The same sheet object at the same place was a data sheet there too, its styles numbered first in both files
+    # (see `_write_xlsx`) provided the data sheets before it are the same as well.
+    same = [i < len(before) and before[i] is sheet for i, sheet in enumerate(book.sheets)]
+    if not all(same[i] for i in data):
+        return {}
+    return {index: _PART.format(index + 1) for index in sorted(data)}
 
 
 # What goes into a header-only part: its first row's start tag as the whole sheet has it (a check), the whole
@@ -471,14 +474,24 @@ def _splice_rows(path: Path, parts: Mapping[str, Rows]) -> bool:
 
 
 def _write_xlsx(
-    book: Book, path: Path, results: Results, header_only: set[int] | None = None, make_rows: set[int] | None = None
+    book: Book,
+    path: Path,
+    results: Results,
+    header_only: set[int] | None = None,
+    make_rows: set[int] | None = None,
+    data_sheets: set[int] | None = None,
 ) -> dict[str, Rows]:
     """Write the file; the sheets at the positions in `header_only` get their header row only. Returns the rows
-    below the header of the sheets at the positions in `make_rows` (see `write_book`), by part name."""
+    below the header of the sheets at the positions in `make_rows` (see `write_book`), by part name. The styles of
+    the `data_sheets` are numbered first, in an order that depends on those sheets alone: so a data sheet's rows
+    refer to the same style numbers in every file written with it, whatever the other sheets hold."""
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
     # No personal metadata: the file says who made it (Lazarus), not which user on which machine.
     workbook.set_properties({"title": "Lazarus", "author": "Lazarus"})
     formats = _Formats(workbook)
+    for index in sorted(data_sheets or ()):
+        for key in sorted({(cell.style, cell.number_format) for cell in book.sheets[index].cells.values()}, key=repr):
+            formats.get(*key)
     shown = _Shown(book, results)
     made: dict[str, Rows] = {}
     for index, sheet in enumerate(book.sheets):
