@@ -26,14 +26,13 @@ def test_the_book_defines_exactly_the_names_of_workbook_names(small_moment):
         expected |= names.table_names(table, last_row)
     grid = book.sheet(dashboard.SHEET).cells
     since = next(cell for cell, entry in grid.items() if entry.value == dashboard.EASING_SINCE)
-    rows = next(cell for cell, entry in grid.items() if entry.value == names.ANALOG_ROWS_FORMULA)
     tables = {}
     for name, formula in names.computed_tables(f"'Dashboard'!$B${since[0]}").items():
         (row, column), block = next((cell, entry.array) for cell, entry in grid.items() if entry.value == f"={formula}")
         assert (row, grid[(1, column)].value) == (2, f"=ROWS({formula})")
         first, last = block.split(":")
         tables[name] = (f"'Dashboard'!${first[:2]}$2:${last[:2]}${last[2:]}", f"'Dashboard'!${first[:2]}$1")
-    expected |= names.dashboard_names("'Dashboard'!$B$3", f"'Dashboard'!$G${rows[0]}", tables)
+    expected |= names.dashboard_names("'Dashboard'!$B$3", tables)
     assert book.names == expected
     assert grid[dashboard.AS_OF_CELL].value == books.MOMENT
     assert since[1] == 2 and book.names["PRICE_DATES"] == "INDEX(ALL_PRICE_DATES,1):INDEX(ALL_PRICE_DATES,PRICE_ROW)"
@@ -49,7 +48,7 @@ def test_every_name_a_dashboard_or_claims_formula_uses_is_defined(small_moment):
                 formula = TEXT.sub("", entry.value)
                 functions |= set(re.findall(r"([A-Z][A-Z0-9_.]*)\(", formula))
                 used |= {word for word in WORD.findall(formula) if not CELL.match(word)}
-    assert {"AS_OF", "EASING_TABLE", "ANALOG_ROWS", "EVENTS_1", "IWM", "PRICE_DATES"} <= used
+    assert {"AS_OF", "EASING_TABLE", "ANALOG_TABLE_ROWS", "EVENTS_1", "IWM", "PRICE_DATES"} <= used
     assert used - set(book.names) == set()
 
 

@@ -18,8 +18,8 @@ from workbook.data_sheets import DATE_FORMAT
 from workbook.model import Book, Chart, ChartSeries, Sheet
 from workbook.names import (
     ANALOG_ROWS,
-    ANALOG_ROWS_FORMULA,
-    ANALOGS,
+    ANALOG_TABLE,
+    ANALOG_WINDOW,
     AS_OF,
     EASING_TABLE,
     EVENT_BLOCKS,
@@ -39,8 +39,6 @@ PRICE = "0.00"
 PER_CENTURY = "0.0"
 
 ANALOGS_SHOWN = 10
-ANALOG_ROWS_COLUMN = 7  # G, beside the analog grid's heading
-HIDDEN = ";;;"  # a number format that shows nothing: a helper cell the grid reads
 CHART_DAYS = 252
 CHART_FIRST_COLUMN = 27  # AA
 COMPUTED_TABLES_COLUMN = CHART_FIRST_COLUMN + 11  # AL: right of the chart data, off the printed page
@@ -237,10 +235,10 @@ def easing_header() -> list[str]:
     return ["First cut", *[f"{label} {HORIZON_WORDS[h]}" for label, _, _, hs in EVENT_BLOCKS for h in hs]]
 
 
-def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, dict[str, tuple[str, str]]]:
+def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
     """The first cut of each easing cycle since the since cell, and what followed each, cell by cell with INDEX
     (like the analog grid): rows of EASING_CYCLES, then EVENT_RETURNS on the dates shown, then median and share up.
-    The next free row, and the computed tables' addresses (see `_computed_tables`)."""
+    The next free row and the since cell's absolute address (what EASING_TABLE starts from)."""
     sheet.put(
         row,
         1,
@@ -249,7 +247,7 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, dict[str, tup
     )
     sheet.put(row + 1, 1, "Easing cycles since (type a date)", style="label")
     sheet.put(row + 1, 2, EASING_SINCE, DATE_FORMAT, style="input")
-    tables = _computed_tables(book, sheet, f"'{SHEET}'!$B${row + 1}")
+    since = f"'{SHEET}'!$B${row + 1}"
     easing_rows = rows_name(EASING_TABLE)
     sheet.put(row + 2, 1, "Cycles found (or why there are none)", style="label")
     sheet.put(row + 2, 2, f"=IF({easing_rows}<2,INDEX({EASING_TABLE},1,1),{easing_rows}-1)", COUNT)
@@ -284,18 +282,24 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, dict[str, tup
     sheet.put(last + 2, 1, "Share positive", style="label")
     for letter in "BCDEFGHIJK":
         sheet.widths[letter] = 13
-    return last + 4, tables
+    return last + 4, since
 
 
 def _computed_tables(book: Book, sheet: Sheet, since: str) -> dict[str, tuple[str, str]]:
     """Each of names.computed_tables computed once into a block of cells right of the chart data (one legacy array
     formula), with its number of rows in the cell above it: name -> the absolute addresses of the block and of that
     cell. Each block is as tall as its table can be on these data: a cycle starts after `quiet_days` (183) without a
-    cut, so there are at most policy days / 183 + 1 cycles; EVENT_RETURNS adds a median and a share row."""
-    days = max((_last_row(sheet_) for sheet_ in book.sheets if sheet_.name == "Rates"), default=2) - 1
+    cut, so there are at most policy days / 183 + 1 cycles; EVENT_RETURNS adds a median and a share row; analogs
+    never overlap."""
+    days = _last_row(book, "PolicyTable") - 1
     quiet = next(a.default for a in EASING_CYCLES.declaration.arguments if a.name == "quiet_days")
     cycles = days // quiet + 1
-    shapes = {EASING_TABLE: (1 + cycles, len(EASING_HEADER))}
+    # Analogs never overlap: at most one per ANALOG_WINDOW prices, plus the header and the two summary rows.
+    analogs = (_last_row(book, "PricesTable") - 1) // ANALOG_WINDOW + 1
+    shapes = {
+        ANALOG_TABLE: (1 + analogs + 2, len(analog_header(ANALOG_HORIZONS))),
+        EASING_TABLE: (1 + cycles, len(EASING_HEADER)),
+    }
     for index, (_, _, _, horizons) in enumerate(EVENT_BLOCKS):
         shapes[events_name(index)] = (1 + cycles + 2, len(event_header(horizons)))
     column = COMPUTED_TABLES_COLUMN
@@ -311,9 +315,9 @@ def _computed_tables(book: Book, sheet: Sheet, since: str) -> dict[str, tuple[st
     return addresses
 
 
-def _last_row(sheet: Sheet) -> int:
-    """The last row of the policy-rate table on the Rates sheet (its data rows end there)."""
-    refs = [table.ref for table in sheet.tables if table.name == "PolicyTable"]
+def _last_row(book: Book, table: str) -> int:
+    """The last row of a data table (its data rows end there); 2 when the book has no such table."""
+    refs = [t.ref for sheet in book.sheets for t in sheet.tables if t.name == table]
     return int(re.sub(r"^.*[A-Z]", "", refs[0])) if refs else 2
 
 
@@ -395,15 +399,13 @@ def _chart_rows(sheet: Sheet) -> list[Chart]:
     ]
 
 
-def _analog_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
+def _analog_grid(book: Book, sheet: Sheet, row: int) -> int:
     """The last episodes of RALLY_ANALOGS (header, ANALOGS_SHOWN episodes, median, share up; ANALOG_ROWS rows in
-    all), cell by cell with INDEX so it works without dynamic-array spills (Excel 2016, LibreOffice, the headless
-    engine). The next free row, and the absolute address of the cell ANALOG_ROWS names (its value not shown)."""
+    all), cell by cell with INDEX into ANALOG_TABLE (see `_computed_tables`) so it works without dynamic-array
+    spills (Excel 2016, LibreOffice, the headless engine)."""
     sheet.put(row, 1, "IWM: after six-day moves like this one, did the rally have legs?", style="heading")
-    sheet.put(row, ANALOG_ROWS_COLUMN, ANALOG_ROWS_FORMULA, HIDDEN)
-    analog_rows = f"'{SHEET}'!${get_column_letter(ANALOG_ROWS_COLUMN)}${row}"
     sheet.put(row + 1, 1, "Earlier episodes (or why there are none)", style="label")
-    sheet.put(row + 1, 2, f"=IF({ANALOG_ROWS}<4,{ANALOGS},{ANALOG_ROWS}-3)", COUNT)
+    sheet.put(row + 1, 2, f"=IF({ANALOG_ROWS}<4,INDEX({ANALOG_TABLE},1,1),{ANALOG_ROWS}-3)", COUNT)
     last_shown = f'=IF({ANALOG_ROWS}-3>{ANALOGS_SHOWN},"the last {ANALOGS_SHOWN} are shown","")'
     sheet.put(row + 1, 3, last_shown, style="note")
     book.answers["analog_count"] = (SHEET, f"B{row + 1}")
@@ -418,9 +420,9 @@ def _analog_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
             guard = f"{ANALOG_ROWS}<4"
         for column in range(1, 7):
             number_format = DATE_FORMAT if column == 1 and k <= ANALOGS_SHOWN else PCT1
-            sheet.put(target, column, f'=IF({guard},"",INDEX({ANALOGS},{index},{column}))', number_format)
+            sheet.put(target, column, f'=IF({guard},"",INDEX({ANALOG_TABLE},{index},{column}))', number_format)
         book.answers[f"analog_{k}"] = (SHEET, f"A{target}")
-    return row + 2 + ANALOGS_SHOWN + 3, analog_rows
+    return row + 2 + ANALOGS_SHOWN + 3
 
 
 def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:
@@ -443,11 +445,11 @@ def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:
     book.answers["as_of"] = (SHEET, "B3")
     sheet.widths.update({"A": 44, "B": 13, "C": 13, "D": 13, "E": 13, "F": 13})
     row = _answer_rows(book, sheet, SECTIONS, 5)
-    row, analog_rows = _analog_grid(book, sheet, row)
+    row = _analog_grid(book, sheet, row)
     row = _answer_rows(book, sheet, NEWSLETTER_SECTIONS, row + 1)
-    row, tables = _easing_grid(book, sheet, row)
+    row, easing_since = _easing_grid(book, sheet, row)
     as_of_cell = f"'{SHEET}'!${get_column_letter(AS_OF_CELL[1])}${AS_OF_CELL[0]}"
-    book.names.update(dashboard_names(as_of_cell, analog_rows, tables))
+    book.names.update(dashboard_names(as_of_cell, _computed_tables(book, sheet, easing_since)))
     sheet.put(row + 1, 1, "Methods and data sources: see the Methods sheet.", style="note")
     sheet.print_area = f"A1:Y{row + 1}"
     sheet.charts.extend(_chart_rows(sheet))

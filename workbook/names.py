@@ -7,7 +7,8 @@ Data names, for each data table (see data_sheets):
 - `ALL_<column>` and `ALL_<TABLE>_DATES`: the whole column (an exact range, rewritten whenever the table grows);
 - `<TABLE>_ROW = MATCH(AS_OF - lag, ALL_<dates>, 1)`: the last row published by the as-of date;
 - `<column>` and `<TABLE>_DATES`: the column up to that row, `INDEX(ALL_x,1):INDEX(ALL_x,<TABLE>_ROW)`.
-Dashboard names: `AS_OF` (the as-of cell), `ANALOG_ROWS`, `EASING_TABLE` and `EVENTS_1`… (tables the grids index).
+Dashboard names: `AS_OF` (the as-of cell), and `ANALOG_TABLE`, `EASING_TABLE` and `EVENTS_1`… (tables the grids
+index, each computed once into cells) with their `…_ROWS`.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ if TYPE_CHECKING:  # data_sheets lays the tables out and asks here for their nam
 AS_OF = "AS_OF"
 
 # The analog grid indexes RALLY_ANALOGS' table: header, episodes, then two summary rows.
-ANALOGS = "RALLY_ANALOGS(IWM,PRICE_DATES,6)"
-ANALOG_ROWS = "ANALOG_ROWS"
-ANALOG_ROWS_FORMULA = f"=ROWS({ANALOGS})"  # the rows of RALLY_ANALOGS' table, computed once, in one cell
+ANALOG_WINDOW = 6
+ANALOGS = f"RALLY_ANALOGS(IWM,PRICE_DATES,{ANALOG_WINDOW})"
+ANALOG_TABLE = "ANALOG_TABLE"
 
 # EASING_CYCLES of the Fed's target from the Dashboard's since cell: DFEDTAR to 2008, then the upper limit DFEDTARU.
 EASING_TABLE = "EASING_TABLE"
@@ -61,22 +62,24 @@ def rows_name(table: str) -> str:
     return f"{table}_ROWS"
 
 
+ANALOG_ROWS = rows_name(ANALOG_TABLE)
+
+
 def computed_tables(easing_since: str) -> dict[str, str]:
     """The tables the Dashboard's grids read, each computed once into a block of cells (a legacy array formula):
     name -> the call, EASING_TABLE first (EVENTS_1… read it). A name that held the call itself would be one call per
     reference, as Excel evaluates a name at each reference: the grids refer to these about 40 times each, and each
-    EVENTS_n to EASING_TABLE again (230 calls per recalculation, benchmarks/bench_calls.py)."""
-    tables = {EASING_TABLE: easing_cycles(easing_since)}
+    EVENTS_n to EASING_TABLE again (376 calls per recalculation, benchmarks/bench_calls.py)."""
+    tables = {ANALOG_TABLE: ANALOGS, EASING_TABLE: easing_cycles(easing_since)}
     for index, (_, top, bottom, horizons) in enumerate(EVENT_BLOCKS):
         tables[events_name(index)] = event_returns(top, bottom, horizons)
     return tables
 
 
-def dashboard_names(as_of: str, analog_rows: str, tables: Mapping[str, tuple[str, str]]) -> dict[str, str]:
-    """The Dashboard's names, given the absolute addresses of its as-of cell, of the cell holding
-    ANALOG_ROWS_FORMULA, and for each of `computed_tables` those of its block and of the cell holding its ROWS.
-    ANALOG_ROWS names a cell, not the formula: the analog grid refers to it 146 times."""
-    names = {AS_OF: as_of, ANALOG_ROWS: analog_rows}
+def dashboard_names(as_of: str, tables: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+    """The Dashboard's names, given the absolute addresses of its as-of cell and, for each of `computed_tables`,
+    of its block and of the cell holding its ROWS."""
+    names = {AS_OF: as_of}
     for table, (block, rows) in tables.items():
         names[table], names[rows_name(table)] = block, rows
     return names
