@@ -81,17 +81,17 @@ def test_a_formula_outside_the_covered_part_is_computed_by_the_engine_and_logged
     for row, value in enumerate([100.0, 101.0, 99.5, 102.0, 104.0, 103.0, 106.0, 107.5], start=1):
         data.put(row, 1, value)
     sheet = Sheet("Dashboard")
-    sheet.put(1, 1, "=ROUND(RALLY_RETURN(Data!$A$1:$A$8,6),3)")  # ROUND: not evaluated directly
+    sheet.put(1, 1, "=ODD(RALLY_RETURN(Data!$A$1:$A$8,6)*1000)")  # ODD: not evaluated directly
     sheet.put(2, 1, "=A1*2")  # depends on the fallen-back cell
     sheet.put(3, 1, '=IF(A2>0,"up","down")&"!"')
     book = Book([data, sheet])
     with caplog.at_level(logging.DEBUG, logger="workbook.direct"):
         evaluator = direct.Evaluator(book)
         ours = evaluator.compute()["Dashboard"]
-    assert evaluator.fallbacks == [("DASHBOARD", 1, 1, "the function ROUND")]
-    assert "DASHBOARD!R1C1: computed by the formulas engine (the function ROUND)" in caplog.text
+    assert evaluator.fallbacks == [("DASHBOARD", 1, 1, "the function ODD")]
+    assert "DASHBOARD!R1C1: computed by the formulas engine (the function ODD)" in caplog.text
     assert ours == engine.calculate(book)["Dashboard"]
-    assert ours[(1, 1)] == round(107.5 / 101.0 - 1, 3) and ours[(3, 1)] == "up!"
+    assert ours[(1, 1)] == 65 and ours[(3, 1)] == "up!"  # 1000 × (107.5 / 101 − 1) = 64.4, up to the next odd
 
 
 def test_excel_rules_on_blanks_errors_text_and_arrays_match_the_engine():
@@ -122,6 +122,13 @@ def test_excel_rules_on_blanks_errors_text_and_arrays_match_the_engine():
         "=MAX(Data!$A$1:$A$4)-MIN(Data!$A$1:$A$4)",
         "=ROWS(Data!$A$1:$B$4)",
         '=TEXT(45000,"yyyy-mm-dd")',
+        "=OR(Data!$A$2>1,Data!$A$1>1)",
+        "=AND(Data!$A$1>1,Data!$A$3<1)",
+        "=OR(1/0>1,TRUE)",
+        '=LEFT(Data!$B$1&"yz",2)',
+        '=LEFT("abc")',
+        "=ROUND(2.345,2)+ROUND(-2.5,0)*10+ROUND(Data!$A$3/3,1)",
+        "=MATCH(5,Data!$A$1:$A$4,0)",
     ]
     for row, formula in enumerate(formulas, start=1):
         sheet.put(row, 1, formula)

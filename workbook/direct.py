@@ -3,11 +3,11 @@ with the cell functions, without a general spreadsheet engine.
 
 The model writes formulas in a small part of Excel's language: names, cell and range references, INDEX(…):INDEX(…)
 ranges, arithmetic, comparison and `&`, and IF, IFERROR, ISNUMBER, INDEX, MATCH, ROWS, COUNT, MAX, MIN, MAXIFS,
-MINIFS, LOOKUP, TEXT, ABS and NA besides the Lazarus functions. That part is evaluated here, with Excel's rules as
-the `formulas` engine (workbook/engine.py) applies them; the engine stays the independent proof that the two agree
-on every formula cell (tests/test_direct.py). A formula outside that part (another function, an argument of a kind
-not handled here) raises `Uncovered` and that cell is computed by the engine instead, with a debug log line naming
-the cell and the reason, so a new formula shape is never wrong, only slower until it is covered.
+MINIFS, LOOKUP, TEXT, ABS, ROUND, NA, OR, AND and LEFT besides the Lazarus functions. That part is evaluated here, with
+Excel's rules as the `formulas` engine (workbook/engine.py) applies them; the engine stays the independent proof that
+the two agree on every formula cell (tests/test_direct.py). A formula outside that part (another function, an
+argument of a kind not handled here) raises `Uncovered` and that cell is computed by the engine instead, with a debug
+log line naming the cell and the reason, so a new formula shape is never wrong, only slower until it is covered.
 
 Every name, range and formula cell is evaluated at most once, and a Lazarus function called again with the same
 arguments (the Dashboard's analog grid) is answered from memory, as the engine does.
@@ -588,9 +588,9 @@ class Evaluator:
             return self.name(node[1])
         if kind == "span":
             first, last = self.evaluate(node[1], sheet), self.evaluate(node[2], sheet)
-            for end in (first, last):
-                if isinstance(end, Error):
-                    return end
+            if isinstance(first, Error) or isinstance(last, Error):
+                # Excel passes the error on; the engine gives #VALUE! and so differs by function: it computes these.
+                raise Uncovered("a range whose end is an error value")
             if not (isinstance(first, Ref) and isinstance(last, Ref) and first.sheet == last.sheet):
                 raise Uncovered("a range between values that are not references")
             return Ref(
@@ -801,20 +801,17 @@ def _match(evaluator: Evaluator, values: list[Any]) -> Any:
     if raw.dtype == object:
         block = raw.ravel()
         numeric = _numbers_in(block)
-        if not numeric.any():
-            return NA
-        if not numeric.all():
-            raise Uncovered("MATCH in a range with gaps")
-        column = block.astype(float)
+        column = np.where(numeric, block, np.nan).astype(float)
     else:
         column = raw.ravel()
-        if np.isnan(column).all():
-            return NA
-        if np.isnan(column).any():
-            raise Uncovered("MATCH in a range with gaps")
-    if kind == 0.0:
+    gaps = np.isnan(column)
+    if gaps.all():
+        return NA
+    if kind == 0.0:  # exact: a blank or text never equals a number
         hits = np.flatnonzero(column == wanted)
         return float(hits[0] + 1) if hits.size else NA
+    if gaps.any():
+        raise Uncovered("MATCH in an ascending range with gaps")
     if np.any(np.diff(column) < 0):
         raise Uncovered("MATCH in a range that is not ascending")
     position = int(np.searchsorted(column, wanted, side="right"))
@@ -952,9 +949,56 @@ def _one(function: Callable[[Any], Any]) -> Callable[[Evaluator, list[Any]], Any
     return call
 
 
+def _round(evaluator: Evaluator, values: list[Any]) -> Any:
+    """ROUND(x, digits): halves away from zero, as Excel rounds."""
+    if len(values) != 2:
+        raise Uncovered("ROUND without its digits")
+    number, digits = (_number(evaluator._operand(v)) for v in values)
+    for value in (number, digits):
+        if isinstance(value, Error):
+            return value
+    scale = 10.0 ** int(digits)  # type: ignore[arg-type]
+    shifted = abs(number) * scale  # type: ignore[operator]
+    return math.copysign(math.floor(shifted + 0.5) / scale, number)  # type: ignore[arg-type]
+
+
 def _abs(value: Any) -> Any:
     number = _number(value)
     return number if isinstance(number, Error) else abs(number)
+
+
+def _logical(combine: Callable[[list[bool]], bool]) -> Callable[[Evaluator, list[Any]], Any]:
+    """OR/AND over single values: an error is the answer, a blank is left out, a number is TRUE unless 0."""
+
+    def logical(evaluator: Evaluator, values: list[Any]) -> Any:
+        truths = []
+        for value in values:
+            value = evaluator._operand(value)
+            if isinstance(value, Error):
+                return value
+            if isinstance(value, (np.ndarray, str)):
+                raise Uncovered("OR/AND of an array or text")
+            if value is not None:
+                number = _number(value)
+                if isinstance(number, Error):
+                    return number
+                truths.append(number != 0)
+        return combine(truths) if truths else VALUE
+
+    return logical
+
+
+def _left(evaluator: Evaluator, values: list[Any]) -> Any:
+    if not 1 <= len(values) <= 2:
+        raise Uncovered("LEFT with other than 1 or 2 arguments")
+    text = _text(evaluator._operand(values[0]))
+    count = _whole(evaluator._operand(values[1])) if len(values) == 2 else 1
+    for value in (text, count):
+        if isinstance(value, Error):
+            return value
+    if count < 0:  # type: ignore[operator]
+        return VALUE
+    return text[:count]  # type: ignore[index]
 
 
 def _na(evaluator: Evaluator, values: list[Any]) -> Any:
@@ -977,6 +1021,10 @@ _BUILTINS: dict[str, Callable[[Evaluator, list[Any]], Any]] = {
     "ISNUMBER": _one(_is_number),
     "ABS": _one(_abs),
     "NA": _na,
+    "OR": _logical(any),
+    "AND": _logical(all),
+    "LEFT": _left,
+    "ROUND": _round,
 }
 
 
