@@ -129,6 +129,7 @@ def test_excel_rules_on_blanks_errors_text_and_arrays_match_the_engine():
         '=LEFT("abc")',
         "=ROUND(2.345,2)+ROUND(-2.5,0)*10+ROUND(Data!$A$3/3,1)",
         "=MATCH(5,Data!$A$1:$A$4,0)",
+        '=TEXT(45000.5,"yyyy-mm")&"|"&TEXT(61,"yyyy-mm-dd")&"|"&IFERROR(TEXT(0,"yyyy-mm"),"none")',
     ]
     for row, formula in enumerate(formulas, start=1):
         sheet.put(row, 1, formula)

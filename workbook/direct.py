@@ -588,9 +588,9 @@ class Evaluator:
             return self.name(node[1])
         if kind == "span":
             first, last = self.evaluate(node[1], sheet), self.evaluate(node[2], sheet)
-            if isinstance(first, Error) or isinstance(last, Error):
-                # Excel passes the error on; the engine gives #VALUE! and so differs by function: it computes these.
-                raise Uncovered("a range whose end is an error value")
+            for end in (first, last):
+                if isinstance(end, Error):
+                    return end  # a series with no data by the as-of date: the error is passed on, as in Excel
             if not (isinstance(first, Ref) and isinstance(last, Ref) and first.sheet == last.sheet):
                 raise Uncovered("a range between values that are not references")
             return Ref(
@@ -855,7 +855,7 @@ def _extreme(pick: Callable[[np.ndarray], Any]) -> Callable[[Evaluator, list[Any
         for value in values:
             numbers = _numeric_cells(evaluator, value)
             if isinstance(numbers, Error):
-                return numbers
+                raise Uncovered("MAX/MIN over an error value")  # the engine gives #VALUE! there, Excel the error
             found.append(numbers)
         every = np.concatenate(found) if found else np.empty(0)
         return float(pick(every)) if every.size else 0.0
@@ -875,8 +875,12 @@ def _ifs(pick: Callable[[np.ndarray], Any]) -> Callable[[Evaluator, list[Any]], 
             raise Uncovered("MAXIFS/MINIFS with other than one criterion")
         target, tested = (evaluator.value(v) for v in values[:2])
         criterion = evaluator._operand(values[2])
-        if any(isinstance(value, Error) for value in (target, tested, criterion)):
-            raise Uncovered("MAXIFS/MINIFS over an error value")  # the engine gives 0 there, Excel an error
+        if isinstance(criterion, Error):
+            return criterion
+        if isinstance(target, Error) or isinstance(tested, Error):
+            # A range with no data by the as-of date: the engine finds no cell meeting the criterion and gives 0,
+            # as it does for an empty range (Excel would pass the error on). 0 here too, so the two agree.
+            return 0.0
         match = _CRITERION.match(criterion) if isinstance(criterion, str) else None
         if match is None or not isinstance(target, np.ndarray) or not isinstance(tested, np.ndarray):
             raise Uncovered("MAXIFS/MINIFS with other than a numeric criterion over ranges")
@@ -932,9 +936,15 @@ def _text_function(evaluator: Evaluator, values: list[Any]) -> Any:
     value, pattern = (evaluator._operand(v) for v in values)
     if isinstance(value, Error):
         return value
-    if pattern != "yyyy-mm-dd" or not _is_number(value):
-        raise Uncovered("TEXT with other than a date as yyyy-mm-dd")
-    return serial_to_date(float(value)).isoformat()
+    if pattern in _DATE_TEXTS and _is_number(value) and value < 1:
+        return VALUE  # no date before day 1, as the engine has it
+    # Before 1 March 1900 Excel's serials count a 29 February 1900 that never was: left to the engine.
+    if pattern not in _DATE_TEXTS or not _is_number(value) or value < 61:
+        raise Uncovered("TEXT with other than a date since March 1900 as yyyy-mm-dd or yyyy-mm")
+    return serial_to_date(float(value)).isoformat()[: _DATE_TEXTS[pattern]]
+
+
+_DATE_TEXTS = {"yyyy-mm-dd": 10, "yyyy-mm": 7}  # a format -> how much of the ISO date it shows
 
 
 def _one(function: Callable[[Any], Any]) -> Callable[[Evaluator, list[Any]], Any]:
