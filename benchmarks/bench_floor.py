@@ -11,8 +11,9 @@ Tables:
 2. The Dashboard's RSI chart column (the last 252 rows): the naive way (one RSI per row, each over the whole history,
    as the workbook had it) against one RSI_SERIES call and TA-Lib's RSI (C) on the same float array; plus the whole
    column.
-3. Every cell function through xlwings' own `call_udf` (testkit/xlwings_harness.py) on 25k rows, as a ratio to the
-   conversion floor of the columns it reads; and a whole-column reference (Prices!B:B) against the exact range.
+3. Every cell function through xlwings' own `call_udf` (testkit/xlwings_harness.py) on 25k, 100k and 1M rows, as a
+   ratio to the conversion floor of the columns it reads (target: ≤ 3 ms at 25k rows); and a whole-column reference
+   (Prices!B:B) against the exact range.
 """
 
 from __future__ import annotations
@@ -114,9 +115,18 @@ def udf_inputs(n: int) -> dict[str, tuple[Any, ...]]:
     d = com_column([ComTime(x.year, x.month, x.day, tzinfo=dt.UTC) for x in days], "Date")
     s = com_column(np.round(np.cumsum(rng.normal(0, 0.03, n)) % 4 - 1.5, 2).tolist(), "T10Y2Y")
     u = com_column(np.round(5 + np.cumsum(rng.normal(0, 0.1, n)) % 6, 1).tolist(), "UNRATE")
+    # A policy rate that steps by a quarter point now and then, weekly claims on weekly dates, and event dates.
+    steps = np.where(rng.random(n) < 0.01, rng.choice([-0.25, 0.25], n), 0.0)
+    rates = com_column(np.round(np.clip(5 + np.cumsum(steps), 0, 20), 2).tolist(), "DFEDTAR")
+    weeks = [start + dt.timedelta(days=7 * i) for i in range(n)]
+    w = com_column([ComTime(x.year, x.month, x.day, tzinfo=dt.UTC) for x in weeks], "Week")
+    events = com_column([ComTime(x.year, x.month, x.day, tzinfo=dt.UTC) for x in days[:: n // 40]], "Event")
     m = MISSING
     return {
         **udf_arguments(p, q, d, s, u),
+        "EASING_CYCLES": (rates, d, m, m, m, m),
+        "EVENT_RETURNS": (p, d, events, m, m),
+        "PERIOD_CHANGE": (q, w, 52.0, 4.0, m),
         "RSI_SERIES": (p, m, 252.0),
         "MA_SIGMA_SERIES": (p, m, 252.0),
         "DRAWDOWN_SERIES": (p, 252.0),
@@ -168,7 +178,8 @@ def main() -> None:
     sizes = SIZES[:2] if parser.parse_args().quick else SIZES
     conversion(sizes)
     rsi_chart(sizes)
-    through_call_udf(25_000)
+    for n in sizes:  # a ratio to the floor that holds while the rows grow is linear
+        through_call_udf(n)
     on_arrays()
 
 

@@ -61,7 +61,7 @@ def _moment(inputs: WorkbookData):
 def _files(folder: Path, moment) -> tuple[Path, Path]:
     book, results = moment
     live = write_book(book, folder / "lazarus.xlsx", results)
-    copy = export_book(book, folder / "lazarus (for colleagues).xlsx", results)
+    copy = export_book(book, folder / "lazarus (for colleagues).xlsx", results, live=live)
     return live, copy
 
 

@@ -65,3 +65,43 @@ def test_export_of_a_damaged_or_oversized_workbook_names_the_file_and_the_reason
     assert main(["export", "original.xlsx", "--out", "copy.xlsx"]) == 1
     err = capsys.readouterr().err
     assert "original.xlsx: its parts expand to 0 MB, over the 0 MB" in err and "not read" in err
+
+
+def test_the_copy_takes_the_data_sheets_from_the_live_workbook_and_is_the_same_file(
+    small_moment, tmp_path, monkeypatch
+):
+    import zipfile
+
+    from workbook import xlsx
+    from workbook.export import export_book
+
+    taken = []
+    rows_from_file = xlsx._rows_from_file
+    monkeypatch.setattr(xlsx, "_rows_from_file", lambda *args: taken.append(args[1]) or rows_from_file(*args))
+    book, results = small_moment
+    live = xlsx.write_book(book, tmp_path / "lazarus.xlsx", results)
+    spliced = export_book(book, tmp_path / "spliced.xlsx", results, live=live)
+    assert taken == [f"xl/worksheets/sheet{i}.xml" for i in (3, 4, 5)]  # Prices, Rates, Macro
+    full = export_book(book, tmp_path / "full.xlsx", results)
+    with zipfile.ZipFile(spliced) as one, zipfile.ZipFile(full) as other:
+        assert one.namelist() == other.namelist()
+        differ = [n for n in one.namelist() if n != "docProps/core.xml" and one.read(n) != other.read(n)]
+        # The Prices sheet's rows came from the live file.
+        assert len(one.read("xl/worksheets/sheet3.xml")) > 100_000
+    assert differ == []
+
+
+def test_data_sheet_rows_made_directly_are_the_bytes_xlsxwriter_writes(small_moment, tmp_path, monkeypatch):
+    import zipfile
+
+    from workbook import xlsx
+
+    book, results = small_moment
+    made = xlsx.write_book(book, tmp_path / "made.xlsx", results)
+    monkeypatch.setattr(xlsx, "FAST_ROWS", False)
+    reference = xlsx.write_book(book, tmp_path / "reference.xlsx", results)
+    with zipfile.ZipFile(made) as one, zipfile.ZipFile(reference) as other:
+        assert one.namelist() == other.namelist()
+        differ = [n for n in one.namelist() if n != "docProps/core.xml" and one.read(n) != other.read(n)]
+        assert len(one.read("xl/worksheets/sheet4.xml")) > 100_000  # Rates, two tables side by side
+    assert differ == []

@@ -26,7 +26,13 @@ def test_the_book_defines_exactly_the_names_of_workbook_names(small_moment):
         expected |= names.table_names(table, last_row)
     grid = book.sheet(dashboard.SHEET).cells
     since = next(cell for cell, entry in grid.items() if entry.value == dashboard.EASING_SINCE)
-    expected |= names.dashboard_names("'Dashboard'!$B$3", f"'Dashboard'!$B${since[0]}")
+    tables = {}
+    for name, formula in names.computed_tables(f"'Dashboard'!$B${since[0]}").items():
+        (row, column), block = next((cell, entry.array) for cell, entry in grid.items() if entry.value == f"={formula}")
+        assert (row, grid[(1, column)].value) == (2, f"=ROWS({formula})")
+        first, last = block.split(":")
+        tables[name] = (f"'Dashboard'!${first[:2]}$2:${last[:2]}${last[2:]}", f"'Dashboard'!${first[:2]}$1")
+    expected |= names.dashboard_names("'Dashboard'!$B$3", tables)
     vintages = book.sheet("Vintages").cells
     expected |= names.vintage_names("Vintages", max(c for _, c in vintages), max(2, max(r for r, _ in vintages)))
     assert book.names == expected
@@ -44,7 +50,7 @@ def test_every_name_a_dashboard_or_claims_formula_uses_is_defined(small_moment):
                 formula = TEXT.sub("", entry.value)
                 functions |= set(re.findall(r"([A-Z][A-Z0-9_.]*)\(", formula))
                 used |= {word for word in WORD.findall(formula) if not CELL.match(word)}
-    assert {"AS_OF", "EASING_TABLE", "ANALOG_ROWS", "EVENTS_1", "IWM", "PRICE_DATES"} <= used
+    assert {"AS_OF", "EASING_TABLE", "ANALOG_TABLE_ROWS", "EVENTS_1", "IWM", "PRICE_DATES"} <= used
     assert used - set(book.names) == set()
 
 

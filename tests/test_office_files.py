@@ -287,8 +287,9 @@ def _three_planted_cell_types(live: Path, folder: Path) -> Path:
     """A copy of `live` with three invalid cell types: two on the Dashboard, one deep in the Prices sheet."""
 
     def dashboard(xml: str) -> str:
-        xml = xml.replace('<c r="AC1" s="3" t="s">', '<c r="AC1" s="3" t="bogus">', 1)
-        return xml.replace('<c r="AD2" s="6">', '<c r="AD2" s="6" t="nonsense">', 1)
+        # Whatever style numbers the writer gave the cells.
+        xml = re.sub(r'<c r="AC1"( s="\d+")? t="s">', r'<c r="AC1"\1 t="bogus">', xml, count=1)
+        return re.sub(r'<c r="AD2"( s="\d+")?>', r'<c r="AD2"\1 t="nonsense">', xml, count=1)
 
     def prices(xml: str) -> str:
         return re.sub(r'<c r="C250"( s="\d+")?', r'<c r="C250"\1 t="junk"', xml, count=1)

@@ -101,7 +101,16 @@ def test_last_rows_keeps_the_range_aligned_with_blank_rows_on_top() -> None:
 
 def test_last_gives_the_tail_of_the_full_result_and_a_row_spills_as_a_row() -> None:
     full = column_of(cells.RSI_SERIES(IWM, 14))
-    assert column_of(cells.RSI_SERIES(IWM, 14, 252)) == full[-252:]
+    # `last` computes only the latest rows: RSI's recursion is seeded from the changes before them (see rsi_history),
+    # so it agrees with the whole column to rounding, not bit for bit.
+    assert column_of(cells.RSI_SERIES(IWM, 14, 252)) == pytest.approx(full[-252:], abs=1e-12)
+    full = column_of(cells.MA_SIGMA_SERIES(IWM, 50))
+    tail = column_of(cells.MA_SIGMA_SERIES(IWM, 50, 252))
+    assert tail == pytest.approx(full[-252:], abs=1e-9)
+    # The latest rows are computed window by window, as MA_SIGMA itself is: the same number.
+    prices = [v for v in IWM if isinstance(v, float)]
+    assert tail[-3] == cells.MA_SIGMA(prices, 50) and tail[-5] == cells.MA_SIGMA(prices[:-2], 50)
+    assert tail[-2:] == ["", ""]  # the two blank rows under the data
     closes = realdata.iwc()[1]
     row = cells.RSI_SERIES([closes], 14)
     assert len(row) == 1 and row[0] == column_of(cells.RSI_SERIES(closes, 14))
@@ -134,11 +143,14 @@ def dashboard(small_moment):
 def test_each_chart_column_is_one_array_formula_over_its_252_cells(dashboard) -> None:
     book, _ = dashboard
     sheet = book.sheet("Dashboard")
-    anchors = [cell for (row, column), cell in sheet.cells.items() if column >= 27 and cell.is_formula]
+    from workbook.dashboard import COMPUTED_TABLES_COLUMN
+
+    chart_data = [(row, cell) for (row, column), cell in sheet.cells.items() if 27 <= column < COMPUTED_TABLES_COLUMN]
+    anchors = [cell for _, cell in chart_data if cell.is_formula]
     assert len(anchors) == 9  # with IWC's bear line from its intraday high (BEAR_LINE_SERIES(…, IWC_HIGH))
     assert all(cell.array is not None and cell.array.endswith("253") for cell in anchors)
     assert any("RSI_SERIES(IWM,14,252)" in str(cell.value) for cell in anchors)
-    assert not any(cell.is_formula for (row, column), cell in sheet.cells.items() if column >= 27 and row > 2)
+    assert not any(cell.is_formula for row, cell in chart_data if row > 2)
 
 
 def test_the_chart_columns_end_with_the_dashboards_own_answers(dashboard, small_inputs) -> None:
@@ -181,3 +193,20 @@ def test_the_written_file_holds_each_chart_column_as_one_array_formula(small_fil
     anchor = sheet["AE2"].value
     assert isinstance(anchor, ArrayFormula) and anchor.ref == "AE2:AE253"
     assert "RSI_SERIES(IWM,14,252)" in anchor.text
+
+
+def test_ma_sigma_series_agrees_with_ma_sigma_across_flat_and_nearly_flat_windows() -> None:
+    # Real closes with a run of equal prices and a run whose spread is a billionth of its level spliced in: the
+    # rolling sums cancel there, so those windows are recomputed directly, all at once rather than one by one.
+    closes = realdata.iwc()[1][:400]
+    prices = [*closes[:200], *[50.0] * 60, *[50.0 + 1e-8 * (k % 3) for k in range(60)], *closes[200:260]]
+    for last in (0, 150, 70):
+        got = column_of(cells.MA_SIGMA_SERIES(prices, 20, last))
+        rows = range(len(prices) - last if last else 0, len(prices))
+        want = [cells.MA_SIGMA(prices[: i + 1], 20) for i in rows]
+        want = ["" if isinstance(w, str) else w for w in want]  # undefined (too short or flat) is a blank cell
+        assert len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            assert g == w if w == "" else g == pytest.approx(w, rel=1e-9, abs=1e-9)
+        if last != 70:  # the flat run is inside the rows asked for
+            assert got.count("") >= 40 and sum(isinstance(g, float) for g in got) >= 60

@@ -324,27 +324,30 @@ def RALLY_ANALOGS(
 SERIES = "Series (one formula per chart column)"
 
 
-def _per_price(prices: Arg, statistic: Callable[[np.ndarray], np.ndarray], last: int) -> Spill:
-    """`statistic` (clean prices -> one value per price, NaN where undefined) on the observations of `prices`, put
-    back on their cells; a cell that holds no observation is blank."""
+def _per_price(prices: Arg, statistic: Callable[[np.ndarray, int], np.ndarray], last: int) -> Spill:
+    """`statistic` (clean prices, how many of the latest to compute (0: all) -> one value per price, NaN where
+    undefined or not computed) on the observations of `prices`, put back on their cells; a cell that holds no
+    observation is blank. With `last`, only the observations in the last `last` cells are asked for."""
     raw = per_cell(prices, "prices")
     kept = np.flatnonzero(~np.isnan(raw))
     check_positive(Observed(raw[kept], kept + 1))
+    tail = int(np.count_nonzero(kept >= len(raw) - last)) if last else 0
     out = np.full(len(raw), np.nan)
-    out[kept] = statistic(raw[kept])
+    if tail or not last:
+        out[kept] = statistic(raw[kept], tail)
     return per_row(out, is_row(prices), last)
 
 
 @cell(SERIES, spills=True)
 def RSI_SERIES(prices: Prices, period: RsiPeriod = 14, last: Last = 0) -> Spill:
     """Spills RSI of every row: the RSI of the prices up to that row (blank where there is no price or too few)."""
-    return _per_price(prices, lambda p: overbought.rsi_history(p, period), last)
+    return _per_price(prices, lambda p, tail: overbought.rsi_history(p, period, tail), last)
 
 
 @cell(SERIES, spills=True)
 def MA_SIGMA_SERIES(prices: Prices, period: MaPeriod = 50, last: Last = 0) -> Spill:
     """Spills MA_SIGMA of every row: the distance of that row's price from its moving average, in stdevs."""
-    return _per_price(prices, lambda p: overbought.ma_sigma_series(p, period), last)
+    return _per_price(prices, lambda p, tail: overbought.ma_sigma_series(p, period, tail), last)
 
 
 def _per_price_and_high(

@@ -96,19 +96,23 @@ def period_change(
     """
     need(len(values), 2, "a change over a period", "values with a date")
     keys, frequency = _period_keys(serials)
-    by_key = dict(zip(keys.tolist(), values.tolist(), strict=True))
     latest = int(keys[-1])
 
     def mean_ending(end: int) -> float:
-        window = []
-        for key in range(end - average + 1, end + 1):
-            if key not in by_key:
-                unit = "month" if frequency == "monthly" else "week"
-                raise CellError(
-                    f"no value for {_period_text(key, frequency, serials, keys)}: a missing {unit} stays missing"
-                )
-            window.append(by_key[key])
-        return float(np.mean(window))
+        # The dates increase strictly, so the periods are sorted: a period's value is one binary search away, and
+        # only the `average` periods asked for are looked up (no table of every period).
+        wanted = np.arange(end - average + 1, end + 1)
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        missing = np.flatnonzero(keys[at] != wanted)
+        if missing.size:
+            key = int(wanted[missing[0]])
+            unit = "month" if frequency == "monthly" else "week"
+            raise CellError(
+                f"no value for {_period_text(key, frequency, serials, keys)}: a missing {unit} stays missing"
+            )
+        # Two dates in one period: the later one's value counts, as the table of periods this replaces had it.
+        last = np.searchsorted(keys, wanted, side="right") - 1
+        return float(np.mean(values[last]))
 
     now, before = mean_ending(latest), mean_ending(latest - periods)
     if difference:

@@ -143,25 +143,67 @@ def wilder_averages(values: np.ndarray, first: float, period: int) -> np.ndarray
     return out
 
 
-def rsi_history(prices: np.ndarray, period: int = 14) -> np.ndarray:
-    """RSI of every prefix: element i is `rsi(prices[: i + 1], period)`, NaN for i < period (too short)."""
+def rsi_history(prices: np.ndarray, period: int = 14, tail: int = 0) -> np.ndarray:
+    """RSI of every prefix: element i is `rsi(prices[: i + 1], period)`, NaN for i < period (too short).
+
+    With `tail` > 0 only the last `tail` elements are computed (the others are NaN). Their recursion still needs its
+    seed, the averages of the day before: those are summed over the `horizon` changes before it (see `rsi`), whose
+    older terms weigh under 1e-30 of the newest, so the seed, and every RSI after it, is the whole history's to well
+    below a double's rounding (1e-16); with a history shorter than that the recursion starts at TA-Lib's first mean,
+    the very arithmetic of the whole column.
+    """
     out = np.full(len(prices), np.nan)
     if len(prices) <= period:
         return out
+    first = period  # the first element with an RSI
+    if tail:
+        decay = (period - 1) / period
+        horizon = math.ceil(69.1 / -math.log(decay)) if decay > 0 else 1
+        start = len(prices) - tail
+        if start - horizon > period:
+            # Start the recursion `horizon` changes before the first wanted element, from zero averages.
+            begin = start - horizon
+            changes = np.diff(prices[begin - 1 :])
+            gains, losses = np.maximum(changes, 0.0), np.maximum(-changes, 0.0)
+            avg_gain = wilder_averages(gains, 0.0, period)[horizon:]
+            avg_loss = wilder_averages(losses, 0.0, period)[horizon:]
+            out[start:] = _rsi_values(avg_gain, avg_loss)
+            return out
+        first = max(period, start)
     changes = np.diff(prices)
     gains, losses = np.maximum(changes, 0.0), np.maximum(-changes, 0.0)
     first_gain, first_loss = float(np.mean(gains[:period])), float(np.mean(losses[:period]))
     avg_gain = np.concatenate(([first_gain], wilder_averages(gains[period:], first_gain, period)))
     avg_loss = np.concatenate(([first_loss], wilder_averages(losses[period:], first_loss, period)))
-    total = avg_gain + avg_loss
-    flat = np.abs(total) < _TALIB_ZERO
-    out[period:] = np.where(flat, 0.0, 100.0 * avg_gain / np.where(flat, 1.0, total))
+    out[first:] = _rsi_values(avg_gain, avg_loss)[first - period :]
     return out
 
 
-def ma_sigma_series(prices: np.ndarray, period: int = 50) -> np.ndarray:
+def _rsi_values(avg_gain: np.ndarray, avg_loss: np.ndarray) -> np.ndarray:
+    """100·avgGain / (avgGain + avgLoss), 0 where the sum is within 1e-8 of 0 (TA-Lib's TA_IS_ZERO)."""
+    total = avg_gain + avg_loss
+    flat = np.abs(total) < _TALIB_ZERO
+    return np.where(flat, 0.0, 100.0 * avg_gain / np.where(flat, 1.0, total))
+
+
+def _window_stats(prices: np.ndarray, starts: np.ndarray, period: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and population stdev of the windows prices[k : k + period] for each k in `starts`, computed directly
+    (as `ma_sigma` does), a few thousand windows per NumPy call so the copy stays small."""
+    windows = np.lib.stride_tricks.sliding_window_view(prices, period)
+    level, spread = np.empty(len(starts)), np.empty(len(starts))
+    step = max(1, 2**18 // period)
+    for at in range(0, len(starts), step):
+        chunk = windows[starts[at : at + step]]
+        level[at : at + step] = chunk.mean(axis=1)
+        spread[at : at + step] = chunk.std(axis=1)
+    return level, spread
+
+
+def ma_sigma_series(prices: np.ndarray, period: int = 50, tail: int = 0) -> np.ndarray:
     """MA_SIGMA of every prefix: element i is `ma_sigma(prices[: i + 1], period)`, NaN where that is undefined
-    (i < period − 1, or a flat window).
+    (i < period − 1, or a flat window). With `tail` > 0 only the last `tail` elements are computed (each depends on
+    its own window only, so that is exact), directly window by window when that is no more work than the rolling
+    sums over the whole column.
 
     The rolling sums (see `ma_sigma_history`) lose precision where the window's spread is tiny against its level
     (E[P²] − E[P]² cancels); those windows, rare in market data, are recomputed directly as `ma_sigma` does.
@@ -169,14 +211,26 @@ def ma_sigma_series(prices: np.ndarray, period: int = 50) -> np.ndarray:
     out = np.full(len(prices), np.nan)
     if len(prices) < period:
         return out
+    count = len(prices) - period + 1  # full windows
+    wanted = min(tail, count) if tail else count
+    if wanted * period <= 4 * len(prices):
+        starts = np.arange(count - wanted, count)
+        mean, std = _window_stats(prices, starts, period)
+        ends = starts + period - 1
+        ok = ~_flat(std, mean)
+        out[ends[ok]] = (prices[ends[ok]] - mean[ok]) / std[ok]
+        return out
     sums = rolling_sums(prices, period)
     squares = rolling_sums(prices * prices, period)
     mean = sums / period
     std = np.sqrt(np.maximum(squares / period - mean * mean, 0.0))
     ends = np.arange(period - 1, len(prices))
     out[ends] = (prices[ends] - mean) / np.where(std > 0, std, 1.0)
-    for k in np.flatnonzero(~(std > 1e-5 * np.abs(mean))):
-        window = prices[k : k + period]
-        level, spread = float(np.mean(window)), float(np.std(window))
-        out[ends[k]] = np.nan if _flat(spread, level) else (float(prices[ends[k]]) - level) / spread
+    suspect = np.flatnonzero(~(std > 1e-5 * np.abs(mean)))
+    if suspect.size:
+        level, spread = _window_stats(prices, suspect, period)
+        ok = ~_flat(spread, level)
+        out[ends[suspect]] = np.where(ok, (prices[ends[suspect]] - level) / np.where(ok, spread, 1.0), np.nan)
+    if tail:
+        out[: len(out) - tail] = np.nan
     return out

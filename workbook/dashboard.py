@@ -6,17 +6,21 @@ setting the as-of cell replays the whole sheet on a past day.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
+from udfs.cells import EASING_CYCLES
+from udfs.policy import EASING_HEADER, event_header
 from udfs.reports import ANALOG_HORIZONS, analog_header
 from workbook.data_sheets import DATE_FORMAT
 from workbook.freshness import data_to, oldest_data_to, stale, stale_after_days, stale_text
 from workbook.model import Book, Chart, ChartSeries, Sheet
 from workbook.names import (
     ANALOG_ROWS,
-    ANALOGS,
+    ANALOG_TABLE,
+    ANALOG_WINDOW,
     AS_OF,
     EASING_TABLE,
     EVENT_BLOCKS,
@@ -24,8 +28,10 @@ from workbook.names import (
     VINTAGE_COLUMN,
     VINTAGE_DATES,
     VINTAGE_MONTHS,
+    computed_tables,
     dashboard_names,
     events_name,
+    rows_name,
 )
 
 SHEET = "Dashboard"
@@ -45,6 +51,7 @@ CHART_DAYS = 252
 CHART_FIRST_COLUMN = 27  # AA
 CHART_COLUMN = 8  # H: the charts stand beside the answers, two per printed page
 CHART_ROWS = 18  # rows a chart (8.5 cm) and the gap below it take
+COMPUTED_TABLES_COLUMN = CHART_FIRST_COLUMN + 11  # AL: right of the chart data, off the printed page
 # The ICE BofA spread is licensed data: not in the bundled sample, fetched by `lazarus refresh`.
 NO_HY_SPREAD = "not in the bundled sample (licensed ICE data)"
 # The Sahm rule on UNRATE as published on the latest stored vintage day by the as-of day (workbook.vintage_sheet,
@@ -363,8 +370,9 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
     sheet.in_copy[(row + 1, 1)] = "Easing cycles since"
     sheet.put(row + 1, 2, EASING_SINCE, DATE_FORMAT, style="input")
     since = f"'{SHEET}'!$B${row + 1}"
+    easing_rows = rows_name(EASING_TABLE)
     sheet.put(row + 2, 1, "Cycles found (or why there are none)", style="label")
-    sheet.put(row + 2, 2, f"=IF(ROWS({EASING_TABLE})<2,{EASING_TABLE},ROWS({EASING_TABLE})-1)", COUNT)
+    sheet.put(row + 2, 2, f"=IF({easing_rows}<2,INDEX({EASING_TABLE},1,1),{easing_rows}-1)", COUNT)
     book.answers["easing_count"] = (SHEET, f"B{row + 2}")
     sheet.put(
         row + 3,
@@ -378,7 +386,7 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
     last = first + EASING_SHOWN - 1
     for k in range(1, EASING_SHOWN + 1):
         target = first + k - 1
-        sheet.put(target, 1, f'=IF(ROWS({EASING_TABLE})<{k + 1},"",INDEX({EASING_TABLE},{k + 1},1))', DATE_FORMAT)
+        sheet.put(target, 1, f'=IF({easing_rows}<{k + 1},"",INDEX({EASING_TABLE},{k + 1},1))', DATE_FORMAT)
         book.answers[f"easing_{k}"] = (SHEET, f"A{target}")
     column = 2
     for index, (_, _, _, horizons) in enumerate(EVENT_BLOCKS):
@@ -388,10 +396,9 @@ def _easing_grid(book: Book, sheet: Sheet, row: int) -> tuple[int, str]:
                 target = first + k - 1
                 formula = f'=IF($A{target}="","",INDEX({name},{k + 1},{offset + 3}))'
                 sheet.put(target, column + offset, formula, PCT1)
-            sheet.put(
-                last + 1, column + offset, f'=IF($A{first}="","",INDEX({name},ROWS({name})-1,{offset + 3}))', PCT1
-            )
-            sheet.put(last + 2, column + offset, f'=IF($A{first}="","",INDEX({name},ROWS({name}),{offset + 3}))', PCT1)
+            rows = rows_name(name)
+            sheet.put(last + 1, column + offset, f'=IF($A{first}="","",INDEX({name},{rows}-1,{offset + 3}))', PCT1)
+            sheet.put(last + 2, column + offset, f'=IF($A{first}="","",INDEX({name},{rows},{offset + 3}))', PCT1)
             # N: the cuts with a return in this column (its numbers, less the median and share below them).
             counted = f'=IF($A{first}="","",MAX(0,COUNT(INDEX({name},0,{offset + 3}))-2))'
             sheet.put(last + 3, column + offset, counted, COUNT)
@@ -422,6 +429,42 @@ def _fresh_or_stale(formula: str, reach: str, names: tuple[str, ...]) -> str:
     (limit,) = limits
     body = formula.removeprefix("=")
     return f'=IF({reach}="",{body},IF({AS_OF}-{reach}>{limit},{stale_text(reach)},{body}))'
+
+
+def _computed_tables(book: Book, sheet: Sheet, since: str) -> dict[str, tuple[str, str]]:
+    """Each of names.computed_tables computed once into a block of cells right of the chart data (one legacy array
+    formula), with its number of rows in the cell above it: name -> the absolute addresses of the block and of that
+    cell. Each block is as tall as its table can be on these data: a cycle starts after `quiet_days` (183) without a
+    cut, so there are at most policy days / 183 + 1 cycles; EVENT_RETURNS adds a median and a share row; analogs
+    never overlap."""
+    days = _last_row(book, "PolicyTable") - 1
+    quiet = next(a.default for a in EASING_CYCLES.declaration.arguments if a.name == "quiet_days")
+    cycles = days // quiet + 1
+    # Analogs never overlap: at most one per ANALOG_WINDOW prices, plus the header and the two summary rows.
+    analogs = (_last_row(book, "PricesTable") - 1) // ANALOG_WINDOW + 1
+    shapes = {
+        ANALOG_TABLE: (1 + analogs + 2, len(analog_header(ANALOG_HORIZONS))),
+        EASING_TABLE: (1 + cycles, len(EASING_HEADER)),
+    }
+    for index, (_, _, _, horizons) in enumerate(EVENT_BLOCKS):
+        shapes[events_name(index)] = (1 + cycles + 2, len(event_header(horizons)))
+    column = COMPUTED_TABLES_COLUMN
+    sheet.put(1, column - 1, "Tables the grids read: rows, then the table", style="note")
+    addresses = {}
+    for name, formula in computed_tables(since).items():
+        height, width = shapes[name]
+        sheet.put(1, column, f"=ROWS({formula})", COUNT)
+        sheet.put_block(2, column, height, width, f"={formula}")
+        first, last = get_column_letter(column), get_column_letter(column + width - 1)
+        addresses[name] = (f"'{SHEET}'!${first}$2:${last}${height + 1}", f"'{SHEET}'!${first}$1")
+        column += width + 1
+    return addresses
+
+
+def _last_row(book: Book, table: str) -> int:
+    """The last row of a data table (its data rows end there); 2 when the book has no such table."""
+    refs = [t.ref for sheet in book.sheets for t in sheet.tables if t.name == table]
+    return int(re.sub(r"^.*[A-Z]", "", refs[0])) if refs else 2
 
 
 def _answer_rows(book: Book, sheet: Sheet, sections: tuple[Section, ...], row: int) -> int:
@@ -534,13 +577,13 @@ def _chart_rows(sheet: Sheet, anchors: tuple[str, str, str, str]) -> list[Chart]
 
 def _analog_grid(book: Book, sheet: Sheet, row: int) -> int:
     """The last episodes of RALLY_ANALOGS (header, ANALOGS_SHOWN episodes, median, share up; ANALOG_ROWS rows in
-    all), cell by cell with INDEX so it works without dynamic-array spills (Excel 2016, LibreOffice, the headless
-    engine)."""
+    all), cell by cell with INDEX into ANALOG_TABLE (see `_computed_tables`) so it works without dynamic-array
+    spills (Excel 2016, LibreOffice, the headless engine)."""
     sheet.put(row, 1, "IWM: after six-day moves like this one, did the rally have legs?", style="heading")
     sheet.put(row + 1, 1, "Earlier episodes (or why there are none)", style="label")
     _, sigma = book.answers["iwm_sigma"]
     calm = f"ABS(${sigma[0]}${sigma[1:]})<{UNREMARKABLE_SIGMA}"  # an ordinary day has no analogs worth showing
-    count = f"IF({ANALOG_ROWS}<4,{ANALOGS},{ANALOG_ROWS}-3)"
+    count = f"IF({ANALOG_ROWS}<4,INDEX({ANALOG_TABLE},1,1),{ANALOG_ROWS}-3)"
     sheet.put(row + 1, 2, f'=IF({calm},"unremarkable move (|σ| < {UNREMARKABLE_SIGMA}): no analogs",{count})', COUNT)
     last_shown = f'=IF({ANALOG_ROWS}-3>{ANALOGS_SHOWN},"the last {ANALOGS_SHOWN} are shown","")'
     sheet.put(row + 1, 3, last_shown, style="note")
@@ -558,13 +601,15 @@ def _analog_grid(book: Book, sheet: Sheet, row: int) -> int:
             if k == ANALOGS_SHOWN + 2 and column == 2:
                 continue  # the share of moves that were up: 100% by construction, so not shown
             number_format = DATE_FORMAT if column == 1 and k <= ANALOGS_SHOWN else PCT1
-            sheet.put(target, column, f'=IF(OR({calm},{guard}),"",INDEX({ANALOGS},{index},{column}))', number_format)
+            sheet.put(
+                target, column, f'=IF(OR({calm},{guard}),"",INDEX({ANALOG_TABLE},{index},{column}))', number_format
+            )
         book.answers[f"analog_{k}"] = (SHEET, f"A{target}")
     # N per column: the episodes with a value there (its numbers, less the median and share rows).
     counted_row = row + 2 + ANALOGS_SHOWN + 3
     sheet.put(counted_row, 1, "N (episodes with a return)", style="label")
     for column in range(2, 7):
-        counted = f'=IF(OR({calm},{ANALOG_ROWS}<4),"",MAX(0,COUNT(INDEX({ANALOGS},0,{column}))-2))'
+        counted = f'=IF(OR({calm},{ANALOG_ROWS}<4),"",MAX(0,COUNT(INDEX({ANALOG_TABLE},0,{column}))-2))'
         sheet.put(counted_row, column, counted, COUNT)
     book.answers["analog_n"] = (SHEET, f"B{counted_row}")
     return counted_row + 1
@@ -596,7 +641,7 @@ def add_dashboard(book: Book, as_of: dt.date | None) -> Sheet:
     easing_row = row
     row, easing_since = _easing_grid(book, sheet, row)
     as_of_cell = f"'{SHEET}'!${get_column_letter(AS_OF_CELL[1])}${AS_OF_CELL[0]}"
-    book.names.update(dashboard_names(as_of_cell, easing_since))
+    book.names.update(dashboard_names(as_of_cell, _computed_tables(book, sheet, easing_since)))
     sheet.put(row + 1, 1, "Methods and data sources: see the Methods sheet.", style="note")
     # Printed on three A4 landscape pages at about 70%: the answers with two charts beside them, the analogs and the
     # rest of the newsletter with the other two, then the easing cycles; the title rows on each. The chart data stays

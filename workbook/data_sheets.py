@@ -103,11 +103,14 @@ def add_data_sheets(book: Book, data: Mapping[str, Series]) -> None:
             )
         first = table.first_column
         sheet.put_row(1, table.header, first, style="header")
+        # 150k cells: the columns and their formats are looked up once per table, not once per row.
+        formats = [(first + index, column.number_format) for index, column in enumerate(table.columns, start=1)]
+        put = sheet.put
         for offset, row in enumerate(rows, start=2):
-            sheet.put(offset, first, row[0], DATE_FORMAT)
-            for index, column in enumerate(table.columns, start=1):
-                if row[index] is not None:
-                    sheet.put(offset, first + index, row[index], column.number_format)
+            put(offset, first, row[0], DATE_FORMAT)
+            for value, (column, number_format) in zip(row[1:], formats, strict=True):
+                if value is not None:
+                    put(offset, column, value, number_format)
         # An Excel table needs at least one data row; an empty source keeps one blank row.
         last_row = max(2, len(rows) + 1)
         last_column = first + len(table.columns)

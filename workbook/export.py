@@ -23,7 +23,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from udfs.errors import NA_PREFIX
 from udfs.excel_facts import EXCEL_EPOCH
-from workbook import engine
+from workbook import direct
 from workbook.added_sheet import SHEET as ADDED_SHEET
 from workbook.added_sheet import read_added
 from workbook.catalogue import CATALOGUE, SERIES_TERMS, SOURCE_HEADER, VENDOR_TERMS, Source
@@ -231,10 +231,13 @@ def export_book(
     target: Path,
     results: Mapping[str, Mapping[tuple[int, int], Any]] | None = None,
     snapshot: Snapshot = Snapshot(),
+    live: Path | None = None,
 ) -> Path:
-    """Write the colleague copy of `book` to `target` (computing it first unless `results` are given)."""
-    computed = results if results is not None else engine.calculate(book)
-    return write_book(snapshot_book(book, computed, snapshot), target)
+    """Write the colleague copy of `book` to `target` (computing it first unless `results` are given). `live`: the
+    live workbook just written from `book`: a data sheet the copy keeps as it is (nothing after the as-of day, at the
+    same place) is taken from that file instead of being written again (see workbook.xlsx.write_book)."""
+    computed = results if results is not None else direct.calculate(book)
+    return write_book(snapshot_book(book, computed, snapshot), target, same_data_as=(live, book) if live else None)
 
 
 def _rows(grid: list[list[object]] | None, header: list[str]) -> list[list[object]]:

@@ -95,6 +95,16 @@ class Sheet:
         for row in range(first_row + 1, first_row + rows):
             self.cells[(row, column)] = Cell(None, number_format)
 
+    def put_block(self, first_row: int, first_column: int, rows: int, columns: int, formula: str) -> None:
+        """One legacy array formula filling a block of `rows` × `columns` cells (a table computed once)."""
+        last = f"{get_column_letter(first_column + columns - 1)}{first_row + rows - 1}"
+        block = f"{get_column_letter(first_column)}{first_row}:{last}"
+        self.cells[(first_row, first_column)] = Cell(formula, array=block)
+        for row in range(first_row, first_row + rows):
+            for column in range(first_column, first_column + columns):
+                if (row, column) != (first_row, first_column):
+                    self.cells[(row, column)] = Cell(None)
+
     def put_row(self, row: int, values: list[Value], first_column: int = 1, style: str | None = None) -> None:
         for offset, value in enumerate(values):
             if value is not None:
@@ -121,6 +131,8 @@ class Book:
 def with_values(sheet: Sheet, values: dict[tuple[int, int], Value]) -> Sheet:
     """A copy of `sheet` where each formula cell, and each cell an array formula fills, holds its computed value
     instead (same format and style), as a plain value."""
+    if not values and not any(cell.is_formula for cell in sheet.cells.values()):
+        return sheet  # nothing computed on it (a data sheet): the same sheet, so a writer can reuse what it wrote
     cells = {
         position: replace(cell, value=values.get(position), array=None)
         if cell.is_formula or (cell.value is None and position in values)

@@ -7,7 +7,8 @@ Data names, for each data table (see data_sheets):
 - `ALL_<column>` and `ALL_<TABLE>_DATES`: the whole column (an exact range, rewritten whenever the table grows);
 - `<TABLE>_ROW = MATCH(AS_OF - lag, ALL_<dates>, 1)`: the last row published by the as-of date;
 - `<column>` and `<TABLE>_DATES`: the column up to that row, `INDEX(ALL_x,1):INDEX(ALL_x,<TABLE>_ROW)`.
-Dashboard names: `AS_OF` (the as-of cell), `ANALOG_ROWS`, `EASING_TABLE` and `EVENTS_1`… (tables the grids index).
+Dashboard names: `AS_OF` (the as-of cell), and `ANALOG_TABLE`, `EASING_TABLE` and `EVENTS_1`… (tables the grids
+index, each computed once into cells) with their `…_ROWS`.
 Vintage names (see vintage_sheet): `UNRATE_VINTAGE_DATES` (the row of vintage days), `UNRATE_VINTAGES` (one column per
 day: UNRATE as known that day), `UNRATE_VINTAGE_MONTHS` (the rows' dates), `UNRATE_VINTAGE_COLUMN` (the latest vintage
 day on or before AS_OF) and `UNRATE_KNOWN` (that column, INDEX:INDEX).
@@ -15,6 +16,7 @@ day on or before AS_OF) and `UNRATE_KNOWN` (that column, INDEX:INDEX).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from openpyxl.utils import get_column_letter
@@ -25,8 +27,9 @@ if TYPE_CHECKING:  # data_sheets lays the tables out and asks here for their nam
 AS_OF = "AS_OF"
 
 # The analog grid indexes RALLY_ANALOGS' table: header, episodes, then two summary rows.
-ANALOGS = "RALLY_ANALOGS(IWM,PRICE_DATES,6)"
-ANALOG_ROWS = "ANALOG_ROWS"
+ANALOG_WINDOW = 6
+ANALOGS = f"RALLY_ANALOGS(IWM,PRICE_DATES,{ANALOG_WINDOW})"
+ANALOG_TABLE = "ANALOG_TABLE"
 
 # EASING_CYCLES of the Fed's target from the Dashboard's since cell: DFEDTAR to 2008, then the upper limit DFEDTARU.
 EASING_TABLE = "EASING_TABLE"
@@ -52,15 +55,36 @@ def event_returns(top: str, bottom: str, horizons: tuple[int, ...]) -> str:
     return f'EVENT_RETURNS({top},PRICE_DATES,{EASING_TABLE},"{text}"{denominator})'
 
 
-def dashboard_names(as_of: str, easing_since: str) -> dict[str, str]:
-    """The Dashboard's names, given the absolute addresses of its as-of cell and its easing since cell."""
-    names = {
-        AS_OF: as_of,
-        ANALOG_ROWS: f"ROWS({ANALOGS})",
-        EASING_TABLE: f"EASING_CYCLES(DFEDTAR,POLICY_DATES,DFEDTARU,{easing_since})",
-    }
+def easing_cycles(easing_since: str) -> str:
+    """The EASING_CYCLES call EASING_TABLE holds, from the absolute address of the Dashboard's since cell."""
+    return f"EASING_CYCLES(DFEDTAR,POLICY_DATES,DFEDTARU,{easing_since})"
+
+
+def rows_name(table: str) -> str:
+    """The name of the cell holding the number of rows of a computed table: EVENTS_1 -> EVENTS_1_ROWS."""
+    return f"{table}_ROWS"
+
+
+ANALOG_ROWS = rows_name(ANALOG_TABLE)
+
+
+def computed_tables(easing_since: str) -> dict[str, str]:
+    """The tables the Dashboard's grids read, each computed once into a block of cells (a legacy array formula):
+    name -> the call, EASING_TABLE first (EVENTS_1… read it). A name that held the call itself would be one call per
+    reference, as Excel evaluates a name at each reference: the grids refer to these about 40 times each, and each
+    EVENTS_n to EASING_TABLE again (376 calls per recalculation, benchmarks/bench_calls.py)."""
+    tables = {ANALOG_TABLE: ANALOGS, EASING_TABLE: easing_cycles(easing_since)}
     for index, (_, top, bottom, horizons) in enumerate(EVENT_BLOCKS):
-        names[events_name(index)] = event_returns(top, bottom, horizons)
+        tables[events_name(index)] = event_returns(top, bottom, horizons)
+    return tables
+
+
+def dashboard_names(as_of: str, tables: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+    """The Dashboard's names, given the absolute addresses of its as-of cell and, for each of `computed_tables`,
+    of its block and of the cell holding its ROWS."""
+    names = {AS_OF: as_of}
+    for table, (block, rows) in tables.items():
+        names[table], names[rows_name(table)] = block, rows
     return names
 
 

@@ -18,7 +18,8 @@ from typing import Any
 
 import xlsxwriter
 from openpyxl import load_workbook
-from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, range_boundaries
 from xlsxwriter.utility import quote_sheetname, xl_range_abs
 
 from udfs.excel_facts import EXCEL_EPOCH, SHEET_ROWS
@@ -80,7 +81,12 @@ class _Formats:
             properties = dict(_STYLES[style]) if style else {}
             if number_format:
                 properties["num_format"] = number_format
-            self.cache[key] = self.workbook.add_format(properties) if properties else None
+            self.cache[key] = made = self.workbook.add_format(properties) if properties else None
+            if made is not None:
+                # Numbered now, not when XlsxWriter first writes a cell with it: the data sheets' styles come first
+                # (see `_write_xlsx`), so their rows, made directly or taken from another file, refer to the same
+                # style numbers whichever cells XlsxWriter itself writes.
+                made._get_xf_index()
         return self.cache[key]
 
 
@@ -99,46 +105,103 @@ def _shown_values(sheet: Sheet, results: Mapping[tuple[int, int], Any]) -> dict[
     }
 
 
+def _date_serial(day: dt.date) -> float | None:
+    """A date cell as the number Excel stores, or None where XlsxWriter's own conversion is needed (a time of day,
+    or a day before 1900-03-01, where Excel's phantom 29 February 1900 shifts the count)."""
+    if day.__class__ is dt.date and day >= _FIRST_PLAIN_SERIAL_DAY:
+        return float(day.toordinal() - _EPOCH_ORDINAL)
+    return None
+
+
+_EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
+_FIRST_PLAIN_SERIAL_DAY = dt.date(1900, 3, 1)
+
+
 def _write_sheet(
-    worksheet, sheet: Sheet, results: Mapping[tuple[int, int], Any], formats: _Formats, book: Book
+    worksheet,
+    sheet: Sheet,
+    results: Mapping[tuple[int, int], Any],
+    formats: _Formats,
+    book: Book,
+    header_only: bool = False,
 ) -> None:
-    filled: set[tuple[int, int]] = set()  # cells a legacy array formula fills below its top-left cell
-    for (row, column), cell in sorted(sheet.cells.items()):
-        r, c = row - 1, column - 1
-        cell_format = formats.get(cell.style, cell.number_format)
-        value = cell.value
-        if cell.is_formula and cell.array:
-            # One formula for the block, as Excel saves a Ctrl+Shift+Enter formula; the other cells of the block
-            # hold only their cached values (XlsxWriter first fills them with 0, overwritten below).
+    """Every cell of `sheet` (only row 1 with `header_only`, see `write_book`), then its layout."""
+    # The cells a legacy array formula fills below its top-left cell: written after the formula, which first fills
+    # its whole block with 0.
+    filled: set[tuple[int, int]] = set()
+    for (row, column), cell in sheet.cells.items():
+        if cell.array and cell.is_formula:
             first_row, first_col, last_row, last_col = _block(cell.array)
-            cached = cached_value(results.get((row, column)))
-            worksheet.write_array_formula(
-                first_row, first_col, last_row, last_col, excel_formula(str(value)), cell_format, cached
-            )
             filled.update(
                 (rr + 1, cc + 1) for rr in range(first_row, last_row + 1) for cc in range(first_col, last_col + 1)
             )
             filled.discard((row, column))
-        elif cell.is_formula:
-            cached = cached_value(results.get((row, column)))
-            worksheet.write_formula(r, c, excel_formula(str(value)), cell_format, cached)
-        elif (row, column) in filled:
-            cached = results.get((row, column))
-            if isinstance(cached, int | float) and not isinstance(cached, bool) and math.isfinite(cached):
-                worksheet.write_number(r, c, cached, cell_format)
-            else:
-                # An error (a chart gap) cannot be cached outside the block's first cell: a blank cell is a gap too.
-                worksheet.write_blank(r, c, None, cell_format or formats.get(None, "General"))
-        elif value is None:
-            worksheet.write_blank(r, c, None, cell_format)
-        elif isinstance(value, bool):
-            worksheet.write_boolean(r, c, value, cell_format)
-        elif isinstance(value, dt.datetime | dt.date):
-            worksheet.write_datetime(r, c, value, cell_format)
-        elif isinstance(value, int | float):
-            worksheet.write_number(r, c, value, cell_format)
+    # The per-cell loop is most of the time spent writing (150k data cells): the common cells (numbers, dates) take
+    # the first branches, with their bound methods and formats looked up once per kind of cell, not per cell.
+    write_number, fmt = worksheet.write_number, formats.get
+    cells = sheet.cells
+    for position in sorted(cells):
+        cell = cells[position]
+        if header_only and position[0] != 1:
+            fmt(cell.style, cell.number_format)  # its style is numbered as if the cell were written
+            continue
+        value = cell.value
+        kind = value.__class__
+        if (kind is float or kind is int) and position not in filled:
+            write_number(position[0] - 1, position[1] - 1, value, fmt(cell.style, cell.number_format))
+            continue
+        if kind is dt.date and (serial := _date_serial(value)) is not None:
+            # A date is stored as its serial number with a date format: the same cell write_datetime writes.
+            write_number(position[0] - 1, position[1] - 1, serial, fmt(cell.style, cell.number_format))
+            continue
+        if position in filled:
+            continue
+        _write_other(worksheet, position, cell, results, formats)
+    for row, column in sorted(filled):
+        cached = results.get((row, column))
+        source = cells.get((row, column))
+        cell_format = formats.get(source.style, source.number_format) if source is not None else None
+        if isinstance(cached, int | float) and not isinstance(cached, bool) and math.isfinite(cached):
+            worksheet.write_number(row - 1, column - 1, cached, cell_format)
         else:
-            worksheet.write_string(r, c, str(value), cell_format)
+            # An error (a chart gap) cannot be cached outside the block's first cell: a blank cell is a gap too.
+            worksheet.write_blank(row - 1, column - 1, None, cell_format or formats.get(None, "General"))
+    _write_layout(worksheet, sheet, formats, book)
+
+
+def _write_other(
+    worksheet, position: tuple[int, int], cell: Any, results: Mapping[tuple[int, int], Any], formats: _Formats
+) -> None:
+    """One cell that is not a plain number or date: a formula, a blank, a logical value, a datetime or text."""
+    row, column = position
+    r, c = row - 1, column - 1
+    cell_format = formats.get(cell.style, cell.number_format)
+    value = cell.value
+    if cell.is_formula and cell.array:
+        # One formula for the block, as Excel saves a Ctrl+Shift+Enter formula; the other cells of the block hold
+        # only their cached values (see `_write_sheet`).
+        first_row, first_col, last_row, last_col = _block(cell.array)
+        cached = cached_value(results.get((row, column)))
+        worksheet.write_array_formula(
+            first_row, first_col, last_row, last_col, excel_formula(str(value)), cell_format, cached
+        )
+    elif cell.is_formula:
+        cached = cached_value(results.get((row, column)))
+        worksheet.write_formula(r, c, excel_formula(str(value)), cell_format, cached)
+    elif value is None:
+        worksheet.write_blank(r, c, None, cell_format)
+    elif isinstance(value, bool):
+        worksheet.write_boolean(r, c, value, cell_format)
+    elif isinstance(value, dt.datetime | dt.date):
+        worksheet.write_datetime(r, c, value, cell_format)
+    elif isinstance(value, int | float):
+        worksheet.write_number(r, c, value, cell_format)
+    else:
+        worksheet.write_string(r, c, str(value), cell_format)
+
+
+def _write_layout(worksheet, sheet: Sheet, formats: _Formats, book: Book) -> None:
+    """Column widths, frozen panes, the Excel tables and the print settings of a sheet."""
     for letter, width in sheet.widths.items():
         index = column_index_from_string(letter) - 1
         worksheet.set_column(index, index, width)
@@ -265,34 +328,201 @@ def _chart(workbook: xlsxwriter.Workbook, book: Book, shown, spec: Chart):
     return chart
 
 
-def write_book(book: Book, path: Path, results: Results | None = None) -> Path:
+def write_book(book: Book, path: Path, results: Results | None = None, same_data_as: Written | None = None) -> Path:
     """Write `book` to `path` (.xlsx): sheets, tables, names, charts, document properties. Every formula cell
-    carries its value from `results` (computed with the headless engine when not given); Excel still recalculates
-    when it opens the file outside Protected View."""
-    if results is None:
-        from workbook import engine
+    carries its value from `results` (computed headless, workbook.direct, when not given); Excel still recalculates
+    when it opens the file outside Protected View.
 
-        results = engine.calculate(book) if any(c.is_formula for s in book.sheets for c in s.cells.values()) else {}
+    A data sheet (thousands of numbers and dates under a header row, no formula) is written by XlsxWriter with its
+    header row only, and the rows below it are put into its part afterwards, the same bytes XlsxWriter writes
+    (tests/test_export.py holds the two files equal): made from the sheet (`_rows_xml`, several times faster than
+    XlsxWriter's cell by cell), or, with `same_data_as` (a file this function wrote and the `Book` it wrote there),
+    taken from that file when the sheet is the very same sheet at the same place, so it is written once for both."""
+    if results is None:
+        from workbook import direct
+
+        results = direct.calculate(book) if any(c.is_formula for s in book.sheets for c in s.cells.values()) else {}
     with atomic_target(path) as temp:  # a crash never leaves half a workbook where the old one was
-        _write_xlsx(book, temp, results)
+        data = {i for i, sheet in enumerate(book.sheets) if _data_sheet(sheet)}
+        reused = _reusable(book, same_data_as, data)
+        made = {i for i in data if i not in reused and FAST_ROWS}
+        rows = _write_xlsx(book, temp, results, set(reused) | made, made, data)
+        for name in reused.values():
+            rows[name] = _rows_from_file(same_data_as[0], name)  # type: ignore[index]
+        if rows and not _splice_rows(temp, rows):
+            _write_xlsx(book, temp, results, data_sheets=data)  # the parts did not line up: written cell by cell
     return path
 
 
-def _write_xlsx(book: Book, path: Path, results: Results) -> None:
+Written = tuple[Path, Book]
+# The rows of data sheets made directly (`_rows_xml`); False writes every cell through XlsxWriter (the reference).
+FAST_ROWS = True
+_PART = "xl/worksheets/sheet{}.xml"
+
+
+def _data_sheet(sheet: Sheet) -> bool:
+    """A sheet of numbers and dates under a header row, large enough that writing its rows directly pays."""
+    if len(sheet.cells) < 1000:
+        return False
+    for (row, _), cell in sheet.cells.items():
+        kind = cell.value.__class__
+        if row != 1 and not (
+            kind is float or kind is int or (kind is dt.date and cell.value >= _FIRST_PLAIN_SERIAL_DAY)
+        ):
+            return False
+    return True
+
+
+def _reusable(book: Book, written: Written | None, data: set[int]) -> dict[int, str]:
+    """The data sheets of `book` (positions `data`) whose rows can be taken from the written file: position -> the
+    sheet's part name."""
+    if written is None or not written[0].exists():
+        return {}
+    before = written[1].sheets
+    # The same sheet object at the same place was a data sheet there too, its styles numbered first in both files
+    # (see `_write_xlsx`) provided the data sheets before it are the same as well.
+    same = [i < len(before) and before[i] is sheet for i, sheet in enumerate(book.sheets)]
+    if not all(same[i] for i in data):
+        return {}
+    return {index: _PART.format(index + 1) for index in sorted(data)}
+
+
+# What goes into a header-only part: its first row's start tag as the whole sheet has it (a check), the whole
+# sheet's dimension element, and the rows below the header.
+Rows = tuple[bytes, bytes, bytes] | None
+
+_DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
+_FIRST_ROW = re.compile(rb'<row r="1"[^>]*>')
+
+
+def _rows_xml(sheet: Sheet, formats: _Formats) -> Rows:
+    """The rows below the header of a data sheet as XlsxWriter writes them (`<row r=… spans=…>` and
+    `<c r=… s=…><v>…</v></c>`), after its cells' formats are numbered; None where a value is not finite."""
+    cells = sheet.cells
+    positions = sorted(cells)
+    spans: dict[int, list[int]] = {}  # the columns each block of 16 rows spans, as XlsxWriter computes them
+    for row, column in positions:
+        span = spans.setdefault((row - 1) // 16, [column, column])
+        span[0], span[1] = min(span[0], column), max(span[1], column)
+    span_text = {block: f"{low}:{high}" for block, (low, high) in spans.items()}
+    letters = {column: get_column_letter(column) for column in {c for _, c in positions}}
+    styles: dict[tuple[str | None, str | None], str] = {}
+    out: list[str] = []
+    current = 1
+    for row, column in positions:
+        if row == 1:
+            continue
+        cell = cells[(row, column)]
+        if row != current:
+            out.append(
+                f'</row><row r="{row}" spans="{span_text[(row - 1) // 16]}">'
+                if current != 1
+                else f'<row r="{row}" spans="{span_text[(row - 1) // 16]}">'
+            )
+            current = row
+        key = (cell.style, cell.number_format)
+        if key not in styles:
+            made = formats.get(*key)
+            styles[key] = f' s="{made.xf_index}"' if made is not None else ""
+        value = cell.value
+        if value.__class__ is dt.date:
+            value = float(value.toordinal() - _EPOCH_ORDINAL)
+        elif not math.isfinite(value):
+            return None
+        out.append(f'<c r="{letters[column]}{row}"{styles[key]}><v>{value:.16G}</v></c>')
+    if out:
+        out.append("</row>")
+    first, last = positions[0], positions[-1]
+    low = min(column for _, column in positions)
+    high = max(column for _, column in positions)
+    reference = f"{get_column_letter(low)}{first[0]}:{get_column_letter(high)}{last[0]}"
+    row_one = f'<row r="1" spans="{span_text[0]}">'.encode()
+    return row_one, f'<dimension ref="{reference}"/>'.encode(), "".join(out).encode()
+
+
+def _rows_from_file(source: Path, name: str) -> Rows:
+    """The rows below the header of the part `name` of a file this module wrote (see `_splice_rows`)."""
+    with zipfile.ZipFile(source) as archive:
+        full = archive.read(name)
+    row, dimension = _FIRST_ROW.search(full), _DIMENSION.search(full)
+    if row is None or dimension is None:
+        return None
+    end = full.index(b"</row>", row.end()) + len(b"</row>")
+    return row[0], dimension[0], full[end : full.index(b"</sheetData>", end)]
+
+
+def _splice_rows(path: Path, parts: Mapping[str, Rows]) -> bool:
+    """Put the rows below the header into each part of the file at `path` that holds only its header row. Only
+    rows without text go in: text refers to each file's string table, which is why the header row (the sheet's
+    only text) is written by XlsxWriter in each file. False (nothing changed) when a part does not line up."""
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info.filename)) for info in archive.infolist()]
+    contents = {info.filename: data for info, data in members}
+    replaced = {}
+    for name, rows in parts.items():
+        header = contents.get(name)
+        if rows is None or header is None:
+            return False
+        row_one, dimension, body = rows
+        head_row, own = _FIRST_ROW.search(header), _DIMENSION.search(header)
+        if head_row is None or own is None or head_row[0] != row_one or b't="s"' in body:
+            return False
+        head_end = header.index(b"</row>", head_row.end()) + len(b"</row>")
+        if header[head_end : head_end + len(b"</sheetData>")] != b"</sheetData>":
+            return False
+        replaced[name] = header[: own.start()] + dimension + header[own.end() : head_end] + body + header[head_end:]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in members:
+            out.writestr(info, replaced.get(info.filename, data))
+    return True
+
+
+def _write_xlsx(
+    book: Book,
+    path: Path,
+    results: Results,
+    header_only: set[int] | None = None,
+    make_rows: set[int] | None = None,
+    data_sheets: set[int] | None = None,
+) -> dict[str, Rows]:
+    """Write the file; the sheets at the positions in `header_only` get their header row only. Returns the rows
+    below the header of the sheets at the positions in `make_rows` (see `write_book`), by part name. The styles of
+    the `data_sheets` are numbered first, in an order that depends on those sheets alone: so a data sheet's rows
+    refer to the same style numbers in every file written with it, whatever the other sheets hold."""
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
     # No personal metadata: the file says who made it (Lazarus), not which user on which machine.
     workbook.set_properties({"title": "Lazarus", "author": "Lazarus"})
     formats = _Formats(workbook)
-    shown = {sheet.name: _shown_values(sheet, results.get(sheet.name, {})) for sheet in book.sheets}
-    for sheet in book.sheets:
+    for index in sorted(data_sheets or ()):
+        for key in sorted({(cell.style, cell.number_format) for cell in book.sheets[index].cells.values()}, key=repr):
+            formats.get(*key)
+    shown = _Shown(book, results)
+    made: dict[str, Rows] = {}
+    for index, sheet in enumerate(book.sheets):
         worksheet = workbook.add_worksheet(sheet.name)
-        _write_sheet(worksheet, sheet, results.get(sheet.name, {}), formats, book)
+        header = index in (header_only or ())
+        _write_sheet(worksheet, sheet, results.get(sheet.name, {}), formats, book, header)
+        if index in (make_rows or ()):
+            made[_PART.format(index + 1)] = _rows_xml(sheet, formats)
         for chart in sheet.charts:
             worksheet.insert_chart(chart.anchor, _chart(workbook, book, shown, chart))
     for name, formula in book.names.items():
         workbook.define_name(name, "=" + excel_formula(formula))
     keep_cached_values(workbook)
     workbook.close()
+    return made
+
+
+class _Shown(dict):
+    """Each sheet's shown values (`_shown_values`), worked out the first time a chart reads that sheet."""
+
+    def __init__(self, book: Book, results: Results):
+        super().__init__()
+        self.book, self.results = book, results
+
+    def __missing__(self, name: str) -> dict[tuple[int, int], Any]:
+        self[name] = _shown_values(self.book.sheet(name), self.results.get(name, {}))
+        return self[name]
 
 
 # --- Printing and calculation settings ----------------------------------------------------------------------------

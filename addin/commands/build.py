@@ -12,7 +12,7 @@ from addin.pipeline.config import load_config
 from addin.pipeline.sources import read_user_sources
 from addin.pipeline.store import StoreError, open_store
 from addin.pipeline.workbook_data import offline_data, store_data
-from workbook import engine
+from workbook import direct
 from workbook.data_sheets import SheetFull
 from workbook.files import CannotWrite, check_writable, pick_target
 from workbook.xlsx import write_book
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         # Computed before writing: every formula cell carries its value, so the file reads right before Excel
         # recalculates.
-        write_book(book, target, engine.calculate(book))
+        write_book(book, target, direct.calculate(book))
     except CannotWrite as exc:
         print(f"lazarus build: {exc}", file=sys.stderr)
         return 1

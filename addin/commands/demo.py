@@ -20,7 +20,7 @@ from addin.commands.dates import FORMS, parse_day
 from addin.pipeline.workbook_data import offline_data
 from udfs.inputs import date_to_serial, serial_to_date
 from udfs.reports import ANALOG_HORIZONS, analog_header
-from workbook import engine
+from workbook import direct
 from workbook.catalogue import CATALOGUE
 from workbook.claims import CLAIMS
 from workbook.dashboard import (
@@ -220,10 +220,10 @@ def run(args: argparse.Namespace) -> int:
         if before_all_prices:
             write_book(book, workbook_path, {})  # nothing to compute before the first price
         else:
-            computed = engine.BookEngine(book)
+            computed = direct.Evaluator(book)
             results = computed.compute()
             write_book(book, workbook_path, results)
-            export_book(book, export_path, results, Snapshot(workbook=workbook_path.name))
+            export_book(book, export_path, results, Snapshot(workbook=workbook_path.name), live=workbook_path)
     except CannotWrite as exc:
         print(f"lazarus demo: {exc}", file=sys.stderr)
         return 1
@@ -241,7 +241,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         # The latest day: the same data sheets (shared, not built again) and their ranges (not read again).
         latest = book_data.book(None, same_data_as=book)
-        print_answers(latest, engine.calculate(latest, reuse=computed), day="the latest day in the data")
+        print_answers(latest, direct.calculate(latest, reuse=computed), day="the latest day in the data")
     for line in (note, export_note):
         if line:
             print(f"\n{line}")
