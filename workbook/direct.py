@@ -766,8 +766,13 @@ def _index(evaluator: Evaluator, values: list[Any]) -> Any:
     if row > rows or column > columns:
         return REF
     if row == 0 or column == 0:
-        if isinstance(target, Ref) or (row == 0 and column == 0):
-            raise Uncovered("INDEX of a whole row or column")
+        if row == 0 and column == 0:
+            raise Uncovered("INDEX of a whole row and column")
+        if isinstance(target, Ref):
+            # Excel's INDEX(reference, 0, c) is column c of the reference, (reference, r, 0) row r: references still.
+            if row == 0:
+                return Ref(target.sheet, target.top, target.left + column - 1, target.bottom, target.left + column - 1)
+            return Ref(target.sheet, target.top + row - 1, target.left, target.top + row - 1, target.right)
         # Excel's INDEX(array, 0, c) is the whole column c, and INDEX(array, r, 0) the whole row r.
         return block[:, column - 1 : column] if row == 0 else block[row - 1 : row, :]
     if not (1 <= row <= rows and 1 <= column <= columns):

@@ -241,6 +241,10 @@ def fast_index(original: dict[str, Any]) -> dict[str, Any]:
                 row, col = 1.0, row
             elif col_num is None and cols != 1:
                 row = None  # INDEX(2-D range, row): the engine's answer (#REF!), not column 1
+            if row == 0 and col is not None and 1 <= col <= cols and col_num is not None:
+                # Excel's INDEX(reference, 0, c): column c of the reference (a computed table's block of cells).
+                block = Ranges((base,), array.values).value
+                return np.asarray(block)[:, int(col) - 1 : int(col)].view(Array)
             if row is not None and col is not None and 1 <= row <= rows and 1 <= col <= cols:
                 r, n = first_row + int(row) - 1, first_col + int(col) - 1
                 values = Ranges((base,), array.values).value
