@@ -104,6 +104,11 @@ def test_index_picks_the_same_cell_as_the_stock_index(name, row, column):
     fast = shim.fast_index(STOCK_INDEX)
     args = (row,) if column is None else (row, column)
     expected = _outcome(_call(STOCK_INDEX, False, _reference(name), *args))
+    _, grid = REFERENCES[name]
+    if row == 0 and column is not None and 1 <= column <= grid.shape[1]:
+        # Excel's INDEX(reference, 0, c) is column c of the reference; the stock engine gives its first cell. Ours
+        # gives the column's values (what COUNT over a computed table's block needs).
+        expected = ("value", _values(np.asarray(grid)[:, column - 1 : column]))
     assert _outcome(_call(fast, False, _reference(name), *args)) == expected
 
 
@@ -149,6 +154,10 @@ def _compare_compiled(formula: str, functions: dict, pick_row: float) -> None:
 )
 @pytest.mark.parametrize("pick_row", [1.0, 3.0, 5.0, 6.0, 0.0])
 def test_index_to_index_ranges_match_the_stock_engine(formula, pick_row):
+    if pick_row == 0 and "DATA,PICK_ROW," in formula:
+        # INDEX(DATA, 0, c) is a whole column (Excel's meaning; see test_index_picks_the_same_cell_as_the_stock_index),
+        # where the stock engine picks one cell: the two are meant to differ there.
+        return
     _compare_compiled(formula, {"INDEX": shim.fast_index(STOCK_INDEX)}, pick_row)
 
 
