@@ -182,3 +182,11 @@ def test_n_is_shown_under_every_median_and_share(full_moment, latest):
     assert [answer(latest, f"easing_n_1_{k}") for k in (1, 3)] == [4, 4]
     assert [answer(latest, f"easing_n_2_{k}") for k in (1, 3)] == [6, 6]
     assert realdata.mdy()[0][0] == D(1995, 5, 4)
+
+
+def test_build_refuses_a_day_after_the_newest_price_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "later.xlsx"
+    assert commands.main(["build", "--offline", "--as-of", "2030-01-01", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "lazarus build: --as-of 2030-01-01 is after the newest price in the data (2025-09-25)" in err
+    assert not out.exists()

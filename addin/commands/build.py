@@ -58,6 +58,15 @@ def run(args: argparse.Namespace) -> int:
     if not any(values for _, values in book_data.data.values()):
         print("lazarus build: the store holds no data yet; run `lazarus refresh` or use --offline", file=sys.stderr)
         return 1
+    newest = book_data.newest_price()
+    if args.as_of is not None and newest is not None and args.as_of > newest:
+        # A workbook dated after its data would show old numbers as that day's answers.
+        print(
+            f"lazarus build: --as-of {args.as_of} is after the newest price in the data ({newest}); give that day "
+            "or an earlier one, or leave --as-of out to follow the data",
+            file=sys.stderr,
+        )
+        return 1
     try:
         book = book_data.book(args.as_of, added=added)
     except SheetFull as exc:

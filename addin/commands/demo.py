@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from addin.commands.dates import FORMS, parse_day
-from addin.pipeline.workbook_data import offline_data
+from addin.pipeline.workbook_data import PRICE_IDS, offline_data
 from udfs.inputs import date_to_serial, serial_to_date
 from udfs.reports import ANALOG_HORIZONS, analog_header
 from workbook import direct
-from workbook.catalogue import CATALOGUE
 from workbook.claims import CLAIMS
 from workbook.dashboard import (
     ANALOGS_SHOWN,
@@ -38,7 +37,6 @@ from workbook.model import Book
 from workbook.xlsx import write_book
 
 NEWSLETTER_DAY = dt.date(2024, 7, 16)
-PRICE_IDS = {source.id for source in CATALOGUE if source.sheet == "Prices"}
 
 
 def formatted(value: Any, number_format: str) -> str:
@@ -205,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     book_data = offline_data()
-    newest = max((dates[-1] for sid, (dates, _) in book_data.data.items() if dates and sid in PRICE_IDS), default=None)
+    newest = book_data.newest_price()
     if newest is not None and args.as_of > newest:  # a replay of a day the data never reached would be guesswork
         print(
             f"lazarus demo: --as-of {args.as_of} is after the newest price in the data ({newest}); give that day "

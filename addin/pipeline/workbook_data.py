@@ -14,6 +14,8 @@ from workbook.data_sheets import Series, series_ids
 from workbook.layout import build_book
 from workbook.model import Book
 
+PRICE_IDS = frozenset(source.id for source in CATALOGUE if source.sheet == "Prices")
+
 
 @dataclass(frozen=True)
 class WorkbookData:
@@ -23,6 +25,12 @@ class WorkbookData:
     provenance: list[str]
     # series id -> (date, known_from, value): the vintages of revised series, for figures as known on the as-of day
     vintages: dict[str, list[tuple[dt.date, dt.date, float | None]]] = field(default_factory=dict)
+
+    def newest_price(self) -> dt.date | None:
+        """The newest date of any price series: an as-of after it would be a replay of a day the data never
+        reached."""
+        days = [dates[-1] for sid, (dates, _) in self.data.items() if dates and sid in PRICE_IDS]
+        return max(days, default=None)
 
     def book(self, as_of: dt.date | None, added: Sequence[Source] = (), same_data_as: Book | None = None) -> Book:
         """The Lazarus workbook of this data as of `as_of` (None: the latest price date); see layout.build_book."""
