@@ -125,6 +125,10 @@ class _OneHopSession(requests.Session):
         return None
 
 
+# Attempts at a host whose connection is refused or whose name does not resolve (see HttpClient.get).
+UNREACHABLE_ATTEMPTS = 2
+
+
 class HttpClient:
     """Shared, thread-safe GET client. One instance per refresh; it counts the bytes it received."""
 
@@ -205,6 +209,16 @@ class HttpClient:
                 if _unreachable(exc):
                     with self._count_lock:
                         self._unreachable.add(key)
+                    # Retries with backoff are for servers that answer badly; a host that cannot be connected to at
+                    # all is most often no network, which the next vendor's host then confirms in one attempt.
+                    if attempt + 1 >= UNREACHABLE_ATTEMPTS:
+                        raise VendorUnavailable(
+                            vendor,
+                            series,
+                            f"the server {problem} (tried {attempt + 1} times).",
+                            advice="Check this computer's network connection or proxy; the vendor may also be "
+                            "blocked here.",
+                        ) from None
             else:
                 self._answered = True
                 log.info("%s %s -> %s (%d bytes)", vendor, shown, response.status, len(response.body))
