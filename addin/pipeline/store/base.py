@@ -30,6 +30,7 @@ __all__ = [
     "WriteResult",
     "changes",
     "check_rows",
+    "deletion_log_row",
     "new_vintages",
 ]
 
@@ -188,6 +189,12 @@ class HistoryStore(Protocol):
         9999-12-31 or 0001-01-01); how many there were."""
         ...
 
+    def delete_series(self, series: str) -> int:
+        """Delete everything stored of `series` (observations with their vendor and fetch time, revisions, vintages)
+        in one transaction, and log the deletion, so a reader's cache of series (keyed on `last_refresh`) reads
+        again; how many rows were deleted. The refresh log's earlier rows stay: they record what happened."""
+        ...
+
     def read_vintages(self, series: str) -> list[Vintage]:
         """Every stored vintage of `series`, by date, then by the day it became known; [] for a series whose
         vintages are not kept."""
@@ -207,6 +214,11 @@ class HistoryStore(Protocol):
 
 
 # --- the rules both backends write by -----------------------------------------------------------------------------
+
+
+def deletion_log_row(series: str, rows: int, at: dt.datetime | None = None) -> LogRow:
+    """The refresh-log row `delete_series` adds: the Log sheet shows when a series' history was deleted."""
+    return LogRow(at or dt.datetime.now(dt.UTC), series, "", 0, None, f"history deleted ({rows} rows)")
 
 
 def check_rows(series: str, observations: Iterable[tuple[dt.date, float | None]]) -> list[Observation]:

@@ -40,6 +40,7 @@ from addin.pipeline.store.base import (
     WriteResult,
     changes,
     check_rows,
+    deletion_log_row,
     new_vintages,
 )
 
@@ -161,7 +162,7 @@ class PostgresStore:
         except pg_errors.InsufficientPrivilege as exc:
             raise StoreReadOnly(
                 f"the store {self.location} does not let this user write ({_first_line(exc)}): {action} needs a "
-                "role with INSERT; building workbooks works as is"
+                "role that can write; building workbooks works as is"
             ) from None
         except pg_errors.UndefinedTable:
             raise StoreError(f"the store {self.location} has no Lazarus tables: run `lazarus store init`") from None
@@ -330,6 +331,27 @@ class PostgresStore:
                 "DELETE FROM observations WHERE series = %s AND (date < %s OR date > %s)", (series, first, last)
             )
             return cur.rowcount
+
+    def delete_series(self, series: str) -> int:
+        """Delete the observations, revisions, vintages and refresh mark of `series` and log it, in one transaction
+        that waits for a refresh writing the series; how many rows were deleted (the mark and the log row not
+        counted). A role that may not delete gets StoreReadOnly."""
+        con = self._connection()
+        with self._cursor(f"deleting the history of {series}") as cur, con.transaction():
+            cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_SPACE, series))
+            deleted = 0
+            for table in ("observations", "revisions", "vintages"):
+                cur.execute(f"DELETE FROM {table} WHERE series = %s", (series,))
+                deleted += cur.rowcount
+            # Without its mark a series added again is fetched by the next refresh, not skipped as just written.
+            cur.execute("DELETE FROM refreshed WHERE series = %s", (series,))
+            t, source, vendor, added, _, status = deletion_log_row(_text(series), deleted)
+            cur.execute(
+                "INSERT INTO refresh_log (time, source, vendor, rows_added, last_date, status)"
+                " VALUES (%s, %s, %s, %s, NULL, %s)",
+                (t.isoformat(timespec="seconds"), source, vendor, added, status),
+            )
+        return deleted
 
     def append_log(self, rows: Iterable[tuple[dt.datetime, str, str, int, dt.date | None, str]]) -> None:
         # PostgreSQL text cannot hold NUL: one odd source id must not cost the whole refresh its log.

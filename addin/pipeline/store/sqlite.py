@@ -31,6 +31,7 @@ from addin.pipeline.store.base import (
     WriteResult,
     changes,
     check_rows,
+    deletion_log_row,
     new_vintages,
 )
 
@@ -300,6 +301,31 @@ class Store:
                 (series, first.isoformat(), last.isoformat()),
             )
             return cursor.rowcount
+
+    def delete_series(self, series: str) -> int:
+        """Delete the observations, revisions and vintages of ``series`` and log it, in one transaction; how many
+        rows were deleted (the log row not counted). Raises StoreReadOnly for a store opened for reading only."""
+        self.check_writable()
+        with self._connect() as con:
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreBusy(f"the store {self.path} is busy (another refresh is writing): {exc}") from None
+            try:
+                deleted = sum(
+                    con.execute(f"DELETE FROM {table} WHERE series=?", (series,)).rowcount
+                    for table in ("observations", "revisions", "vintages")
+                )
+                t, source, vendor, added, _, status = deletion_log_row(series, deleted)
+                con.execute(
+                    "INSERT INTO refresh_log(time, source, vendor, rows_added, last_date, status) VALUES (?,?,?,?,?,?)",
+                    (t.isoformat(timespec="seconds"), source, vendor, added, None, status),
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return deleted
 
     def read_log(self, limit: int = 1000) -> list[LogRow]:
         """The newest `limit` log rows, oldest first (the workbook's Log sheet)."""
