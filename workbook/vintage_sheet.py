@@ -11,13 +11,18 @@ from collections.abc import Mapping, Sequence
 
 from workbook.data_sheets import DATE_FORMAT
 from workbook.model import Book, Sheet
-from workbook.names import VINTAGE_SERIES, vintage_names
+from workbook.names import VINTAGE_COLUMN, VINTAGE_DATES, VINTAGE_SERIES, vintage_names
 
 SHEET = "Vintages"
 SERIES = VINTAGE_SERIES  # what the Dashboard replays as known that day
 MOST_COLUMNS = 240  # the newest vintage days kept (20 years of monthly releases), so a full ALFRED history stays small
 
 VintageRow = tuple[dt.date, dt.date, float | None]
+
+# What a figure as known that day rests on, in the Dashboard's and the Claims sheet's words: the vintage day of
+# UNRATE_KNOWN (a formula, no "="), or, without a vintage that was known that day, today's data replayed.
+PUBLISHED_ON = f'TEXT(INDEX({VINTAGE_DATES},1,{VINTAGE_COLUMN}),"yyyy-mm-dd")'
+REVISED_RULE = "revised data, publication delays"
 
 
 def snapshots(rows: Sequence[VintageRow]) -> tuple[list[dt.date], list[dt.date], list[list[float | None]]]:
