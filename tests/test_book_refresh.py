@@ -13,10 +13,12 @@ import pandas as pd
 import pytest
 
 from addin.excel.book_refresh import LOG_TABLE, SOURCES_TABLE, refresh_book
+from addin.excel.live_book import LiveBook
 from addin.pipeline.store import Store
 from addin.pipeline.vendors import HttpClient
-from testkit.vendor_server import Fault, load_newsletter_data
+from testkit.vendor_server import Fault, load_newsletter_data, unrate_snapshots
 from tests.test_refresh import TODAY, config_for, copy_store, fast_settings
+from tests.test_vintages import KEY, snapshot
 from workbook.catalogue import CATALOGUE, source_rows
 from workbook.info_sheets import LOG_HEADER
 
@@ -31,6 +33,7 @@ class TableWriter:
             LOG_TABLE: pd.DataFrame(columns=LOG_HEADER),
         }
         self.names: dict[str, str] = {}
+        self.sheets: dict[str, list[list]] = {}  # sheets that are grids, not tables (Vintages)
         self.progress_calls: list[tuple[int, int, str]] = []
 
     def read_table(self, name):
@@ -38,6 +41,9 @@ class TableWriter:
 
     def write_table(self, name, frame):
         self.tables[name] = frame
+
+    def write_sheet(self, name, cells):
+        self.sheets[name] = [list(row) for row in cells]
 
     def append_rows(self, name, rows):
         old = self.tables[name]
@@ -130,3 +136,106 @@ def test_a_failing_vendor_leaves_its_column_as_it_was_and_says_why(server, tmp_p
     last = writer.tables[LOG_TABLE].iloc[-len(CATALOGUE) :]
     status = last.loc[last["Source"] == "UNRATE", "Status"].iloc[0]
     assert status != "ok" and "UNRATE" in status
+
+
+# The Vintages sheet ---------------------------------------------------------------------------------------------------
+
+
+def test_refresh_rewrites_the_vintages_sheet_from_the_stores_vintages(server, tmp_path):
+    """A keyed refresh stores UNRATE's vintages (the local server's FRED API real-time periods, built from the two real
+    snapshots) and the Vintages sheet is rewritten from them: one column per vintage day, each equal to its snapshot
+    file, read here with the csv module, and its names pointed at the new grid."""
+    writer = TableWriter()
+    server.keys["fred"] = KEY
+    server.fred_vintages["UNRATE"] = list(unrate_snapshots())
+    result = refresh_book(
+        writer,
+        sheet="Macro",
+        store=Store(tmp_path / "lazarus.sqlite"),
+        config=config_for(server, tmp_path, fred=KEY),
+        client=HttpClient(fast_settings()),
+        today=TODAY,
+    )
+    assert result.tables[-1] == "Vintages" and "Vintages" in str(result)
+    october = snapshot("UNRATE_vintage_2024-10-04_dberweger2017.csv", "UNRATE")
+    january = snapshot("UNRATE_realtime_2025-01-20_giorgi-ghviniashvili.csv", "value")
+    header, *rows = writer.sheets["Vintages"]
+    assert header == ["UNRATE date", dt.date(2024, 10, 4), dt.date(2025, 1, 20)]
+    assert [row[0] for row in rows] == sorted(january) and set(october) < set(january)
+    assert {row[0]: row[1] for row in rows if row[1] is not None} == october
+    assert {row[0]: row[2] for row in rows} == january
+    july = next(row for row in rows if row[0] == dt.date(2024, 7, 1))
+    assert july[1:] == [4.3, 4.2]  # the first release, then the January 2025 revision
+    last_row = len(january) + 1
+    assert writer.names["UNRATE_VINTAGE_DATES"] == "Vintages!$B$1:$C$1"
+    assert writer.names["UNRATE_VINTAGES"] == f"Vintages!$B$2:$C${last_row}"
+    assert writer.names["UNRATE_VINTAGE_MONTHS"] == f"Vintages!$A$2:$A${last_row}"
+
+
+def test_a_refresh_without_vintages_leaves_the_sheet_saying_so_and_a_sheet_without_unrate_alone(
+    first_refresh, server, tmp_path
+):
+    _, writer, result = first_refresh  # no FRED key: no vintages in the store
+    assert writer.sheets["Vintages"] == [["UNRATE date", "no vintages stored"]]
+    assert writer.names["UNRATE_VINTAGES"] == "Vintages!$B$2:$B$2" and "Vintages" in result.tables
+    rates = TableWriter()
+    assert "Vintages" not in run(server, tmp_path, rates, sheet="Rates").tables and rates.sheets == {}
+
+
+class GridSheet:
+    """An xlwings sheet as LiveBook.write_sheet uses it: cells by (row, column), cleared and written from A1."""
+
+    def __init__(self, name: str, cells: dict[tuple[int, int], object] | None = None) -> None:
+        self.name, self.cells = name, dict(cells or {})
+
+    def clear_contents(self) -> None:
+        self.cells.clear()
+
+    def range(self, address: str):
+        assert address == "A1"
+        sheet = self
+
+        class Anchor:
+            @property
+            def value(self):
+                raise AssertionError("write_sheet only writes")
+
+            @value.setter
+            def value(self, grid):
+                for r, row in enumerate(grid, start=1):
+                    for c, value in enumerate(row, start=1):
+                        if value is not None:
+                            sheet.cells[(r, c)] = value
+
+        return Anchor()
+
+
+class GridSheets(list):
+    def __getitem__(self, key):
+        return next(s for s in self if s.name == key) if isinstance(key, str) else super().__getitem__(key)
+
+    def add(self, name, after=None):
+        sheet = GridSheet(name)
+        self.insert(self.index(after) + 1, sheet)
+        return sheet
+
+
+def test_the_live_writer_replaces_the_whole_grid_and_adds_a_missing_sheet():
+    from types import SimpleNamespace
+
+    old = {(r, c): 1.0 for r in range(1, 30) for c in range(1, 6)}  # a larger grid than the new one
+    book = SimpleNamespace(sheets=GridSheets([GridSheet("Dashboard"), GridSheet("Vintages", old)]))
+    cells = [["UNRATE date", dt.date(2024, 10, 4)], [dt.date(2024, 7, 1), 4.3], [dt.date(2024, 8, 1), None]]
+    LiveBook(book).write_sheet("Vintages", cells)
+    assert book.sheets["Vintages"].cells == {
+        (1, 1): "UNRATE date",
+        (1, 2): dt.date(2024, 10, 4),
+        (2, 1): dt.date(2024, 7, 1),
+        (2, 2): 4.3,
+        (3, 1): dt.date(2024, 8, 1),
+    }
+    # A workbook built before the Vintages sheet existed gains one, after its last sheet.
+    book = SimpleNamespace(sheets=GridSheets([GridSheet("Dashboard"), GridSheet("Log")]))
+    LiveBook(book).write_sheet("Vintages", cells)
+    assert [sheet.name for sheet in book.sheets] == ["Dashboard", "Log", "Vintages"]
+    assert book.sheets["Vintages"].cells[(2, 2)] == 4.3

@@ -76,6 +76,17 @@ def test_direct_evaluation_equals_the_engine_on_every_formula_cell_of_the_full_t
     assert _both_replays(store_data(store)) > 4000
 
 
+@pytest.mark.slow
+def test_direct_evaluation_equals_the_engine_on_the_figures_as_known_that_day(sample_inputs):
+    """The bundled sample with its UNRATE vintages: the Dashboard's and the Claims sheet's figures as known that day,
+    before the first stored vintage day (revised data), on it, and on the second."""
+    first = sample_inputs.book(dt.date(2024, 7, 16))
+    cells, evaluator, proof = _agree(first)
+    for day in (dt.date(2024, 10, 4), dt.date(2025, 1, 20)):
+        cells += _agree(sample_inputs.book(day, same_data_as=first), reuse=(evaluator, proof))[0]
+    assert cells > 6000
+
+
 def test_a_formula_outside_the_covered_part_is_computed_by_the_engine_and_logged(caplog):
     data = Sheet("Data")
     for row, value in enumerate([100.0, 101.0, 99.5, 102.0, 104.0, 103.0, 106.0, 107.5], start=1):

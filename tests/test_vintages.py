@@ -20,6 +20,7 @@ from addin.pipeline.store.base import Vintage, new_vintages
 from addin.pipeline.vendors import HttpClient
 from addin.pipeline.vendors.fred_api import FredApiReader
 from testkit.vendor_server import fast_settings, realtime_periods, unrate_snapshots
+from tests import realdata
 from tests.test_refresh import config_for
 from udfs import cells
 from udfs.history import Stored, Vintages, as_known, history_function, vintage_functions
@@ -246,6 +247,48 @@ def test_the_dashboard_shows_the_sahm_rule_as_known_that_day_beside_the_revised_
     assert round(july["sahm"], 2) == 0.43 and july["sahm_known"] == "no vintage stored by then"
     assert july["sahm_rule"] == "revised data, publication delays"
     assert dashboard_answers(offline, D(2025, 1, 20))["sahm_known"] == "same as revised"
+
+
+def claims_answers(inputs, as_of: D, key: str) -> dict[str, object]:
+    """Row `key` of the Claims sheet on `as_of`, by the formulas engine: measured, verdict, data to, data used."""
+    from workbook import engine
+
+    book = inputs.book(as_of)
+    results = engine.calculate(book)
+    columns = ("claim", "verdict", "data_to", "data_used")
+    return {
+        column: engine.plain(results[book.answers[f"{column}_{key}"][0]].get(_cell(book.answers[f"{column}_{key}"][1])))
+        for column in columns
+    }
+
+
+def test_the_claims_sheet_measures_unemployment_as_known_that_day(offline):
+    """The Sahm rule and the quarter's change on the Claims sheet: on UNRATE as published on 2024-10-04 that day
+    (September's Sahm rule is SAHMREALTIME's 0.50), on today's revised data with publication delays before the first
+    stored vintage (June 2024's 0.43) and where the newest vintage stops before the latest month published."""
+    october = claims_answers(offline, D(2024, 10, 4), "sahm")
+    assert round(october["claim"], 2) == sahm_realtime()[D(2024, 9, 1)] == 0.5
+    assert october["verdict"] == "SIGNAL"  # 0.50 as shown: the rule is met
+    assert october["data_to"] == date_to_serial(D(2024, 9, 1))  # published that day: the delay alone stops at August
+    assert october["data_used"] == "UNRATE as published 2024-10-04"
+    published = snapshot("UNRATE_vintage_2024-10-04_dberweger2017.csv", "UNRATE")
+    quarter = claims_answers(offline, D(2024, 10, 4), "unemployment_q2")
+    assert quarter["claim"] == pytest.approx(published[D(2024, 9, 1)] / published[D(2024, 6, 1)] - 1, abs=1e-12)
+    assert quarter["data_used"] == "UNRATE as published 2024-10-04"
+
+    dates, rates = realdata.unrate()  # today's vintage
+    june = [rate for day, rate in zip(dates, rates, strict=True) if day <= D(2024, 6, 1)]
+    july = claims_answers(offline, D(2024, 7, 16), "sahm")
+    assert round(july["claim"], 2) == round(sahm_by_hand(june), 2) == 0.43
+    assert july["verdict"] == "NO SIGNAL" and july["data_to"] == date_to_serial(D(2024, 6, 1))
+    assert july["data_used"] == "revised data, publication delays"
+
+    # On 2025-09-25 August 2025 is out, and the newest stored vintage (2025-01-20) stops at December 2024.
+    august = [rate for day, rate in zip(dates, rates, strict=True) if day <= D(2025, 8, 1)]
+    latest = claims_answers(offline, D(2025, 9, 25), "sahm")
+    assert latest["claim"] == pytest.approx(sahm_by_hand(august), abs=1e-12)
+    assert latest["data_to"] == date_to_serial(D(2025, 8, 1))
+    assert latest["data_used"] == "revised data, publication delays"
 
 
 def test_the_copy_for_colleagues_keeps_the_sahm_rule_as_known_that_day(offline, tmp_path):

@@ -4,18 +4,33 @@ over the same as-of names as the Dashboard, so a user adds a row for the next ne
 
 A verdict on data older than their series explains reads STALE with that date (workbook.freshness); a share or a
 median of fewer than MIN_CASES cases reads "too few (N)" (udfs/SPEC.md "Data dates, STALE and thin samples").
+
+A claim on unemployment is measured on UNRATE as it was published by the as-of day where a stored vintage was known
+then (UNRATE_KNOWN, the Vintages sheet), on today's revised data with publication delays else, by the Dashboard's own
+test (UNRATE_KNOWN_OK); the "Data used" column says which.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workbook.freshness import oldest_data_to, stale
+from workbook.freshness import oldest_data_to, stale, stale_after_days
 from workbook.model import Book, Sheet
-from workbook.names import AS_OF, event_returns
+from workbook.names import AS_OF, UNRATE_KNOWN, UNRATE_KNOWN_OK, VINTAGE_MONTHS, VINTAGE_SERIES, event_returns
+from workbook.vintage_sheet import PUBLISHED_ON, REVISED_RULE
 
 SHEET = "Claims"
-HEADER = ["Newsletter sentence", "Its number", "Lazarus formula", "Measured", "Verdict rule", "Verdict", "Data to", "N"]
+HEADER = [
+    "Newsletter sentence",
+    "Its number",
+    "Lazarus formula",
+    "Measured",
+    "Verdict rule",
+    "Verdict",
+    "Data to",
+    "N",
+    "Data used",
+]
 # Fewer cases than this make a share or a median an anecdote, not a tendency: the verdict says "too few (N)".
 MIN_CASES = 5
 FIRST_ROW = 5
@@ -33,6 +48,24 @@ class Claim:
     number_format: str = "0.0%"
     data: tuple[str, ...] = ()  # the data columns it rests on: the date they reach, and whether that is STALE
     cases: str = ""  # formula (no "=") for how many cases a share or median rests on; "" when it is not one
+    # The formula on UNRATE as known on the as-of day (UNRATE_KNOWN and its months), measured instead of `formula`
+    # where a stored vintage was known that day; "" for a claim on data without a vintage in the workbook.
+    known: str = ""
+
+    def __post_init__(self) -> None:
+        if self.known and self.data != (VINTAGE_SERIES,):  # its Data to and STALE test read the vintage's dates
+            raise ValueError(f"claim {self.key!r}: a formula as known that day rests on {VINTAGE_SERIES} alone")
+
+    @property
+    def measured(self) -> str:
+        """The formula of the Measured cell (no "="), shown as text beside it."""
+        if not self.known:
+            return self.formula
+        return f"IF({_KNOWN_USED},{self.known},{self.formula})"
+
+
+# The Dashboard's test that a stored vintage is what was known on the as-of day, FALSE before the first one.
+_KNOWN_USED = f"IFERROR({UNRATE_KNOWN_OK},FALSE)"
 
 
 def _sign(test: str) -> str:
@@ -118,6 +151,19 @@ CLAIMS: tuple[Claim, ...] = (
         "within 1 point of the number",
         '=IF(ISNUMBER({m}),IF(ABS({m}-{n})<=0.01,"AGREES","DISAGREES"),"NO DATA")',
         data=("UNRATE",),
+        known=f"PERIOD_CHANGE({UNRATE_KNOWN},{VINTAGE_MONTHS},3)",
+    ),
+    # The newsletter gives no number for it: whether the rise it reports is a recession signal by the usual rule.
+    Claim(
+        "sahm",
+        "… a recession signal? (the Sahm rule on unemployment)",
+        None,
+        "SAHM_RULE(UNRATE)",
+        "≥ 0.50 signals a recession (as shown, to two decimals)",
+        '=IF(ISNUMBER({m}),IF(ROUND({m},2)>=0.5,"SIGNAL","NO SIGNAL"),"NO DATA")',
+        "0.00",
+        data=("UNRATE",),
+        known=f"SAHM_RULE({UNRATE_KNOWN})",
     ),
     Claim(
         "claims_rising",
@@ -196,7 +242,25 @@ def _verdict(claim: Claim, row: int) -> str:
         rule = f'IF(H{row}<{MIN_CASES},"too few ("&H{row}&")",{rule})'
     if not claim.data:
         return f"={rule}"
-    return f'=IF(ISNUMBER(G{row}),IF({stale(claim.data)},"STALE: data to "&TEXT(G{row},"yyyy-mm-dd"),{rule}),"NO DATA")'
+    # A claim on a vintage is STALE by the date its own data reach (G), whichever rule gave them.
+    is_stale = f"{AS_OF}-G{row}>{stale_after_days(VINTAGE_SERIES)}" if claim.known else stale(claim.data)
+    return f'=IF(ISNUMBER(G{row}),IF({is_stale},"STALE: data to "&TEXT(G{row},"yyyy-mm-dd"),{rule}),"NO DATA")'
+
+
+def _data_to(claim: Claim) -> str:
+    """The Data to cell: the date the claim's data reach by the as-of day (as known then, for a claim on a vintage)."""
+    reach = oldest_data_to(claim.data)
+    revised = f'IF({reach}=0,"no data",{reach})'
+    if not claim.known:
+        return f"={revised}"
+    return f'=IF({_KNOWN_USED},MAXIFS({VINTAGE_MONTHS},{UNRATE_KNOWN},">-9E+307"),{revised})'
+
+
+def _data_used(claim: Claim) -> str:
+    """The Data used cell: the vintage a claim on one was measured on, or the revised data with publication delays."""
+    if not claim.known:
+        return REVISED_RULE
+    return f'=IF({_KNOWN_USED},"{VINTAGE_SERIES} as published "&{PUBLISHED_ON},"{REVISED_RULE}")'
 
 
 def add_claims_sheet(book: Book) -> Sheet:
@@ -215,20 +279,23 @@ def add_claims_sheet(book: Book) -> Sheet:
         sheet.put(row, 1, claim.sentence)
         if claim.number is not None:
             sheet.put(row, 2, claim.number, claim.number_format)
-        sheet.put(row, 3, claim.formula)
-        sheet.put(row, 4, f"={claim.formula}", claim.number_format)
+        sheet.put(row, 3, claim.measured)
+        sheet.put(row, 4, f"={claim.measured}", claim.number_format)
         sheet.put(row, 5, claim.rule)
         sheet.put(row, 6, _verdict(claim, row))
-        sheet.put(row, 7, f'=IF({oldest_data_to(claim.data)}=0,"no data",{oldest_data_to(claim.data)})', "yyyy-mm-dd")
+        sheet.put(row, 7, _data_to(claim), "yyyy-mm-dd")
         if claim.cases:
             sheet.put(row, 8, f"={claim.cases}", "0")
+        sheet.put(row, 9, _data_used(claim))
         book.answers[f"claim_{claim.key}"] = (SHEET, f"D{row}")
         book.answers[f"verdict_{claim.key}"] = (SHEET, f"F{row}")
         book.answers[f"data_to_{claim.key}"] = (SHEET, f"G{row}")
         if claim.cases:
             book.answers[f"cases_{claim.key}"] = (SHEET, f"H{row}")
-    sheet.widths.update({"A": 50, "B": 11, "C": 36, "D": 12, "E": 28, "F": 30, "G": 12, "H": 6})
-    sheet.print_area = f"A1:H{FIRST_ROW + len(CLAIMS)}"
+        if claim.known:
+            book.answers[f"data_used_{claim.key}"] = (SHEET, f"I{row}")
+    sheet.widths.update({"A": 50, "B": 11, "C": 36, "D": 12, "E": 28, "F": 30, "G": 12, "H": 6, "I": 30})
+    sheet.print_area = f"A1:I{FIRST_ROW + len(CLAIMS)}"
     sheet.wrap_columns = "A:F"  # sentences and formulas wrap on the page
     book.sheets.append(sheet)
     return sheet

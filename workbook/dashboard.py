@@ -25,14 +25,14 @@ from workbook.names import (
     EASING_TABLE,
     EVENT_BLOCKS,
     UNRATE_KNOWN,
-    VINTAGE_COLUMN,
-    VINTAGE_DATES,
+    UNRATE_KNOWN_OK,
     VINTAGE_MONTHS,
     computed_tables,
     dashboard_names,
     events_name,
     rows_name,
 )
+from workbook.vintage_sheet import PUBLISHED_ON, REVISED_RULE
 
 SHEET = "Dashboard"
 AS_OF_CELL = (3, 2)  # B3
@@ -57,17 +57,16 @@ NO_HY_SPREAD = "not in the bundled sample (licensed ICE data)"
 # The Sahm rule on UNRATE as published on the latest stored vintage day by the as-of day (workbook.vintage_sheet,
 # workbook.names),
 # shown where it differs from the revised figure above it; a vintage older than the latest month published by the
-# as-of day is not what was known that day, and says so.
+# as-of day is not what was known that day (UNRATE_KNOWN_OK is FALSE), and says so.
 SAHM_KNOWN = (
-    f'=IFERROR(IF(MAXIFS({VINTAGE_MONTHS},{UNRATE_KNOWN},">0")<MAXIFS(MONTH_DATES,UNRATE,">0"),'
-    '"no vintage stored for the latest month",'
-    f'IF(ROUND(SAHM_RULE({UNRATE_KNOWN}),2)=ROUND(SAHM_RULE(UNRATE),2),"same as revised",SAHM_RULE({UNRATE_KNOWN}))),'
+    f"=IFERROR(IF({UNRATE_KNOWN_OK},"
+    f'IF(ROUND(SAHM_RULE({UNRATE_KNOWN}),2)=ROUND(SAHM_RULE(UNRATE),2),"same as revised",SAHM_RULE({UNRATE_KNOWN})),'
+    '"no vintage stored for the latest month"),'
     '"no vintage stored by then")'
 )
 SAHM_KNOWN_FROM = (
     f'=IFERROR("UNRATE to "&TEXT(MAXIFS({VINTAGE_MONTHS},{UNRATE_KNOWN},">0"),"yyyy-mm")&" as published "'
-    f'&TEXT(INDEX({VINTAGE_DATES},1,{VINTAGE_COLUMN}),"yyyy-mm-dd"),'
-    '"revised data, publication delays")'
+    f'&{PUBLISHED_ON},"{REVISED_RULE}")'
 )
 
 

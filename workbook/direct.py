@@ -884,8 +884,11 @@ def _ifs(pick: Callable[[np.ndarray], Any]) -> Callable[[Evaluator, list[Any]], 
             return criterion
         if isinstance(target, Error) or isinstance(tested, Error):
             # A range with no data by the as-of date: the engine finds no cell meeting the criterion and gives 0,
-            # as it does for an empty range (Excel would pass the error on). 0 here too, so the two agree.
-            return 0.0
+            # as it does for an empty range (Excel would pass the error on), where the other range is an error or
+            # one cell too; beside a longer range (the months of a vintage column before the first vintage day) it
+            # gives #VALUE!, the shapes differing. The same here, so the two agree.
+            other = tested if isinstance(target, Error) else target
+            return VALUE if isinstance(other, np.ndarray) and other.size > 1 else 0.0
         match = _CRITERION.match(criterion) if isinstance(criterion, str) else None
         if match is None or not isinstance(target, np.ndarray) or not isinstance(tested, np.ndarray):
             raise Uncovered("MAXIFS/MINIFS with other than a numeric criterion over ranges")

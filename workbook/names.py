@@ -11,7 +11,8 @@ Dashboard names: `AS_OF` (the as-of cell), and `ANALOG_TABLE`, `EASING_TABLE` an
 index, each computed once into cells) with their `…_ROWS`.
 Vintage names (see vintage_sheet): `UNRATE_VINTAGE_DATES` (the row of vintage days), `UNRATE_VINTAGES` (one column per
 day: UNRATE as known that day), `UNRATE_VINTAGE_MONTHS` (the rows' dates), `UNRATE_VINTAGE_COLUMN` (the latest vintage
-day on or before AS_OF) and `UNRATE_KNOWN` (that column, INDEX:INDEX).
+day on or before AS_OF), `UNRATE_KNOWN` (that column, INDEX:INDEX) and `UNRATE_KNOWN_OK` (TRUE when that column is what
+was known that day; the Dashboard's and the Claims sheet's figures as known that day use it then, revised data else).
 """
 
 from __future__ import annotations
@@ -94,6 +95,9 @@ VINTAGE_GRID = f"{VINTAGE_SERIES}_VINTAGES"
 VINTAGE_MONTHS = f"{VINTAGE_SERIES}_VINTAGE_MONTHS"
 VINTAGE_COLUMN = f"{VINTAGE_SERIES}_VINTAGE_COLUMN"  # #N/A before the first stored vintage day
 UNRATE_KNOWN = f"{VINTAGE_SERIES}_KNOWN"
+# TRUE when UNRATE_KNOWN reaches the latest month the publication delay lets through by the as-of day (an older vintage
+# is not what was known that day), FALSE when it stops before; #N/A before the first stored vintage day.
+UNRATE_KNOWN_OK = f"{UNRATE_KNOWN}_OK"
 
 
 def vintage_names(sheet: str, last_column: int, last_row: int) -> dict[str, str]:
@@ -107,6 +111,7 @@ def vintage_names(sheet: str, last_column: int, last_row: int) -> dict[str, str]
         UNRATE_KNOWN: (
             f"INDEX({VINTAGE_GRID},1,{VINTAGE_COLUMN}):INDEX({VINTAGE_GRID},ROWS({VINTAGE_GRID}),{VINTAGE_COLUMN})"
         ),
+        UNRATE_KNOWN_OK: f'MAXIFS({VINTAGE_MONTHS},{UNRATE_KNOWN},">0")>=MAXIFS(MONTH_DATES,{VINTAGE_SERIES},">0")',
     }
 
 

@@ -11,13 +11,18 @@ from collections.abc import Mapping, Sequence
 
 from workbook.data_sheets import DATE_FORMAT
 from workbook.model import Book, Sheet
-from workbook.names import VINTAGE_SERIES, vintage_names
+from workbook.names import VINTAGE_COLUMN, VINTAGE_DATES, VINTAGE_SERIES, vintage_names
 
 SHEET = "Vintages"
 SERIES = VINTAGE_SERIES  # what the Dashboard replays as known that day
 MOST_COLUMNS = 240  # the newest vintage days kept (20 years of monthly releases), so a full ALFRED history stays small
 
 VintageRow = tuple[dt.date, dt.date, float | None]
+
+# What a figure as known that day rests on, in the Dashboard's and the Claims sheet's words: the vintage day of
+# UNRATE_KNOWN (a formula, no "="), or, without a vintage that was known that day, today's data replayed.
+PUBLISHED_ON = f'TEXT(INDEX({VINTAGE_DATES},1,{VINTAGE_COLUMN}),"yyyy-mm-dd")'
+REVISED_RULE = "revised data, publication delays"
 
 
 def snapshots(rows: Sequence[VintageRow]) -> tuple[list[dt.date], list[dt.date], list[list[float | None]]]:
@@ -34,23 +39,33 @@ def snapshots(rows: Sequence[VintageRow]) -> tuple[list[dt.date], list[dt.date],
     return dates, days, grid
 
 
+def vintage_cells(rows: Sequence[VintageRow]) -> list[list[object]]:
+    """The sheet's cells, row 1 the headers (the vintage days), column A the observation dates, None where blank;
+    with no vintages, one empty column whose header is text, so the names exist and a lookup of the as-of day fails
+    into the formula's own words. What the sheet holds, whether a build writes it or a refresh rewrites it."""
+    dates, days, grid = snapshots(rows)
+    header: list[object] = [f"{SERIES} date", *(days or ["no vintages stored"])]
+    return [header, *([day, *values] for day, values in zip(dates, grid, strict=True))]
+
+
+def cells_names(cells: Sequence[Sequence[object]]) -> dict[str, str]:
+    """The Vintages names (workbook.names.vintage_names) over the sheet holding `cells`."""
+    return vintage_names(SHEET, max(2, len(cells[0])), max(2, len(cells)))
+
+
 def add_vintage_sheet(book: Book, vintages: Mapping[str, Sequence[VintageRow]]) -> None:
-    """The Vintages sheet and its two names; with no vintages stored, one empty column whose header is text, so the
-    names exist and a lookup of the as-of day fails into the formula's own words."""
+    """The Vintages sheet of `vintages` (vintage_cells) and its names."""
     sheet = Sheet(SHEET, freeze="B2")
     book.sheets.append(sheet)
-    dates, days, grid = snapshots(vintages.get(SERIES, ()))
-    sheet.put(1, 1, f"{SERIES} date", style="header")
-    if not days:
-        sheet.put(1, 2, "no vintages stored", style="header")
-    for j, day in enumerate(days, start=2):
-        sheet.put(1, j, day, DATE_FORMAT, style="header")
-    for i, (day, values) in enumerate(zip(dates, grid, strict=True), start=2):
+    cells = vintage_cells(vintages.get(SERIES, ()))
+    for j, day in enumerate(cells[0], start=1):
+        sheet.put(1, j, day, DATE_FORMAT if isinstance(day, dt.date) else None, style="header")
+    for i, (day, *values) in enumerate(cells[1:], start=2):
         sheet.put(i, 1, day, DATE_FORMAT)
         for j, value in enumerate(values, start=2):
             if value is not None:
                 sheet.put(i, j, value, "0.0")
-    book.names.update(vintage_names(SHEET, 1 + max(1, len(days)), max(2, len(dates) + 1)))
+    book.names.update(cells_names(cells))
     sheet.widths["A"] = 12
 
 

@@ -142,7 +142,7 @@ def print_newsletter(book: Book, results: Mapping, write: Callable[[str], None] 
 
 def print_claims(book: Book, results: Mapping, write: Callable[[str], None] = print) -> None:
     """The Claims sheet: each sentence whole (wrapped), then its measured number, the verdict, the cases a share
-    or median rests on and the date its data reach."""
+    or median rests on and the date its data reach (and the data used, for a claim on a series with vintages)."""
     write("\nThe newsletter's claims, measured")
     for claim in CLAIMS:
         measured = formatted(_value(results, book, f"claim_{claim.key}"), claim.number_format)
@@ -151,9 +151,12 @@ def print_claims(book: Book, results: Mapping, write: Callable[[str], None] = pr
         cases = ""
         if f"cases_{claim.key}" in book.answers:
             cases = f"   N = {formatted(_value(results, book, f'cases_{claim.key}'), '0')}"
+        used = ""  # a claim on a series with vintages says whether it used one
+        if f"data_used_{claim.key}" in book.answers:
+            used = f" ({formatted(_value(results, book, f'data_used_{claim.key}'), '@')})"
         for line in textwrap.wrap(claim.sentence, 96, initial_indent="  ", subsequent_indent="    "):
             write(line)
-        write(f"      measured {measured}   verdict {verdict}{cases}   data to {reach}")
+        write(f"      measured {measured}   verdict {verdict}{cases}   data to {reach}{used}")
 
 
 def coverage_notes(data: Mapping[str, tuple[list[dt.date], list[float | None]]], as_of: dt.date) -> list[str]:

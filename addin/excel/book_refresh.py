@@ -1,7 +1,8 @@
 """Refresh an open Lazarus workbook: the ribbon's Refresh buttons.
 
 The store is refreshed from the vendors (addin.pipeline.refresh), then each affected data table is rewritten from the
-store and its defined names are pointed at the new last row, and the Log table gets one row per source. The
+store and its defined names are pointed at the new last row, the Vintages sheet likewise from the store's vintages when
+its series was refreshed, and the Log table gets one row per source. The
 workbook is reached only through a writer (addin.excel.live_book.LiveBook in Excel; anything with the same
 methods in tests), so a vendor that fails leaves its column exactly as it was: its old rows are still in the store.
 """
@@ -24,6 +25,9 @@ from workbook.added_sheet import added_rows
 from workbook.catalogue import CATALOGUE, Source
 from workbook.data_sheets import DATA_TABLES, table_rows
 from workbook.names import table_names
+from workbook.vintage_sheet import SERIES as VINTAGE_SERIES
+from workbook.vintage_sheet import SHEET as VINTAGE_SHEET
+from workbook.vintage_sheet import cells_names, vintage_cells
 
 SOURCES_TABLE = "SourcesTable"
 LOG_TABLE = "LogTable"
@@ -32,6 +36,7 @@ LOG_TABLE = "LogTable"
 class BookWriter(Protocol):
     def read_table(self, name: str) -> pd.DataFrame: ...
     def write_table(self, name: str, frame: pd.DataFrame) -> None: ...
+    def write_sheet(self, name: str, cells: list[list[Any]]) -> None: ...
     def append_rows(self, name: str, rows: list[list[Any]]) -> None: ...
     def set_names(self, names: dict[str, str]) -> None: ...
     def progress(self, done: int, total: int, what: str) -> None: ...
@@ -87,7 +92,8 @@ def refresh_book(
         on_status=lambda status, done, total: writer.progress(done, total, status.source_id),
         **options,
     )
-    data = store_data(store).data
+    stored = store_data(store)
+    data = stored.data
     touched = {source.sheet for source in sources}
     rewritten = []
     for table in DATA_TABLES:
@@ -97,6 +103,12 @@ def refresh_book(
         writer.write_table(table.table, pd.DataFrame(rows, columns=table.header))
         writer.set_names(table_names(table, max(2, len(rows) + 1)))
         rewritten.append(table.table)
+    if any(source.id == VINTAGE_SERIES for source in sources):
+        # The Dashboard's and the Claims sheet's figures as known that day read this sheet, not the store.
+        cells = vintage_cells(stored.vintages.get(VINTAGE_SERIES, ()))
+        writer.write_sheet(VINTAGE_SHEET, cells)
+        writer.set_names(cells_names(cells))
+        rewritten.append(VINTAGE_SHEET)
     added = [source for source in sources if source.sheet == ADDED_SHEET]
     if added:  # the user's own series (`lazarus series add`), on the sheet `lazarus build` gave them
         rows = added_rows(added, store_data(store, added).data)

@@ -58,6 +58,17 @@ class LiveBook:
         """Replace the table's body with `frame`; xlwings' `Table.update` resizes the table to the new rows."""
         self._table(name).update(frame, index=False)
 
+    def write_sheet(self, name: str, cells: Sequence[Sequence[Any]]) -> None:
+        """Replace everything on the sheet `name` (added at the end if missing) with `cells`, from A1; None is a
+        blank. For a sheet that is a grid, not a table (Vintages: one column per vintage day)."""
+        names = [sheet.name for sheet in self.book.sheets]
+        if name in names:
+            sheet = self.book.sheets[name]
+            sheet.clear_contents()  # a grid that shrank leaves nothing of the old one behind; formats stay
+        else:
+            sheet = self.book.sheets.add(name, after=self.book.sheets[len(names) - 1])
+        sheet.range("A1").value = [list(row) for row in cells]
+
     def append_rows(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
         """Add rows under the existing ones (the Log table grows, it is never rewritten from scratch)."""
         old = self.read_table(name)
