@@ -14,7 +14,7 @@ from addin import commands
 from addin.commands.demo import coverage_notes
 from tests import realdata
 from udfs.inputs import date_to_serial, serial_to_date
-from workbook import engine
+from workbook import direct, engine
 from workbook.claims import MIN_CASES
 from workbook.freshness import stale_after_days
 from workbook.layout import build_book
@@ -37,7 +37,7 @@ def latest(sample_inputs, full_moment):
     book, _ = full_moment
     data = sample_inputs
     day = build_book(data.data, None, data.source_rows, data.log_rows, data.provenance, same_data_as=book)
-    return day, engine.calculate(day)
+    return day, direct.calculate(day)
 
 
 def test_the_dashboard_answers_the_127_7_question_on_2024_07_16(full_moment):
@@ -151,7 +151,7 @@ def test_a_chart_gap_at_the_head_of_an_array_block_is_cached_as_na(small_inputs,
     first = next(i for i, day in enumerate(dates) if day.year == 2024)
     cut = replace(small_inputs, data={**small_inputs.data, "IWC": (dates[first:], values[first:])})
     book = build_book(cut.data, books.MOMENT, cut.source_rows, cut.log_rows, cut.provenance)
-    live = write_book(book, tmp_path / "lazarus.xlsx", engine.calculate(book))
+    live = write_book(book, tmp_path / "lazarus.xlsx", direct.calculate(book))
     assert load_workbook(live, data_only=True)["Dashboard"]["AB2"].value == "#N/A"
     with zipfile.ZipFile(live) as archive:
         sheet = archive.read("xl/worksheets/sheet1.xml").decode()

@@ -221,11 +221,11 @@ def offline():
 
 
 def dashboard_answers(inputs, as_of: D) -> dict[str, object]:
-    from workbook import engine
+    from workbook import direct, engine
     from workbook.layout import build_book
 
     book = build_book(inputs.data, as_of, inputs.source_rows, inputs.log_rows, vintages=inputs.vintages)
-    results = engine.calculate(book)
+    results = direct.calculate(book)
     keys = ("sahm", "sahm_known", "sahm_rule")
     return {key: engine.plain(results[book.answers[key][0]].get(_cell(book.answers[key][1]))) for key in keys}
 
@@ -251,10 +251,10 @@ def test_the_dashboard_shows_the_sahm_rule_as_known_that_day_beside_the_revised_
 
 def claims_answers(inputs, as_of: D, key: str) -> dict[str, object]:
     """Row `key` of the Claims sheet on `as_of`, by the formulas engine: measured, verdict, data to, data used."""
-    from workbook import engine
+    from workbook import direct, engine
 
     book = inputs.book(as_of)
-    results = engine.calculate(book)
+    results = direct.calculate(book)
     columns = ("claim", "verdict", "data_to", "data_used")
     return {
         column: engine.plain(results[book.answers[f"{column}_{key}"][0]].get(_cell(book.answers[f"{column}_{key}"][1])))
@@ -292,7 +292,7 @@ def test_the_claims_sheet_measures_unemployment_as_known_that_day(offline):
 
 
 def test_the_copy_for_colleagues_keeps_the_sahm_rule_as_known_that_day(offline, tmp_path):
-    from workbook import engine
+    from workbook import direct, engine
     from workbook.export import book_from_file
     from workbook.layout import build_book
     from workbook.xlsx import write_book
@@ -301,7 +301,7 @@ def test_the_copy_for_colleagues_keeps_the_sahm_rule_as_known_that_day(offline, 
     write_book(book, tmp_path / "lazarus.xlsx", {})
     again = book_from_file(tmp_path / "lazarus.xlsx")
     sheet, address = again.answers["sahm_known"]
-    assert round(engine.plain(engine.calculate(again)[sheet][_cell(address)]), 2) == 0.5
+    assert round(engine.plain(direct.calculate(again)[sheet][_cell(address)]), 2) == 0.5
 
 
 def test_store_init_brings_a_version_1_server_to_the_schema_with_vintages(pg_cluster):

@@ -15,7 +15,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from tests import books, realdata
 from udfs import cells
-from workbook import engine
+from workbook import direct
 from workbook.data_sheets import read_tables
 from workbook.export import export_for_colleagues
 from workbook.layout import build_book
@@ -152,7 +152,7 @@ def test_as_of_cell_replays_a_past_day(colleague_view):
 @pytest.mark.slow
 def test_without_an_as_of_date_the_workbook_follows_the_latest_data(sample_inputs):
     latest = build_book(sample_inputs.data, None)
-    latest_results = engine.calculate(latest)
+    latest_results = direct.calculate(latest)
     assert value(latest, latest_results, "as_of") == realdata.serial(dt.date(2025, 9, 25))
     assert value(latest, latest_results, "iwm_close") == pytest.approx(239.289993)
 
