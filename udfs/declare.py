@@ -109,6 +109,8 @@ class CellFunction:
         """The cell function with its host-supplied context fixed: `HISTORY.declaration.bound(tables=…)`."""
         if set(context) != set(self.context):
             raise TypeError(f"{self.name} needs exactly {self.context}, got {tuple(context)}")
+        if not context:
+            return self.call
         call = functools.partial(self.call, **context)
         functools.update_wrapper(call, self.call)
         return call
@@ -160,7 +162,7 @@ def cell(group: str, spills: bool = False, context: tuple[str, ...] = ()) -> Cal
 def _guard(func: Callable[..., Any], arguments: tuple[Argument, ...]) -> Callable[..., Any]:
     """Call `func` with every argument read by its rule (an omitted one replaced by its default first), return its
     result in plain Python numbers, and turn every failure into `#N/A NAME: message`: nothing raises into a cell.
-    Every text a cell gets is scrubbed of secrets (a store's message may quote its password) and fits in one cell."""
+    Every failure's text is scrubbed of secrets (a store's message may quote its password) and fits in one cell."""
     name = func.__name__
     count = len(arguments)
 
@@ -173,8 +175,8 @@ def _guard(func: Callable[..., Any], arguments: tuple[Argument, ...]) -> Callabl
             values += [_read(argument, None) for argument in arguments[len(args) :]]
             # Overflow and division by zero show up as a non-finite result, which `plain` reports in words.
             with np.errstate(all="ignore"):
-                result = plain(func(*values, **context))
-            return _cell_text(result) if isinstance(result, str) else result
+                # An answer is numbers, a table or a state word; only a failure's text can quote a secret or run long.
+                return plain(func(*values, **context))
         except CellError as exc:
             return _cell_text(f"{NA_PREFIX}{name}: {exc}")
         except Exception as exc:  # the last line of defence: a cell must show text, not a traceback

@@ -39,9 +39,9 @@ CATEGORY = "Lazarus"
 
 # One store reader per Excel session: its cache lives as long as the add-in's Python process.
 store_rows = StoreHistory(lambda: open_store(load_config()))
-# HISTORY, RELEASES and FIRST_RELEASE share one table cache over the store.
-_tables = HistoryTables(store_rows)
-CONTEXT: dict[str, dict[str, Any]] = {name: {"tables": _tables} for name in ("HISTORY", "RELEASES", "FIRST_RELEASE")}
+# What the add-in hands a declaration's context (udfs.declare `context=`): the store's tables, one cache shared by
+# every function that reads the store (HISTORY, RELEASES, FIRST_RELEASE).
+HOST: dict[str, Any] = {"tables": HistoryTables(store_rows)}
 
 
 class Reference(Accessor):
@@ -118,7 +118,7 @@ def register(declaration: CellFunction, call: Callable[..., Any]) -> Callable[..
 # Every registered function, in SPEC.md order; each is also a module attribute under its own name, where xlwings'
 # call_udf and the VBA wrappers look it up.
 ALL = tuple(
-    register(declaration, declaration.bound(**CONTEXT[declaration.name]) if declaration.context else declaration.call)
+    register(declaration, declaration.bound(**{name: HOST[name] for name in declaration.context}))
     for declaration in FUNCTIONS
 )
 globals().update({function.__name__: function for function in ALL})

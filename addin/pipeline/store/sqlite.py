@@ -240,6 +240,11 @@ class Store:
         with self._connect() as con:
             return con.execute("SELECT coalesce(max(id), 0) FROM refresh_log").fetchone()[0]
 
+    def _fetch(self, sql: str, parameters: tuple[object, ...]) -> list[tuple]:
+        """Every row one read-only statement returns (the reads share their connection handling and error rules)."""
+        with self._connect() as con:
+            return con.execute(sql, parameters).fetchall()
+
     def last_date(self, series: str) -> dt.date | None:
         """The newest stored date of ``series``, or None if nothing is stored."""
         with self._connect() as con:
@@ -248,19 +253,15 @@ class Store:
 
     def read_series(self, series: str) -> list[Observation]:
         """All stored observations of ``series``, oldest first; None where the vendor said the value is missing."""
-        with self._connect() as con:
-            rows = con.execute(
-                "SELECT date, value FROM observations WHERE series=? ORDER BY date", (series,)
-            ).fetchall()
+        rows = self._fetch("SELECT date, value FROM observations WHERE series=? ORDER BY date", (series,))
         return [Observation(dt.date.fromisoformat(day), value) for day, value in rows]
 
     def read_rows(self, series: str) -> list[ProvenanceRow]:
         """Stored observations with their vendor and fetch time, oldest first."""
-        with self._connect() as con:
-            rows = con.execute(
-                "SELECT date, value, vendor, fetched_at FROM observations WHERE series=? ORDER BY date",
-                (series,),
-            ).fetchall()
+        rows = self._fetch(
+            "SELECT date, value, vendor, fetched_at FROM observations WHERE series=? ORDER BY date",
+            (series,),
+        )
         return [ProvenanceRow(dt.date.fromisoformat(day), value, vendor, at) for day, value, vendor, at in rows]
 
     def kind(self, series: str) -> str | None:
@@ -273,11 +274,10 @@ class Store:
 
     def rows_since(self, series: str, start: dt.date) -> list[KindRow]:
         """Stored observations of ``series`` from ``start`` on with their vendor and kind, oldest first."""
-        with self._connect() as con:
-            rows = con.execute(
-                "SELECT date, value, vendor, kind FROM observations WHERE series=? AND date>=? ORDER BY date",
-                (series, start.isoformat()),
-            ).fetchall()
+        rows = self._fetch(
+            "SELECT date, value, vendor, kind FROM observations WHERE series=? AND date>=? ORDER BY date",
+            (series, start.isoformat()),
+        )
         return [KindRow(dt.date.fromisoformat(day), value, vendor, kind) for day, value, vendor, kind in rows]
 
     def append_log(self, rows: Iterable[tuple[dt.datetime, str, str, int, dt.date | None, str]]) -> None:
@@ -329,11 +329,10 @@ class Store:
 
     def read_log(self, limit: int = 1000) -> list[LogRow]:
         """The newest `limit` log rows, oldest first (the workbook's Log sheet)."""
-        with self._connect() as con:
-            rows = con.execute(
-                "SELECT time, source, vendor, rows_added, last_date, status FROM refresh_log ORDER BY id DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
+        rows = self._fetch(
+            "SELECT time, source, vendor, rows_added, last_date, status FROM refresh_log ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
         return [
             LogRow(dt.datetime.fromisoformat(t), source, vendor, added, dt.date.fromisoformat(day) if day else None, ok)
             for t, source, vendor, added, day, ok in reversed(rows)
@@ -346,11 +345,10 @@ class Store:
 
     def revisions(self, series: str) -> list[Revision]:
         """Revised values of ``series``, in the order they were revised."""
-        with self._connect() as con:
-            rows = con.execute(
-                "SELECT date, old_value, new_value, fetched_at FROM revisions WHERE series=? ORDER BY rowid",
-                (series,),
-            ).fetchall()
+        rows = self._fetch(
+            "SELECT date, old_value, new_value, fetched_at FROM revisions WHERE series=? ORDER BY rowid",
+            (series,),
+        )
         return [Revision(dt.date.fromisoformat(day), old, new, at) for day, old, new, at in rows]
 
     def write_series(
@@ -417,10 +415,9 @@ class Store:
 
     def read_vintages(self, series: str) -> list[Vintage]:
         """Every stored vintage of ``series``, by date, then by the day it became known."""
-        with self._connect() as con:
-            rows = con.execute(
-                "SELECT date, known_from, value FROM vintages WHERE series=? ORDER BY date, known_from", (series,)
-            ).fetchall()
+        rows = self._fetch(
+            "SELECT date, known_from, value FROM vintages WHERE series=? ORDER BY date, known_from", (series,)
+        )
         return [Vintage(dt.date.fromisoformat(day), dt.date.fromisoformat(known), value) for day, known, value in rows]
 
     def last_vintage(self, series: str) -> dt.date | None:

@@ -24,15 +24,21 @@ if TYPE_CHECKING:
     from addin.pipeline.vendors.http import Response
 
 
-def parse(series: str, text: str) -> list[Observation]:
-    """Parse an observations JSON body."""
+def _payload(series: str, text: str) -> dict:
+    """The JSON object of an observations body, with its list of observations; anything else is refused."""
     try:
         payload = json.loads(text)
-        observations = payload["observations"]
+        if isinstance(payload, dict) and isinstance(payload["observations"], list):
+            return payload
     except (ValueError, KeyError, TypeError):
-        raise BadResponse("FRED API", series, "the answer is not FRED's observations JSON.") from None
+        pass
+    raise BadResponse("FRED API", series, "the answer is not FRED's observations JSON.")
+
+
+def parse(series: str, text: str) -> list[Observation]:
+    """Parse an observations JSON body."""
     parsed = []
-    for item in observations:
+    for item in _payload(series, text)["observations"]:
         try:
             value = parse_number(str(item["value"]))
         except (KeyError, ValueError):
@@ -52,12 +58,12 @@ PAGE = 100_000  # FRED's largest `limit`
 def parse_vintages(series: str, text: str) -> tuple[list[Vintage], int]:
     """The (date, realtime_start, value) rows of one page of a real-time observations body, and FRED's `count` of
     rows in all pages."""
+    payload = _payload(series, text)
+    observations = payload["observations"]
     try:
-        payload = json.loads(text)
-        observations = payload["observations"]
         count = int(payload.get("count", len(observations)))
-    except (ValueError, KeyError, TypeError):
-        raise BadResponse("FRED API", series, "the answer is not FRED's observations JSON.") from None
+    except (ValueError, TypeError):
+        raise BadResponse("FRED API", series, "the answer's count is not a number.") from None
     rows = []
     for item in observations:
         try:
