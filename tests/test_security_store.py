@@ -111,3 +111,20 @@ def test_every_sqlite_driver_error_is_a_store_error(tmp_path):
     for call in calls.values():
         with pytest.raises(StoreError, match=str(tmp_path / "lazarus.sqlite")):
             call()
+
+
+@pytest.mark.slow
+def test_build_names_the_store_it_read_without_its_password(pg_cluster, odd_role, tmp_path, capsys, monkeypatch):
+    from addin import commands
+    from addin.pipeline import sample
+
+    ready = pg_cluster.database()
+    sample.load_into(PostgresStore(url(pg_cluster, ready, form="userinfo")))  # the owner fills it
+    pg_cluster.admin(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {odd_role}", ready)
+    secret_url = url(pg_cluster, ready, user=odd_role, password=ODD, form="userinfo")
+    monkeypatch.setenv("LAZARUS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("LAZARUS_CONFIG", str(tmp_path / "none.toml"))
+    assert commands.main(["build", "--store", secret_url, "--out", str(tmp_path / "book.xlsx")]) == 0
+    out, err = capsys.readouterr()
+    assert "from the store postgresql://odd:****@" in out
+    shown_nowhere(ODD, out, err)

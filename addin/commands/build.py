@@ -49,9 +49,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = load_config()
         added = [] if args.offline else read_user_sources(config.data_dir)
-        book_data = (
-            offline_data() if args.offline else store_data(open_store(config, args.store, read_only=True), added)
-        )
+        store = None if args.offline else open_store(config, args.store, read_only=True)
+        book_data = offline_data() if store is None else store_data(store, added)
     except (StoreError, ValueError) as exc:  # ValueError: an unreadable my_series.csv, with its line
         print(f"lazarus build: {exc}", file=sys.stderr)
         return 1
@@ -82,9 +81,8 @@ def run(args: argparse.Namespace) -> int:
     if note:
         print(note)
     newest = max((dates[-1] for dates, _ in book_data.data.values() if dates), default=None)
-    origin = (
-        "the bundled sample" if args.offline else f"the store {args.store or config.store_url or config.store_path}"
-    )
+    # The store's own description: a PostgreSQL URL's password is masked there.
+    origin = "the bundled sample" if store is None else f"the store {store.location}"
     day = args.as_of.isoformat() if args.as_of else "the latest price date (it follows the data)"
     print(
         f"Wrote {target} in {time.perf_counter() - began:.1f} s: as of {day}, from {origin}, newest data "

@@ -8,13 +8,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from addin.pipeline import sample
+from addin.pipeline.plausible import is_price
 from addin.pipeline.store import HistoryStore
 from workbook.catalogue import CATALOGUE, Source, source_rows
 from workbook.data_sheets import Series, series_ids
 from workbook.layout import build_book
 from workbook.model import Book
 
-PRICE_IDS = frozenset(source.id for source in CATALOGUE if source.sheet == "Prices")
+PRICE_IDS = frozenset(source.id for source in CATALOGUE if is_price(source))
 
 
 @dataclass(frozen=True)
